@@ -1,0 +1,1 @@
+"""The command-line jobs, one click group per module (``ledger.batch``)."""

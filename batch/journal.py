@@ -1,0 +1,106 @@
+"""``ledger journal``: look at, reverse and close off the journal."""
+
+from datetime import date
+
+import click
+import sqlalchemy as sa
+
+from ledger.cli_support import AppContext, emit, format_option, operator_option, pass_app
+from ledger.db import journal_store
+from ledger.db.events import record_event
+from ledger.db.schema import transactions
+from ledger.errors import LedgerError
+from ledger.money import format_yuan
+
+
+@click.group()
+def journal() -> None:
+    """Show transactions, reverse one, close an accounting period."""
+
+
+@journal.command()
+@click.argument("transaction_id", type=int)
+@format_option
+@pass_app
+def show(app: AppContext, transaction_id: int, output_format: str) -> None:
+    """Show one transaction with its postings."""
+    with app.reader() as uow:
+        head = uow.connection.execute(
+            sa.select(transactions).where(transactions.c.id == transaction_id)
+        ).first()
+        if head is None:
+            raise LedgerError(f"transaction {transaction_id} does not exist")
+        lines = journal_store.load_postings(uow.connection, transaction_id)
+    rows = [
+        {
+            "account": account,
+            "amount": format_yuan(amount),
+            "amount_fen": amount,
+            "instruction_id": instruction,
+        }
+        for account, amount, instruction in zip(
+            lines.accounts, lines.amounts_fen, lines.instruction_column(), strict=True
+        )
+    ]
+    if output_format == "table":
+        click.echo(
+            f"transaction {head.id}  {head.type}  {head.effective_date}  by {head.operator}\n"
+            f"  {head.description}\n  hash {head.hash}\n"
+        )
+    document = {
+        "id": head.id,
+        "type": head.type,
+        "effective_date": head.effective_date.isoformat(),
+        "description": head.description,
+        "operator": head.operator,
+        "reverses_id": head.reverses_id,
+        "recorded_at": head.recorded_at.isoformat(),
+        "hash": head.hash,
+        "prev_hash": head.prev_hash,
+        "postings": rows,
+    }
+    emit(rows, ["account", "amount", "instruction_id"], output_format, json_document=document)
+
+
+@journal.command()
+@click.argument("transaction_id", type=int)
+@click.option("--reason", required=True, help="Why the transaction is reversed.")
+@click.option(
+    "--date",
+    "effective",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Effective date of the reversal (default: today).",
+)
+@operator_option
+@pass_app
+def reverse(
+    app: AppContext, transaction_id: int, reason: str, effective: object, operator: str
+) -> None:
+    """Reverse a transaction: a new transaction with mirrored postings that names it."""
+    day = effective.date() if effective is not None else date.today()  # type: ignore[attr-defined]
+    with app.unit_of_work() as uow:
+        recorded = journal_store.reverse(
+            uow.connection, transaction_id, operator=operator, effective_date=day, reason=reason
+        )
+        uow.commit()
+    click.echo(f"Transaction {transaction_id} reversed by transaction {recorded.id}.")
+
+
+@journal.command("close-period")
+@click.argument("period")
+@operator_option
+@pass_app
+def close_period(app: AppContext, period: str, operator: str) -> None:
+    """Close an accounting period (YYYY-MM): nothing dated in it can be posted after."""
+    with app.unit_of_work() as uow:
+        journal_store.close_period(uow.connection, period, operator=operator)
+        record_event(
+            uow.connection,
+            operator=operator,
+            action="period.closed",
+            subject_type="period",
+            subject_id=period,
+        )
+        uow.commit()
+    click.echo(f"Period {period} closed.")

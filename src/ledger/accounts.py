@@ -1,0 +1,127 @@
+"""Account names, kinds and balance rules (DESIGN §3).
+
+Accounts are named hierarchically, colon-separated, Beancount style. The first segment
+is the kind. The shape of each family is fixed so that a name alone tells what an
+account is and which dimensions (program, source, bank, recipient, township) it carries.
+
+Balance rules are guarantees the database enforces on every posting:
+- ``credit_only``: the balance never goes debit (> 0). A payable: nobody is paid more
+  than they are owed.
+- ``debit_only``: the balance never goes credit (< 0). The treasury never goes negative
+  unless the program allows it.
+- ``any``: no rule.
+"""
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ledger.errors import LedgerError
+
+
+class Kind(StrEnum):
+    ASSETS = "Assets"
+    LIABILITIES = "Liabilities"
+    INCOME = "Income"
+    EXPENSES = "Expenses"
+    EQUITY = "Equity"
+
+
+class BalanceRule(StrEnum):
+    ANY = "any"
+    DEBIT_ONLY = "debit_only"
+    CREDIT_ONLY = "credit_only"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSpec:
+    """What an account name means. Immutable: an account never changes after creation."""
+
+    name: str
+    kind: Kind
+    balance_rule: BalanceRule
+    program: str | None = None
+    source: str | None = None
+    bank: str | None = None
+    recipient: str | None = None
+    township: str | None = None
+
+
+# A segment: letters (any script), digits, underscore, hyphen. No spaces, no colons.
+_SEGMENT = r"[^\s:]+"
+
+# (pattern, balance rule, dimension names in order of the captured groups)
+_FAMILIES: list[tuple[re.Pattern[str], BalanceRule, tuple[str, ...]]] = [
+    (re.compile(rf"Assets:Treasury:({_SEGMENT})"), BalanceRule.DEBIT_ONLY, ("program",)),
+    (re.compile(rf"Assets:BankClearing:({_SEGMENT})"), BalanceRule.ANY, ("bank",)),
+    (
+        re.compile(rf"Assets:Receivable:Recovery:({_SEGMENT})"),
+        BalanceRule.DEBIT_ONLY,
+        ("recipient",),
+    ),
+    (
+        re.compile(rf"Liabilities:Payable:({_SEGMENT}):({_SEGMENT})"),
+        BalanceRule.CREDIT_ONLY,
+        ("program", "recipient"),
+    ),
+    (
+        re.compile(rf"Income:Appropriation:({_SEGMENT}):({_SEGMENT})"),
+        BalanceRule.ANY,
+        ("source", "program"),
+    ),
+    (re.compile(rf"Income:Interest:({_SEGMENT})"), BalanceRule.ANY, ("program",)),
+    (
+        re.compile(rf"Expenses:Assistance:({_SEGMENT}):({_SEGMENT})"),
+        BalanceRule.ANY,
+        ("program", "township"),
+    ),
+]
+
+
+def parse_account(name: str, *, treasury_may_go_negative: bool = False) -> AccountSpec:
+    """Interpret an account name; raise ``LedgerError`` for a name outside the chart.
+
+    ``treasury_may_go_negative`` relaxes the treasury rule for programs whose
+    configuration allows advances from the county budget.
+    """
+    for pattern, rule, dims in _FAMILIES:
+        match = pattern.fullmatch(name)
+        if match is None:
+            continue
+        values = dict(zip(dims, match.groups(), strict=True))
+        if name.startswith("Assets:Treasury:") and treasury_may_go_negative:
+            rule = BalanceRule.ANY
+        return AccountSpec(name=name, kind=Kind(name.split(":", 1)[0]), balance_rule=rule, **values)
+    raise LedgerError(
+        f"account {name!r} is not in the chart of accounts "
+        "(see docs/ledger.md: Assets:Treasury:{program}, "
+        "Liabilities:Payable:{program}:{recipient}, ...)"
+    )
+
+
+def treasury(program: str) -> str:
+    return f"Assets:Treasury:{program}"
+
+
+def bank_clearing(bank: str) -> str:
+    return f"Assets:BankClearing:{bank}"
+
+
+def recovery_receivable(recipient: str) -> str:
+    return f"Assets:Receivable:Recovery:{recipient}"
+
+
+def payable(program: str, recipient: str) -> str:
+    return f"Liabilities:Payable:{program}:{recipient}"
+
+
+def appropriation(source: str, program: str) -> str:
+    return f"Income:Appropriation:{source}:{program}"
+
+
+def interest(program: str) -> str:
+    return f"Income:Interest:{program}"
+
+
+def assistance(program: str, township: str) -> str:
+    return f"Expenses:Assistance:{program}:{township}"

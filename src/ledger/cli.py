@@ -1,0 +1,72 @@
+"""The ``ledger`` command: the root group and its one error boundary.
+
+Each command group lives in its own module under ``ledger.batch`` (the project's
+``batch/`` folder). Domain errors (``LedgerError``) become ``Error: ...`` on stderr with
+exit status 1; anything else is a bug and keeps its traceback.
+"""
+
+from typing import Any
+
+import click
+import sqlalchemy as sa
+
+from ledger import __version__
+from ledger.batch import audit, db, journal
+from ledger.cli_support import make_context
+from ledger.db.journal_store import database_refusal
+from ledger.errors import LedgerError
+
+
+class LedgerGroup(click.Group):
+    """The root group: turns expected operating errors into click errors."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LedgerError as error:
+            raise click.ClickException(str(error)) from error
+        except sa.exc.OperationalError as error:
+            if "readonly database" in str(error.orig) or "read-only transaction" in str(error.orig):
+                raise click.ClickException(
+                    "the database is open read-only and refused a write"
+                ) from error
+            raise
+        except sa.exc.DBAPIError as error:
+            message = database_refusal(error)
+            if message is None:
+                raise
+            raise click.ClickException(f"the database refused the change: {message}") from error
+
+
+@click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ledger")
+@click.option(
+    "--db",
+    envvar="LEDGER_DATABASE_URL",
+    default=None,
+    metavar="URL",
+    help="Database URL or SQLite file path. Env: LEDGER_DATABASE_URL. Default: ./ledger.db.",
+)
+@click.option(
+    "--read-only",
+    is_flag=True,
+    default=False,
+    help="Open the database read-only (auditors); every write is refused. Env: LEDGER_READ_ONLY=1.",
+)
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, read_only: bool) -> None:
+    """Ledger of record for social assistance funds (救助资金台账).
+
+    A double-entry ledger of allocations, entitlements and payments per recipient,
+    with tamper evidence. Start with `ledger db upgrade`.
+    """
+    ctx.obj = make_context(db, read_only)
+
+
+cli.add_command(db.db)
+cli.add_command(audit.audit)
+cli.add_command(journal.journal)
+
+
+def main() -> None:
+    cli(prog_name="ledger")

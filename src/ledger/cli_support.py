@@ -1,0 +1,150 @@
+"""What every command shares: the database context, common options, output formats."""
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.engine import Engine
+
+from ledger.db.engine import database_url, make_engine, read_only_from_env
+from ledger.db.uow import UnitOfWork
+from ledger.errors import ReadOnlyError
+
+F = TypeVar("F", bound=Callable[..., Any])
+_NUMBER = re.compile(r"[-+]?[0-9][0-9,]*(\.[0-9]+)?")
+
+
+@dataclass
+class AppContext:
+    """Created by the root command; commands get their engine from it lazily."""
+
+    db_url: str
+    read_only: bool
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.db_url, read_only=self.read_only)
+        return self._engine
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A unit of work for a state change; refused in read-only mode."""
+        if self.read_only:
+            raise ReadOnlyError(
+                "the ledger is open read-only (--read-only or LEDGER_READ_ONLY): "
+                "this command would change it"
+            )
+        return UnitOfWork(self.engine)
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work for reading; nothing it does is committed."""
+        return UnitOfWork(self.engine)
+
+
+def make_context(db: str | None, read_only: bool) -> AppContext:
+    return AppContext(db_url=database_url(db), read_only=read_only or read_only_from_env())
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def operator_option(func: F) -> F:
+    """``--operator``: who does this. Recorded with every change; required."""
+    return click.option(
+        "--operator",
+        envvar="LEDGER_OPERATOR",
+        required=True,
+        help="Who performs this action (recorded in the ledger). Env: LEDGER_OPERATOR.",
+    )(func)
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "csv", "json"]),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(func)
+
+
+def as_of_option(func: F) -> F:
+    return click.option(
+        "--as-of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Only transactions effective on or before this date (YYYY-MM-DD).",
+    )(func)
+
+
+def to_date(value: Any) -> date | None:
+    """click.DateTime gives a datetime; the ledger works in dates."""
+    return None if value is None else value.date()
+
+
+def emit(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    output_format: str,
+    *,
+    json_document: Any = None,
+) -> None:
+    """Print rows as an aligned table, CSV or JSON (``json_document`` if given)."""
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                rows if json_document is None else json_document,
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+        )
+        return
+    if output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([neutralise_cell(row.get(c)) for c in columns])
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    text_rows = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([_width(c)] + [_width(r[i]) for r in text_rows]) for i, c in enumerate(columns)]
+    click.echo("  ".join(_pad(c, widths[i]) for i, c in enumerate(columns)).rstrip())
+    click.echo("  ".join("-" * w for w in widths))
+    for r in text_rows:
+        click.echo("  ".join(_pad(v, widths[i]) for i, v in enumerate(r)).rstrip())
+
+
+def neutralise_cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = _cell(value)
+    if text and text[0] in "=+-@\t\r" and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    """Negative numbers ("-12.50") stay numbers; "-cmd|..." does not."""
+    return _NUMBER.fullmatch(text) is not None
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns in a terminal."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))

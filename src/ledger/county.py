@@ -1,0 +1,280 @@
+"""The county configuration: one TOML file the county edits (see county.example.toml).
+
+It names the county, its townships and villages, the programs it pays (with their
+monthly caps, whether they pay per household or per person, and which programs exclude
+each other), the banks that pay them (CNAPS code, bank file profile), the pay day and the
+thresholds the exception rules use. ``load_county`` reports every problem in one go, each
+with the key that holds it.
+"""
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from ledger.errors import ValidationError
+from ledger.money import parse_yuan
+
+_CODE = re.compile(r"[A-Za-z0-9_]{1,32}")
+
+DEFAULT_THRESHOLDS: dict[str, int] = {
+    # withheld: an entitlement unpaid this many days after its period ended
+    "unpaid_days": 30,
+    # withheld: money at the bank (clearing) unresolved this many days after export
+    "clearing_days": 7,
+    # withheld: a failed payment neither re-issued nor cancelled after this many days
+    "failed_followup_days": 30,
+    # withheld: allocated funds untouched this many days
+    "idle_funds_days": 90,
+    # diverted: a bank account changed this many days or fewer before a payment
+    "account_change_days": 30,
+    # fluctuation: a township's count or amount changing more than this percent
+    "fluctuation_percent": 20,
+}
+
+
+@dataclass(frozen=True)
+class Village:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Township:
+    code: str
+    name: str
+    villages: tuple[Village, ...]
+
+
+@dataclass(frozen=True)
+class Program:
+    code: str
+    name_zh: str
+    name_en: str
+    monthly_cap_fen: int
+    paid_per: str  # "household" or "person"
+    excludes: tuple[str, ...]
+    treasury_may_go_negative: bool
+    special_account: str
+    special_account_name: str
+    special_account_bank: str
+    min_age: int | None = None
+    max_age: int | None = None
+
+
+@dataclass(frozen=True)
+class Bank:
+    code: str
+    name: str
+    cnaps: str
+    profile: str
+
+
+@dataclass(frozen=True)
+class County:
+    code: str
+    name: str
+    townships: dict[str, Township]
+    programs: dict[str, Program]
+    banks: dict[str, Bank]
+    pay_day: int
+    thresholds: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    source_path: str = ""
+
+    @property
+    def province_prefix(self) -> str:
+        return self.code[:2]
+
+    def village_codes(self, township: str) -> set[str]:
+        return (
+            {v.code for v in self.townships[township].villages}
+            if township in self.townships
+            else set()
+        )
+
+
+def example_path() -> Path:
+    """The documented example configuration shipped with the package."""
+    return Path(str(files("ledger").joinpath("county.example.toml")))
+
+
+def load_county(path: str | Path) -> County:
+    """Read and validate a county file; raise ``ValidationError`` listing every problem."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValidationError(f"{path}: no such file") from None
+    except UnicodeDecodeError as error:
+        raise ValidationError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ValidationError(f"{path}: not valid TOML: {error}") from None
+    problems: list[str] = []
+    county = _build(raw, problems)
+    if problems or county is None:
+        raise ValidationError(
+            f"{path}: {len(problems)} problem(s) in the county configuration:", problems
+        )
+    return County(**{**county.__dict__, "source_path": str(path)})
+
+
+def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
+    head = raw.get("county")
+    if not isinstance(head, dict):
+        problems.append("[county]: missing (code, name)")
+        head = {}
+    code = str(head.get("code", ""))
+    if not re.fullmatch(r"\d{6}", code):
+        problems.append(f"county.code: must be the 6-digit administrative code, got {code!r}")
+    name = _text(head, "name", "county.name", problems)
+
+    townships: dict[str, Township] = {}
+    for index, item in enumerate(_list(raw, "townships", problems)):
+        where = f"townships[{index}]"
+        tcode = _code(item, "code", f"{where}.code", problems)
+        tname = _text(item, "name", f"{where}.name", problems)
+        villages = []
+        for vindex, v in enumerate(item.get("villages", []) if isinstance(item, dict) else []):
+            vwhere = f"{where}.villages[{vindex}]"
+            villages.append(
+                Village(
+                    _code(v, "code", f"{vwhere}.code", problems),
+                    _text(v, "name", f"{vwhere}.name", problems),
+                )
+            )
+        if not villages:
+            problems.append(f"{where}.villages: a township needs at least one village")
+        if tcode in townships:
+            problems.append(f"{where}.code: township {tcode!r} is listed twice")
+        townships[tcode] = Township(tcode, tname, tuple(villages))
+    if not townships:
+        problems.append("townships: at least one township is needed")
+
+    banks: dict[str, Bank] = {}
+    for bcode, item in _table(raw, "banks", problems).items():
+        where = f"banks.{bcode}"
+        if not _CODE.fullmatch(bcode):
+            problems.append(f"{where}: a bank code uses letters, digits and _ only")
+        cnaps = str(item.get("cnaps", ""))
+        if not re.fullmatch(r"\d{12}", cnaps):
+            problems.append(f"{where}.cnaps: must be the 12-digit CNAPS bank code, got {cnaps!r}")
+        banks[bcode] = Bank(
+            bcode,
+            _text(item, "name", f"{where}.name", problems),
+            cnaps,
+            _text(item, "profile", f"{where}.profile", problems),
+        )
+    if not banks:
+        problems.append("banks: at least one bank is needed")
+
+    programs: dict[str, Program] = {}
+    for pcode, item in _table(raw, "programs", problems).items():
+        where = f"programs.{pcode}"
+        if not _CODE.fullmatch(pcode):
+            problems.append(f"{where}: a program code uses letters, digits and _ only")
+        cap_text = str(item.get("monthly_cap", ""))
+        try:
+            cap = parse_yuan(cap_text)
+            if cap <= 0:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                f"{where}.monthly_cap: must be a positive yuan amount "
+                f'such as "800.00", got {cap_text!r}'
+            )
+            cap = 0
+        paid_per = str(item.get("paid_per", ""))
+        if paid_per not in ("household", "person"):
+            problems.append(f'{where}.paid_per: must be "household" or "person", got {paid_per!r}')
+        excludes = item.get("excludes", [])
+        if not isinstance(excludes, list):
+            problems.append(f"{where}.excludes: must be a list of program codes")
+            excludes = []
+        account_bank = str(item.get("special_account_bank", ""))
+        min_age, max_age = item.get("min_age"), item.get("max_age")
+        for key, value in (("min_age", min_age), ("max_age", max_age)):
+            if value is not None and (not isinstance(value, int) or not 0 <= value <= 150):
+                problems.append(f"{where}.{key}: must be a whole number of years")
+        programs[pcode] = Program(
+            code=pcode,
+            name_zh=_text(item, "name_zh", f"{where}.name_zh", problems),
+            name_en=_text(item, "name_en", f"{where}.name_en", problems),
+            monthly_cap_fen=cap,
+            paid_per=paid_per,
+            excludes=tuple(str(e) for e in excludes),
+            treasury_may_go_negative=bool(item.get("treasury_may_go_negative", False)),
+            special_account=_text(item, "special_account", f"{where}.special_account", problems),
+            special_account_name=_text(
+                item, "special_account_name", f"{where}.special_account_name", problems
+            ),
+            special_account_bank=account_bank,
+            min_age=min_age if isinstance(min_age, int) else None,
+            max_age=max_age if isinstance(max_age, int) else None,
+        )
+        if account_bank not in banks:
+            problems.append(f"{where}.special_account_bank: unknown bank {account_bank!r}")
+    for program in programs.values():
+        for other in program.excludes:
+            if other not in programs:
+                problems.append(f"programs.{program.code}.excludes: unknown program {other!r}")
+    if not programs:
+        problems.append("programs: at least one program is needed")
+
+    payment = raw.get("payment", {})
+    pay_day = payment.get("pay_day", 10) if isinstance(payment, dict) else 10
+    if not isinstance(pay_day, int) or not 1 <= pay_day <= 28:
+        problems.append(f"payment.pay_day: must be a day from 1 to 28, got {pay_day!r}")
+        pay_day = 10
+
+    thresholds = dict(DEFAULT_THRESHOLDS)
+    raw_thresholds = raw.get("thresholds", {})
+    if not isinstance(raw_thresholds, dict):
+        problems.append("thresholds: must be a table ([thresholds])")
+        raw_thresholds = {}
+    for key, value in raw_thresholds.items():
+        if key not in DEFAULT_THRESHOLDS:
+            problems.append(
+                f"thresholds.{key}: unknown threshold (known: {', '.join(DEFAULT_THRESHOLDS)})"
+            )
+        elif not isinstance(value, int) or value < 0:
+            problems.append(f"thresholds.{key}: must be a whole number >= 0, got {value!r}")
+        else:
+            thresholds[key] = value
+    return County(code, name, townships, programs, banks, pay_day, thresholds)
+
+
+def _text(item: Any, key: str, where: str, problems: list[str]) -> str:
+    value = item.get(key) if isinstance(item, dict) else None
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{where}: missing or empty")
+        return ""
+    return value.strip()
+
+
+def _code(item: Any, key: str, where: str, problems: list[str]) -> str:
+    value = _text(item, key, where, problems)
+    if value and not _CODE.fullmatch(value):
+        problems.append(f"{where}: {value!r} is not a code (letters, digits, _; at most 32)")
+    return value
+
+
+def _list(raw: dict[str, Any], key: str, problems: list[str]) -> list[Any]:
+    value = raw.get(key, [])
+    if not isinstance(value, list):
+        problems.append(f"{key}: must be a list of tables ([[{key}]])")
+        return []
+    return value
+
+
+def _table(raw: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
+    """A table of tables such as [programs.CODE]."""
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        problems.append(f"{key}: must be a table ([{key}.CODE])")
+        return {}
+    for k, v in value.items():
+        if not isinstance(v, dict):
+            problems.append(f"{key}.{k}: must be a table")
+    return {k: v for k, v in value.items() if isinstance(v, dict)}

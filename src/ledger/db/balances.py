@@ -1,0 +1,101 @@
+"""Balances: one account, an account prefix, or the whole trial balance, as of a date.
+
+Balances are debit-positive sums of postings. ``as_of`` includes every transaction whose
+effective date is on or before that day.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from ledger.db.schema import accounts, postings, transactions
+from ledger.errors import LedgerError
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    account: str
+    kind: str
+    balance_fen: int
+    debits_fen: int
+    credits_fen: int
+
+
+def _balances_query(as_of: date | None) -> sa.Select:
+    debits = sa.func.sum(sa.case((postings.c.amount_fen > 0, postings.c.amount_fen), else_=0))
+    credits = sa.func.sum(sa.case((postings.c.amount_fen < 0, postings.c.amount_fen), else_=0))
+    query = (
+        sa.select(
+            accounts.c.name,
+            accounts.c.kind,
+            sa.func.sum(postings.c.amount_fen).label("balance"),
+            debits.label("debits"),
+            credits.label("credits"),
+        )
+        .join(accounts, accounts.c.id == postings.c.account_id)
+        .group_by(accounts.c.name, accounts.c.kind)
+        .order_by(accounts.c.name)
+    )
+    if as_of is not None:
+        query = query.join(transactions, transactions.c.id == postings.c.transaction_id).where(
+            transactions.c.effective_date <= as_of
+        )
+    return query
+
+
+def _rows(connection: sa.Connection, query: sa.Select) -> list[Balance]:
+    return [
+        Balance(
+            account=row.name,
+            kind=row.kind,
+            balance_fen=int(row.balance or 0),
+            debits_fen=int(row.debits or 0),
+            credits_fen=int(row.credits or 0),
+        )
+        for row in connection.execute(query)
+    ]
+
+
+def balances(
+    connection: sa.Connection, account: str, *, as_of: date | None = None
+) -> list[Balance]:
+    """The account itself and every account below it (``Liabilities:Payable:dibao``
+    covers ``Liabilities:Payable:dibao:R0000001``...). Refused if none is open."""
+    prefix = account.rstrip(":")
+    opened = connection.execute(
+        sa.select(accounts.c.name, accounts.c.kind)
+        .where(
+            sa.or_(
+                accounts.c.name == prefix, accounts.c.name.startswith(prefix + ":", autoescape=True)
+            )
+        )
+        .order_by(accounts.c.name)
+    ).all()
+    if not opened:
+        raise LedgerError(f"no account is named {prefix!r} or starts with {prefix + ':'!r}")
+    query = _balances_query(as_of).where(
+        sa.or_(accounts.c.name == prefix, accounts.c.name.startswith(prefix + ":", autoescape=True))
+    )
+    found = {b.account: b for b in _rows(connection, query)}
+    # Accounts without postings (yet, or as of that date) still show, at zero.
+    return [found.get(row.name, Balance(row.name, row.kind, 0, 0, 0)) for row in opened]
+
+
+def trial_balance(connection: sa.Connection, *, as_of: date | None = None) -> list[Balance]:
+    """Every account with postings, and its balance; the balances sum to 0."""
+    return _rows(connection, _balances_query(as_of))
+
+
+def account_balance(connection: sa.Connection, account: str, *, as_of: date | None = None) -> int:
+    """The balance of exactly one account, 0 if it has no postings."""
+    query = (
+        sa.select(sa.func.coalesce(sa.func.sum(postings.c.amount_fen), 0))
+        .join(accounts, accounts.c.id == postings.c.account_id)
+        .where(accounts.c.name == account)
+    )
+    if as_of is not None:
+        query = query.join(transactions, transactions.c.id == postings.c.transaction_id).where(
+            transactions.c.effective_date <= as_of
+        )
+    return int(connection.execute(query).scalar_one())

@@ -1,0 +1,51 @@
+"""The fast paths for writing many rows: raw driver executemany and PostgreSQL COPY.
+
+SQLAlchemy Core ``insert()`` with a list of dicts is 2.6-3.1x slower than the driver's
+own executemany with tuples and uses twice the memory (DESIGN §8), so bulk paths use
+these two functions with plain tuples of int/str/None values.
+"""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+
+def executemany(connection: sa.Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Run ``sql`` once per row through the driver. Write ``?`` placeholders; they are
+    rewritten for drivers that use ``%s``."""
+    if not rows:
+        return
+    if connection.dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("?", "%s")
+    connection.exec_driver_sql(sql, list(rows))
+
+
+def copy_rows(
+    connection: sa.Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+) -> int:
+    """Append rows to ``table``: COPY on PostgreSQL, executemany on SQLite.
+
+    Runs inside the connection's current transaction. Returns the number of rows.
+    """
+    column_list = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        raw: Any = connection.connection.dbapi_connection  # a psycopg 3 connection
+        count = 0
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    materialised = rows if isinstance(rows, list) else list(rows)
+    placeholders = ", ".join("?" for _ in columns)
+    executemany(
+        connection, f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", materialised
+    )
+    return len(materialised)

@@ -1,0 +1,25 @@
+"""The schema as SQLAlchemy Core tables: the model Alembic's migrations must agree with.
+
+Migrations never import this package; ``tests/migrations`` checks that an upgraded
+database and this metadata do not differ (alembic's ``check``). Each module holds the
+tables of one part of the domain; all share ``metadata``.
+
+Dialect-specific guarantees (triggers) are not expressed here; they live in
+``ledger/migrations/sql/{sqlite,postgresql}/`` and are installed by the migrations.
+"""
+
+from ledger.db.schema.base import metadata
+from ledger.db.schema.core import accounts, audit_events, periods, postings, transactions
+from ledger.db.schema.registry import enrolments, recipients, roster_imports
+
+__all__ = [
+    "accounts",
+    "audit_events",
+    "enrolments",
+    "metadata",
+    "periods",
+    "postings",
+    "recipients",
+    "roster_imports",
+    "transactions",
+]

@@ -1,0 +1,48 @@
+"""The unit of work: one database transaction per state change.
+
+Services receive a ``UnitOfWork`` and call ``commit()`` when everything they meant to do
+is done; leaving the ``with`` block without a commit (an exception, an early return)
+rolls everything back, so a refused operation leaves nothing half-written.
+"""
+
+from types import TracebackType
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: sa.Connection | None = None
+        self._transaction: sa.RootTransaction | None = None
+
+    def __enter__(self) -> "UnitOfWork":
+        self._connection = self._engine.connect()
+        self._transaction = self._connection.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._connection is not None and self._transaction is not None
+        try:
+            if self._transaction.is_active:
+                self._transaction.rollback()
+        finally:
+            self._connection.close()
+            self._connection = None
+            self._transaction = None
+
+    @property
+    def connection(self) -> sa.Connection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._connection
+
+    def commit(self) -> None:
+        assert self._transaction is not None
+        self._transaction.commit()

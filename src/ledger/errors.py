@@ -1,0 +1,27 @@
+"""Domain errors: expected operating errors a user can fix.
+
+Anything raised as a ``LedgerError`` is shown to the user as ``Error: ...`` and exits 1.
+Programmer errors (an invariant broken by our own code) are not ``LedgerError`` and keep
+their traceback.
+"""
+
+
+class LedgerError(Exception):
+    """An operation was refused; the message tells the user why and what to do."""
+
+
+class ValidationError(LedgerError):
+    """Input was rejected. ``problems`` lists every problem found, not only the first."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = list(problems or [])
+        full = (
+            message
+            if not self.problems
+            else message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+        )
+        super().__init__(full)
+
+
+class ReadOnlyError(LedgerError):
+    """A write was attempted on a read-only connection."""
