@@ -47,35 +47,53 @@ class AccountSpec:
     township: str | None = None
 
 
-# A segment: letters (any script), digits, underscore, hyphen. No spaces, no colons.
-_SEGMENT = r"[^\s:]+"
+# Each family: the fixed leading segments, the dimensions that follow (one segment each),
+# and the balance rule. A segment is any run of characters without whitespace or colons.
+_FAMILIES: dict[tuple[str, ...], tuple[tuple[str, ...], BalanceRule]] = {
+    ("Assets", "Treasury"): (("program",), BalanceRule.DEBIT_ONLY),
+    ("Assets", "BankClearing"): (("bank",), BalanceRule.ANY),
+    ("Assets", "Receivable", "Recovery"): (("recipient",), BalanceRule.DEBIT_ONLY),
+    ("Liabilities", "Payable"): (("program", "recipient"), BalanceRule.CREDIT_ONLY),
+    ("Income", "Appropriation"): (("source", "program"), BalanceRule.ANY),
+    ("Income", "Interest"): (("program",), BalanceRule.ANY),
+    ("Expenses", "Assistance"): (("program", "township"), BalanceRule.ANY),
+}
+_WHITESPACE = re.compile(r"\s")
 
-# (pattern, balance rule, dimension names in order of the captured groups)
-_FAMILIES: list[tuple[re.Pattern[str], BalanceRule, tuple[str, ...]]] = [
-    (re.compile(rf"Assets:Treasury:({_SEGMENT})"), BalanceRule.DEBIT_ONLY, ("program",)),
-    (re.compile(rf"Assets:BankClearing:({_SEGMENT})"), BalanceRule.ANY, ("bank",)),
-    (
-        re.compile(rf"Assets:Receivable:Recovery:({_SEGMENT})"),
-        BalanceRule.DEBIT_ONLY,
-        ("recipient",),
-    ),
-    (
-        re.compile(rf"Liabilities:Payable:({_SEGMENT}):({_SEGMENT})"),
-        BalanceRule.CREDIT_ONLY,
-        ("program", "recipient"),
-    ),
-    (
-        re.compile(rf"Income:Appropriation:({_SEGMENT}):({_SEGMENT})"),
-        BalanceRule.ANY,
-        ("source", "program"),
-    ),
-    (re.compile(rf"Income:Interest:({_SEGMENT})"), BalanceRule.ANY, ("program",)),
-    (
-        re.compile(rf"Expenses:Assistance:({_SEGMENT}):({_SEGMENT})"),
-        BalanceRule.ANY,
-        ("program", "township"),
-    ),
-]
+
+DIMENSIONS = ("program", "source", "bank", "recipient", "township")
+# Per family, where each of its dimension segments goes in a DIMENSIONS-ordered row.
+_SLOTS = {
+    prefix: tuple(DIMENSIONS.index(d) for d in dims) for prefix, (dims, _) in _FAMILIES.items()
+}
+
+
+def account_row(
+    name: str, *, treasury_may_go_negative: bool = False
+) -> tuple[str, str, str, str | None, str | None, str | None, str | None, str | None]:
+    """(name, kind, balance rule, program, source, bank, recipient, township) of an
+    account name: the bulk form of ``parse_account`` (no object per account)."""
+    parts = name.split(":")
+    for length in (2, 3):
+        prefix = tuple(parts[:length])
+        family = _FAMILIES.get(prefix)
+        if family is None:
+            continue
+        dims, rule = family
+        values = parts[length:]
+        if len(values) != len(dims) or not all(values) or _WHITESPACE.search(name):
+            break
+        if treasury_may_go_negative and prefix == ("Assets", "Treasury"):
+            rule = BalanceRule.ANY
+        row: list[str | None] = [None] * len(DIMENSIONS)
+        for slot, value in zip(_SLOTS[prefix], values, strict=True):
+            row[slot] = value
+        return (name, parts[0], rule.value, *row)  # type: ignore[return-value]
+    raise LedgerError(
+        f"account {name!r} is not in the chart of accounts "
+        "(see docs/ledger.md: Assets:Treasury:{program}, "
+        "Liabilities:Payable:{program}:{recipient}, ...)"
+    )
 
 
 def parse_account(name: str, *, treasury_may_go_negative: bool = False) -> AccountSpec:
@@ -84,18 +102,12 @@ def parse_account(name: str, *, treasury_may_go_negative: bool = False) -> Accou
     ``treasury_may_go_negative`` relaxes the treasury rule for programs whose
     configuration allows advances from the county budget.
     """
-    for pattern, rule, dims in _FAMILIES:
-        match = pattern.fullmatch(name)
-        if match is None:
-            continue
-        values = dict(zip(dims, match.groups(), strict=True))
-        if name.startswith("Assets:Treasury:") and treasury_may_go_negative:
-            rule = BalanceRule.ANY
-        return AccountSpec(name=name, kind=Kind(name.split(":", 1)[0]), balance_rule=rule, **values)
-    raise LedgerError(
-        f"account {name!r} is not in the chart of accounts "
-        "(see docs/ledger.md: Assets:Treasury:{program}, "
-        "Liabilities:Payable:{program}:{recipient}, ...)"
+    row = account_row(name, treasury_may_go_negative=treasury_may_go_negative)
+    return AccountSpec(
+        name,
+        Kind(row[1]),
+        BalanceRule(row[2]),
+        **dict(zip(DIMENSIONS, row[3:], strict=True)),
     )
 
 

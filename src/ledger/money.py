@@ -68,7 +68,9 @@ def _four_digits(n: int) -> str:
 def chinese_capital(fen: int) -> str:
     """The amount in Chinese capital numerals (大写) as written on Chinese financial forms.
 
-    1234567 fen -> "壹万贰仟叁佰肆拾伍元陆角柒分"; whole amounts end with "整".
+    1234567 fen -> "壹万贰仟叁佰肆拾伍元陆角柒分". An amount that ends at 元 or 角 ends
+    with "整", as the rules for filling in settlement vouchers require after 元 and allow
+    after 角.
     """
     if fen < 0:
         return "负" + chinese_capital(-fen)

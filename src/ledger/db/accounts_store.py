@@ -5,40 +5,24 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from ledger.accounts import parse_account
-from ledger.db.bulk import executemany
-from ledger.db.schema import accounts
+from ledger.accounts import DIMENSIONS, account_row
+from ledger.db.bulk import fill_temporary_table
+from ledger.db.schema.base import Timestamp
 from ledger.errors import LedgerError
 
-# Above this many names, lookups go through a temporary table instead of IN lists.
-_IN_LIST_LIMIT = 500
+_STAGE = "ledger_staged_accounts"
+_COLUMNS = ("name", "kind", "balance_rule", *DIMENSIONS)
 
 
-def account_ids(connection: sa.Connection, names: Collection[str]) -> dict[str, int]:
-    """Ids of those of ``names`` that exist (missing names are simply absent)."""
-    unique = list(dict.fromkeys(names))
-    if not unique:
-        return {}
-    if len(unique) <= _IN_LIST_LIMIT:
-        rows = connection.execute(
-            sa.select(accounts.c.name, accounts.c.id).where(accounts.c.name.in_(unique))
-        )
-        return {name: int(id_) for name, id_ in rows}
-    connection.exec_driver_sql(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS ledger_wanted_accounts (name VARCHAR(200))"
-    )
-    connection.exec_driver_sql("DELETE FROM ledger_wanted_accounts")
-    executemany(
-        connection,
-        "INSERT INTO ledger_wanted_accounts (name) VALUES (?)",
-        [(name,) for name in unique],
-    )
+def account_ids(connection: sa.Connection, names: Iterable[str]) -> dict[str, int]:
+    """Ids of those of ``names`` that are open (names not open are simply absent)."""
+    fill_temporary_table(connection, _STAGE, [("name", "VARCHAR(200)")], ((n,) for n in names))
     rows = connection.exec_driver_sql(
-        "SELECT a.name, a.id FROM accounts a JOIN ledger_wanted_accounts w ON w.name = a.name"
-    )
-    result = {name: int(id_) for name, id_ in rows}
-    connection.exec_driver_sql("DELETE FROM ledger_wanted_accounts")
-    return result
+        f"SELECT a.name, a.id FROM accounts a JOIN (SELECT DISTINCT name FROM {_STAGE}) s"
+        " ON s.name = a.name"
+    ).all()
+    connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
+    return {name: int(id_) for name, id_ in rows}
 
 
 def open_accounts(
@@ -46,48 +30,52 @@ def open_accounts(
     names: Iterable[str],
     *,
     treasury_negative_programs: Collection[str] = (),
-) -> dict[str, int]:
-    """Open every account of ``names`` that is not open yet; return all their ids.
+) -> int:
+    """Open every account of ``names`` that is not open yet; return how many were opened.
 
-    Opening is idempotent. A name outside the chart of accounts is refused (nothing is
-    opened then). ``treasury_negative_programs`` are programs whose treasury may go
-    negative (an advance from the county budget).
+    Opening is idempotent. A name outside the chart of accounts is refused and then
+    nothing is opened. ``treasury_negative_programs`` are programs whose treasury may go
+    negative (an advance from the county budget); it matters only when the treasury
+    account is first opened.
     """
-    wanted = list(dict.fromkeys(names))
-    existing = account_ids(connection, wanted)
-    missing = [name for name in wanted if name not in existing]
+    fill_temporary_table(connection, _STAGE, [("name", "VARCHAR(200)")], ((n,) for n in names))
+    missing = [
+        row[0]
+        for row in connection.exec_driver_sql(
+            f"SELECT DISTINCT s.name FROM {_STAGE} s "
+            "LEFT JOIN accounts a ON a.name = s.name WHERE a.id IS NULL"
+        ).all()
+    ]
+    connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
     if not missing:
-        return existing
-    now = datetime.now(UTC)
+        return 0
     negative_ok = set(treasury_negative_programs)
     rows = []
     bad: list[str] = []
     for name in missing:
         try:
-            spec = parse_account(name)
+            row = account_row(name)
         except LedgerError:
             bad.append(name)
             continue
-        if spec.program in negative_ok and name.startswith("Assets:Treasury:"):
-            spec = parse_account(name, treasury_may_go_negative=True)
-        rows.append(
-            {
-                "name": spec.name,
-                "kind": spec.kind.value,
-                "balance_rule": spec.balance_rule.value,
-                "program": spec.program,
-                "source": spec.source,
-                "bank": spec.bank,
-                "recipient": spec.recipient,
-                "township": spec.township,
-                "created_at": now,
-            }
-        )
+        if row[3] in negative_ok and name.startswith("Assets:Treasury:"):
+            row = account_row(name, treasury_may_go_negative=True)
+        rows.append(row)
     if bad:
-        shown = ", ".join(repr(n) for n in bad[:5])
+        shown = ", ".join(repr(n) for n in sorted(bad)[:5])
         raise LedgerError(
             f"{len(bad)} account name(s) are not in the chart of accounts: {shown}"
             " (see docs/ledger.md for the account families)"
         )
-    connection.execute(accounts.insert(), rows)
-    return existing | account_ids(connection, missing)
+    new_stage = _STAGE + "_new"
+    fill_temporary_table(connection, new_stage, [(c, "VARCHAR(200)") for c in _COLUMNS], rows)
+    column_list = ", ".join(_COLUMNS)
+    connection.execute(
+        sa.text(
+            f"INSERT INTO accounts ({column_list}, created_at) "
+            f"SELECT {column_list}, :created_at FROM {new_stage}"
+        ).bindparams(sa.bindparam("created_at", type_=Timestamp)),
+        {"created_at": datetime.now(UTC)},
+    )
+    connection.exec_driver_sql(f"DELETE FROM {new_stage}")
+    return len(rows)

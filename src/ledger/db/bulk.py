@@ -49,3 +49,22 @@ def copy_rows(
         connection, f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", materialised
     )
     return len(materialised)
+
+
+def fill_temporary_table(
+    connection: sa.Connection,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Iterable[tuple[Any, ...]],
+) -> int:
+    """Create (if needed) and fill a temporary staging table; return the row count.
+
+    Staging many rows and then moving them with one ``INSERT ... SELECT`` is the fast
+    path into tables with triggers: SQLite opens a statement journal for every statement
+    that a trigger may abort, so a per-row executemany into such a table is ~3x slower
+    than the staged insert, and PostgreSQL fires a statement trigger once, not per row.
+    """
+    definition = ", ".join(f"{name} {type_}" for name, type_ in columns)
+    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({definition})")
+    connection.exec_driver_sql(f"DELETE FROM {table}")
+    return copy_rows(connection, table, [name for name, _ in columns], rows)

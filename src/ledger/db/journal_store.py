@@ -6,13 +6,13 @@ trigger re-checks balance, closed periods, the hash chain and balance rules insi
 database. Nothing here commits: the caller's unit of work does.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
-from ledger.db.accounts_store import account_ids
-from ledger.db.bulk import copy_rows
+from ledger.db.bulk import fill_temporary_table
 from ledger.db.schema import accounts, periods, postings, transactions
 from ledger.errors import LedgerError, ValidationError
 from ledger.journal import (
@@ -74,11 +74,19 @@ def post(connection: sa.Connection, tx: NewTransaction, *, now: datetime | None 
         _check_reversible(connection, tx.reverses_id)
 
     names = tx.postings.accounts
-    ids = account_ids(connection, names)
-    unknown = [name for name in dict.fromkeys(names) if name not in ids]
+    instruction_ids = tx.postings.instruction_column()
+    _stage_postings(connection, names, tx.postings.amounts_fen, instruction_ids)
+    unknown = [
+        row[0]
+        for row in connection.exec_driver_sql(
+            f"SELECT DISTINCT s.account FROM {_STAGE} s "
+            "LEFT JOIN accounts a ON a.name = s.account WHERE a.id IS NULL LIMIT 6"
+        )
+    ]
     if unknown:
         shown = ", ".join(repr(n) for n in unknown[:5])
-        raise LedgerError(f"{len(unknown)} account(s) are not open: {shown}")
+        more = " and more" if len(unknown) > 5 else ""
+        raise LedgerError(f"accounts that are not open: {shown}{more}")
 
     last = connection.execute(
         sa.select(transactions.c.id, transactions.c.hash)
@@ -100,20 +108,14 @@ def post(connection: sa.Connection, tx: NewTransaction, *, now: datetime | None 
         recorded_at=recorded_at,
         posting_count=len(tx.postings),
     )
-    instruction_ids = tx.postings.instruction_column()
     digest = transaction_hash(prev_hash, header, names, tx.postings.amounts_fen, instruction_ids)
-    copy_rows(
-        connection,
-        "postings",
-        ("transaction_id", "account_id", "amount_fen", "instruction_id"),
-        zip(
-            [new_id] * len(names),
-            [ids[name] for name in names],
-            tx.postings.amounts_fen,
-            instruction_ids,
-            strict=True,
-        ),
+    # Posting ids follow the staged order, which is the order the hash covers.
+    connection.exec_driver_sql(
+        "INSERT INTO postings (transaction_id, account_id, amount_fen, instruction_id) "
+        f"SELECT {new_id}, a.id, s.amount_fen, s.instruction_id FROM {_STAGE} s "
+        "JOIN accounts a ON a.name = s.account ORDER BY s.seq"
     )
+    connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
     try:
         connection.execute(
             transactions.insert().values(
@@ -137,6 +139,28 @@ def post(connection: sa.Connection, tx: NewTransaction, *, now: datetime | None 
             raise
         raise LedgerError(f"the database refused the transaction: {message}") from error
     return Recorded(id=new_id, hash=digest, created=True)
+
+
+_STAGE = "ledger_staged_postings"
+
+
+def _stage_postings(
+    connection: sa.Connection,
+    names: Sequence[str],
+    amounts_fen: Sequence[int],
+    instruction_ids: Sequence[int | None],
+) -> None:
+    fill_temporary_table(
+        connection,
+        _STAGE,
+        [
+            ("seq", "BIGINT"),
+            ("account", "VARCHAR(200)"),
+            ("amount_fen", "BIGINT"),
+            ("instruction_id", "BIGINT"),
+        ],
+        zip(range(len(names)), names, amounts_fen, instruction_ids, strict=True),
+    )
 
 
 def database_refusal(error: sa.exc.DBAPIError) -> str | None:

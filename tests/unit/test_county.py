@@ -1,0 +1,39 @@
+from pathlib import Path
+
+import pytest
+
+from ledger.county import example_path, load_county
+from ledger.errors import ValidationError
+
+
+def test_the_shipped_example_is_valid():
+    county = load_county(example_path())
+    assert county.code == "130123"
+    assert county.programs["tekun"].excludes == ("dibao_urban", "dibao_rural")
+    assert county.programs["dibao_rural"].monthly_cap_fen == 70000
+    assert county.banks["ICBC"].cnaps == "102100099996"
+
+
+def test_every_problem_in_a_bad_configuration_is_named(tmp_path: Path):
+    text = example_path().read_text(encoding="utf-8")
+    text = text.replace('code = "130123"', 'code = "13012"')
+    text = text.replace('monthly_cap = "700.00"', 'monthly_cap = "700.001"')
+    text = text.replace('excludes = ["tekun"]\nspecial', 'excludes = ["nosuch"]\nspecial', 1)
+    text = text.replace('cnaps = "402100000018"', 'cnaps = "4021"')
+    path = tmp_path / "county.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        load_county(path)
+    problems = caught.value.problems
+    assert any(p.startswith("county.code:") for p in problems)
+    assert any(p.startswith("programs.dibao_rural.monthly_cap:") for p in problems)
+    assert any("unknown program 'nosuch'" in p for p in problems)
+    assert any(p.startswith("banks.RCC.cnaps:") for p in problems)
+    assert str(path) in str(caught.value)
+
+
+def test_a_file_that_is_not_toml_is_refused_with_its_name(tmp_path: Path):
+    path = tmp_path / "county.toml"
+    path.write_text("[county\nname=", encoding="utf-8")
+    with pytest.raises(ValidationError, match="not valid TOML"):
+        load_county(path)
