@@ -88,7 +88,14 @@ def test_balance_of_an_account_prefix_in_each_format(ledger_with_allocation):
 
 def test_balance_as_of_a_date_before_the_posting_is_zero(ledger_with_allocation):
     result = invoke(
-        ledger_with_allocation, "audit", "balance", TREASURY, "--as-of", "2026-11-04", "--format", "json"
+        ledger_with_allocation,
+        "audit",
+        "balance",
+        TREASURY,
+        "--as-of",
+        "2026-11-04",
+        "--format",
+        "json",
     )
     assert json.loads(result.output)["total_fen"] == 0
 
@@ -127,7 +134,9 @@ def test_reverse_and_show_a_transaction(ledger_with_allocation):
     )
     assert result.exit_code == 0, result.output
     assert "reversed by transaction 2" in result.output
-    shown = json.loads(invoke(ledger_with_allocation, "journal", "show", "2", "--format", "json").output)
+    shown = json.loads(
+        invoke(ledger_with_allocation, "journal", "show", "2", "--format", "json").output
+    )
     assert shown["reverses_id"] == 1
     assert [p["amount_fen"] for p in shown["postings"]] == [-120_000_00, 120_000_00]
     again = invoke(
@@ -155,7 +164,13 @@ def test_close_period_takes_the_operator_from_the_environment(ledger_with_alloca
 
 def test_read_only_mode_refuses_writes_and_allows_reads(ledger_with_allocation):
     write = invoke(
-        ledger_with_allocation, "--read-only", "journal", "close-period", "2026-10", "--operator", "a"
+        ledger_with_allocation,
+        "--read-only",
+        "journal",
+        "close-period",
+        "2026-10",
+        "--operator",
+        "a",
     )
     assert write.exit_code == 1
     assert "read-only" in write.stderr

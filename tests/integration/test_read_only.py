@@ -12,8 +12,10 @@ def test_a_read_only_engine_cannot_write(db_url):
     engine = make_engine(db_url, read_only=True)
     try:
         with UnitOfWork(engine) as uow:
-            assert uow.connection.execute(sa.text("SELECT COUNT(*) FROM transactions")).scalar() == 0
-        with UnitOfWork(engine) as uow, pytest.raises(sa.exc.DBAPIError, match="(?i)read-?only"):
+            assert (
+                uow.connection.execute(sa.text("SELECT COUNT(*) FROM transactions")).scalar() == 0
+            )
+        with UnitOfWork(engine) as uow, pytest.raises(sa.exc.DBAPIError, match=r"(?i)read-?only"):
             close_period(uow.connection, "2026-10", operator="auditor")
     finally:
         engine.dispose()

@@ -23,16 +23,18 @@ def three_transactions(engine) -> None:
     engine.dispose()
 
 
+def sqlite_trigger(cursor, name: str) -> str:
+    cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,))
+    return cursor.fetchone()[0]
+
+
 def tamper(db_url: str, sql: str) -> None:
     """Disable the immutability trigger, edit, re-enable: what an insider with DBA
     rights could do."""
     with raw_connection(db_url) as connection:
         cursor = connection.cursor()
         if db_url.startswith("sqlite"):
-            cursor.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'postings_no_update'"
-            )
-            (trigger_sql,) = cursor.fetchone()
+            trigger_sql = sqlite_trigger(cursor, "postings_no_update")
             cursor.execute("DROP TRIGGER postings_no_update")
             cursor.execute(sql)
             cursor.execute(trigger_sql)
@@ -80,10 +82,7 @@ def test_verify_reports_a_changed_header(engine, db_url):
     with raw_connection(db_url) as connection:
         cursor = connection.cursor()
         if db_url.startswith("sqlite"):
-            cursor.execute(
-                "SELECT sql FROM sqlite_master WHERE type='trigger' AND name='transactions_no_update'"
-            )
-            (trigger_sql,) = cursor.fetchone()
+            trigger_sql = sqlite_trigger(cursor, "transactions_no_update")
             cursor.execute("DROP TRIGGER transactions_no_update")
             cursor.execute("UPDATE transactions SET operator = 'someone else' WHERE id = 3")
             cursor.execute(trigger_sql)

@@ -108,5 +108,7 @@ def test_the_same_moment_hashes_the_same_whatever_its_time_zone():
     utc = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     beijing = utc.astimezone(timezone(timedelta(hours=8)))
     naive_utc = utc.replace(tzinfo=None)
-    assert canonical_timestamp(utc) == canonical_timestamp(beijing) == canonical_timestamp(naive_utc)
+    assert (
+        canonical_timestamp(utc) == canonical_timestamp(beijing) == canonical_timestamp(naive_utc)
+    )
     assert digest(header(recorded_at=utc)) == digest(header(recorded_at=beijing))
