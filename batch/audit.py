@@ -1,5 +1,9 @@
 """``ledger audit``: read-only questions auditors ask of the ledger."""
 
+import os
+from datetime import date
+from pathlib import Path
+
 import click
 
 from ledger.cli_support import (
@@ -11,7 +15,11 @@ from ledger.cli_support import (
     to_date,
 )
 from ledger.db.balances import Balance, balances, trial_balance
+from ledger.db.journal_queries import account_openings, account_statement, stream_flat_postings
 from ledger.db.verify import verify as verify_journal
+from ledger.errors import LedgerError
+from ledger.export.beancount import write_beancount
+from ledger.export.tables import export_csv, export_parquet
 from ledger.money import format_yuan
 
 
@@ -113,3 +121,109 @@ def trial_balance_command(app: AppContext, as_of: object, output_format: str) ->
             f"debit balances {format_yuan(debit_total)}  credit balances "
             f"{format_yuan(credit_total)}  {state}"
         )
+
+
+@audit.command("account")
+@click.argument("account")
+@click.option(
+    "--from",
+    "date_from",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="First effective date shown (YYYY-MM-DD); earlier postings form the opening balance.",
+)
+@click.option(
+    "--to",
+    "date_to",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last effective date shown (YYYY-MM-DD).",
+)
+@format_option
+@pass_app
+def account_command(
+    app: AppContext, account: str, date_from: object, date_to: object, output_format: str
+) -> None:
+    """Statement of one account: every posting with its running balance."""
+    start, end = to_date(date_from), to_date(date_to)
+    with app.reader() as uow:
+        opening, lines = account_statement(uow.connection, account, date_from=start, date_to=end)
+    running = opening
+    rows = []
+    for line in lines:
+        running += int(line.amount_fen)
+        rows.append(
+            {
+                "date": line.effective_date.isoformat(),
+                "transaction": line.transaction_id,
+                "type": line.type,
+                "description": line.description,
+                "operator": line.operator,
+                "amount": format_yuan(int(line.amount_fen)),
+                "balance": format_yuan(running),
+                "amount_fen": int(line.amount_fen),
+                "balance_fen": running,
+                "instruction_id": line.instruction_id,
+            }
+        )
+    document = {
+        "account": account,
+        "from": None if start is None else start.isoformat(),
+        "to": None if end is None else end.isoformat(),
+        "opening_balance_fen": opening,
+        "closing_balance_fen": running,
+        "lines": rows,
+    }
+    if output_format == "table":
+        click.echo(f"{account}  opening balance {format_yuan(opening)}")
+    emit(
+        rows,
+        ["date", "transaction", "type", "amount", "balance", "operator", "description"],
+        output_format,
+        json_document=document,
+    )
+    if output_format == "table":
+        click.echo(f"closing balance {format_yuan(running)}  ({len(rows)} postings)")
+
+
+@audit.command("export")
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice(["beancount", "csv", "parquet"]),
+    required=True,
+    help="beancount: a ledger for bean-check/Fava; csv/parquet: postings joined with "
+    "transactions and accounts.",
+)
+@as_of_option
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="File to write (written to a temporary name, then renamed).",
+)
+@pass_app
+def export_command(app: AppContext, export_format: str, as_of: object, out_path: Path) -> None:
+    """Export the journal for auditors' own tools."""
+    day = to_date(as_of)
+    if not out_path.parent.exists():
+        raise LedgerError(f"folder {out_path.parent} does not exist")
+    with app.reader() as uow:
+        if export_format == "beancount":
+            temporary = out_path.with_name(out_path.name + ".part")
+            with temporary.open("w", encoding="utf-8") as out:
+                count = write_beancount(
+                    out,
+                    title="救助资金台账 assistance-fund ledger",
+                    openings=account_openings(uow.connection, day),
+                    postings=stream_flat_postings(uow.connection, day),
+                    as_of=day or date.today(),
+                )
+            os.replace(temporary, out_path)
+            what = f"{count} transactions"
+        elif export_format == "csv":
+            what = f"{export_csv(uow.connection, out_path, as_of=day)} postings"
+        else:
+            what = f"{export_parquet(uow.connection, out_path, as_of=day)} postings"
+    click.echo(f"Wrote {what} to {out_path}.")

@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,12 +11,12 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.engine import Engine
 
+from ledger.cells import neutralise_cell
 from ledger.db.engine import database_url, make_engine, read_only_from_env
 from ledger.db.uow import UnitOfWork
 from ledger.errors import ReadOnlyError
 
 F = TypeVar("F", bound=Callable[..., Any])
-_NUMBER = re.compile(r"[-+]?[0-9][0-9,]*(\.[0-9]+)?")
 
 
 @dataclass
@@ -122,19 +121,6 @@ def emit(
     click.echo("  ".join("-" * w for w in widths))
     for r in text_rows:
         click.echo("  ".join(_pad(v, widths[i]) for i, v in enumerate(r)).rstrip())
-
-
-def neutralise_cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = _cell(value)
-    if text and text[0] in "=+-@\t\r" and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    """Negative numbers ("-12.50") stay numbers; "-cmd|..." does not."""
-    return _NUMBER.fullmatch(text) is not None
 
 
 def _cell(value: Any) -> str:

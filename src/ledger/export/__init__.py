@@ -1,0 +1,1 @@
+"""Exports of the journal into auditors' own tools: Beancount, CSV and Parquet."""
