@@ -50,6 +50,11 @@ def month(engine, db_url) -> str:
     return db_url
 
 
+def ledger(db_url: str, *command: str):
+    """ledger(db, "audit", "export")("--out", path): the command, then its options."""
+    return lambda *options: CliRunner().invoke(cli, ["--db", db_url, *command, *options])
+
+
 def bean_check() -> str:
     found = shutil.which("bean-check") or str(Path(sys.executable).with_name("bean-check"))
     if not Path(found).exists():
@@ -94,10 +99,8 @@ def test_beancount_balances_equal_ours_as_bean_check_computes_them(month, engine
 
 def test_an_as_of_export_stops_at_that_date(month, tmp_path):
     out = tmp_path / "october.beancount"
-    result = CliRunner().invoke(
-        cli,
-        ["--db", month, "audit", "export", "--format", "beancount", "--as-of", "2026-10-31"]
-        + ["--out", str(out)],
+    result = ledger(month, "audit", "export", "--format", "beancount")(
+        "--as-of", "2026-10-31", "--out", str(out)
     )
     assert "Wrote 1 transactions" in result.output
     assert subprocess.run([bean_check(), str(out)]).returncode == 0
@@ -137,10 +140,8 @@ def test_an_account_statement_shows_a_running_balance(month):
 
 
 def test_exporting_into_a_missing_folder_is_refused(month, tmp_path):
-    result = CliRunner().invoke(
-        cli,
-        ["--db", month, "audit", "export", "--format", "csv"]
-        + ["--out", str(tmp_path / "nowhere" / "x.csv")],
+    result = ledger(month, "audit", "export", "--format", "csv")(
+        "--out", str(tmp_path / "nowhere" / "x.csv")
     )
     assert result.exit_code != 0
     assert "nowhere" in result.stderr
