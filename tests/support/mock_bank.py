@@ -39,8 +39,13 @@ class MockBank:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                content_type: str = "application/json") -> tuple[int, Any]:  # fmt: skip
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> tuple[int, Any]:
         request = urllib.request.Request(self.base_url + path, data=body, method=method)
         if body is not None:
             request.add_header("Content-Type", content_type)
@@ -54,7 +59,9 @@ class MockBank:
         except ValueError:
             return status, raw.decode("utf-8")
 
-    def json(self, method: str, path: str, payload: Any = None, ok: tuple[int, ...] = (200, 201, 202)) -> Any:
+    def json(
+        self, method: str, path: str, payload: Any = None, ok: tuple[int, ...] = (200, 201, 202)
+    ) -> Any:
         body = None if payload is None else json.dumps(payload).encode()
         status, answer = self.request(method, path, body)
         assert status in ok, f"{method} {path}: {status} {answer}"
@@ -62,9 +69,14 @@ class MockBank:
 
     def open_account(self, identifier: str, account_number: str, name: str, **fields: Any) -> Any:
         """A CNY account held by the bank, found by its domestic number (``Othr/Id``)."""
-        payload = {"id": identifier, "name": name, "currency": "CNY",
-                   "iban": internal_iban("MOCK" + account_number[-16:].zfill(16)),
-                   "account_number": account_number, **fields}  # fmt: skip
+        payload = {
+            "id": identifier,
+            "name": name,
+            "currency": "CNY",
+            "iban": internal_iban("MOCK" + account_number[-16:].zfill(16)),
+            "account_number": account_number,
+            **fields,
+        }
         return self.json("POST", "/_mock/accounts", payload)
 
     def send_payments(self, pain001: bytes) -> Any:
@@ -122,10 +134,23 @@ def mock_bank(tmp_path: Any) -> Iterator[MockBank]:
         base_url = f"http://127.0.0.1:{port}"
         log = open(tmp_path / f"mock-bank-{port}.log", "wb")  # noqa: SIM115
         process = subprocess.Popen(
-            [sys.executable, "-m", "mockbank", "--host", "127.0.0.1", "--port", str(port),
-             "--clock", BANK_CLOCK, "--db", ":memory:", "-q"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "mockbank",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--clock",
+                BANK_CLOCK,
+                "--db",
+                ":memory:",
+                "-q",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             _wait_ready(process, base_url)
         except RuntimeError as error:

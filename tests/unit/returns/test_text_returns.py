@@ -26,8 +26,15 @@ ROWS = [
 TOTAL = "1889.51"  # 650.00 + 650.50 + 500.00 + 1.01 + 88.00
 
 
-def write_csv(tmp_path: Path, rows: list[str], *, totals: str = f"5,{TOTAL}",
-              titles: str = TITLES, encoding: str = "gb18030", name: str = "return.csv") -> Path:  # fmt: skip
+def write_csv(
+    tmp_path: Path,
+    rows: list[str],
+    *,
+    totals: str = f"5,{TOTAL}",
+    titles: str = TITLES,
+    encoding: str = "gb18030",
+    name: str = "return.csv",
+) -> Path:
     path = tmp_path / name
     path.write_bytes(("\r\n".join([totals, titles, *rows]) + "\r\n").encode(encoding))
     return path
@@ -51,8 +58,12 @@ def test_a_gb18030_csv_return_reads_every_line_with_exact_fen(tmp_path: Path) ->
     assert lines["sequence"].tolist() == [1, 2, 3, 4, 5]
     assert lines["holder_name"].tolist()[:2] == ["龚䶮", "𠮷田花子"]
     assert lines["status"].astype(str).tolist() == [
-        "settled", "failed", "failed", "pending", "failed",
-    ]  # fmt: skip
+        "settled",
+        "failed",
+        "failed",
+        "pending",
+        "failed",
+    ]
     records = result.records()
     assert records[0].reason_code is None
     assert records[1].reason_code == "BE01"
@@ -63,7 +74,9 @@ def test_a_gb18030_csv_return_reads_every_line_with_exact_fen(tmp_path: Path) ->
     assert records[3].status is ReturnStatus.PENDING
 
 
-def test_control_totals_that_contradict_the_lines_are_anomalies_not_refusals(tmp_path: Path) -> None:
+def test_control_totals_that_contradict_the_lines_are_anomalies_not_refusals(
+    tmp_path: Path,
+) -> None:
     path = write_csv(tmp_path, ROWS, totals="6,1900.00")
     result = read_return(path)
     assert len(result.lines) == 5
@@ -111,7 +124,9 @@ def test_a_csv_with_missing_columns_is_refused(tmp_path: Path) -> None:
 
 def test_a_utf8_file_given_as_gb18030_is_refused_as_bad_encoding(tmp_path: Path) -> None:
     path = tmp_path / "return.csv"
-    path.write_bytes("\r\n".join([f"5,{TOTAL}", TITLES, *ROWS]).encode("gb18030") + b"\r\n9,\xff\xfe\r\n")
+    path.write_bytes(
+        "\r\n".join([f"5,{TOTAL}", TITLES, *ROWS]).encode("gb18030") + b"\r\n9,\xff\xfe\r\n"
+    )
     message = refusal(path)
     assert "return.csv:8: bad encoding: byte 0xff at column 3 is not valid gb18030" in message
 
@@ -153,10 +168,20 @@ def gbk_field(value: str, width: int, *, right: bool = False) -> bytes:
 
 def fixed_line(seq: int, name: str, amount: str, e2e: str, status: str, reason: str) -> bytes:
     widths = [c.width or 0 for c in FIXED_GBK.columns]
-    values = [str(seq), name, "110101199001011234", "6222020200000000001", amount,
-              "2026年11月低保金", e2e, status, reason]  # fmt: skip
+    values = [
+        str(seq),
+        name,
+        "110101199001011234",
+        "6222020200000000001",
+        amount,
+        "2026年11月低保金",
+        e2e,
+        status,
+        reason,
+    ]
     return b"".join(
-        gbk_field(v, w, right=(i in (0, 4))) for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        gbk_field(v, w, right=(i in (0, 4)))
+        for i, (v, w) in enumerate(zip(values, widths, strict=True))
     )
 
 
@@ -189,7 +214,10 @@ def test_a_gbk_fixed_width_return_pads_chinese_names_by_bytes(tmp_path: Path) ->
 def test_a_fixed_width_line_of_the_wrong_width_is_refused(tmp_path: Path) -> None:
     short = FIXED_LINES[1][:-1]
     message = refusal(write_fixed(tmp_path, [FIXED_LINES[0], short], 2, "1300.50"))
-    assert f"return.txt:3: {FIXED_GBK.record_width - 1} bytes, profile fixed_gbk records are" in message
+    assert (
+        f"return.txt:3: {FIXED_GBK.record_width - 1} bytes, profile fixed_gbk records are"
+        in message
+    )
     assert "wrong field widths" in message
 
 
@@ -201,7 +229,10 @@ def test_a_fixed_width_field_that_splits_a_character_is_refused(tmp_path: Path) 
     line[name_start : name_start + widths[1]] = b" " + line[name_start : name_start + widths[1] - 1]
     line[name_start + widths[1] - 1 : name_start + widths[1]] = "张".encode("gbk")[:1]
     message = refusal(write_fixed(tmp_path, [bytes(line)], 1, "650.00"))
-    assert "return.txt:2: field 户名 (bytes 9-48) is not valid gbk: a character split by wrong field" in message
+    assert (
+        "return.txt:2: field 户名 (bytes 9-48) is not valid gbk: a character split by wrong field"
+        in message
+    )
 
 
 def test_a_fixed_width_return_with_a_wrong_total_is_an_anomaly(tmp_path: Path) -> None:
@@ -215,6 +246,6 @@ def test_text_returns_are_detected_by_content_not_by_name(tmp_path: Path) -> Non
     assert detect_format(csv_path) == "csv_gb18030"
     assert detect_format(fixed_path) == "fixed_gbk"
     other = tmp_path / "other.txt"
-    other.write_bytes("hello world\r\n".encode())
+    other.write_bytes(b"hello world\r\n")
     with pytest.raises(ValidationError, match="not a return format we know"):
         detect_format(other)

@@ -1,9 +1,9 @@
 """Bank returns: every format read into one shape (see ``model``), refused whole if malformed.
 
-    read_return(path, profile=None) -> ReturnFile     # detects the format by content
-    detect_format(path, profiles=()) -> str
-    file_sha256(path) -> str
-    fallback_statuses(lines, instructions) -> Series  # pain.002: unlisted take group status
+read_return(path, profile=None) -> ReturnFile     # detects the format by content
+detect_format(path, profiles=()) -> str
+file_sha256(path) -> str
+fallback_statuses(lines, instructions) -> Series  # pain.002: unlisted take group status
 """
 
 from __future__ import annotations
@@ -39,10 +39,26 @@ from ledger.files.returns.reasons import REASON_TABLE, reason_code
 from ledger.files.returns.xml_support import Reader, load, message_root
 
 __all__ = [
-    "COLUMNS", "CSV_GB18030", "FIXED_GBK", "PROFILES", "REASON_TABLE", "Anomaly", "AnomalyKind",
-    "Column", "Field", "ReturnFile", "ReturnProfile", "ReturnRecord", "ReturnStatus", "Scope",
-    "detect_format", "fallback_statuses", "file_sha256", "read_return", "reason_code",
-]  # fmt: skip
+    "COLUMNS",
+    "CSV_GB18030",
+    "FIXED_GBK",
+    "PROFILES",
+    "REASON_TABLE",
+    "Anomaly",
+    "AnomalyKind",
+    "Column",
+    "Field",
+    "ReturnFile",
+    "ReturnProfile",
+    "ReturnRecord",
+    "ReturnStatus",
+    "Scope",
+    "detect_format",
+    "fallback_statuses",
+    "file_sha256",
+    "read_return",
+    "reason_code",
+]
 
 _XML_PARSERS = {
     "pain.002": pain002.parse,
@@ -71,8 +87,9 @@ def read_return(
     if isinstance(profile, str):
         named = {p.name: p for p in [*extra, *PROFILES.values()]}
         if profile not in named:
-            raise refuse(path, None, f"unknown return profile {profile!r} "
-                         f"(known: {', '.join(named)})")  # fmt: skip
+            raise refuse(
+                path, None, f"unknown return profile {profile!r} (known: {', '.join(named)})"
+            )
         profile = named[profile]
     kind = profile.name if profile is not None else detect_format(path, extra)
     anomalies: list[Anomaly]

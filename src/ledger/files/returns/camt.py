@@ -32,10 +32,22 @@ from ledger.files.returns.xml_support import Reader, account_id, first_text, par
 
 CONTAINERS = ("Stmt", "Ntfctn", "Rpt")
 _KEYS = (
-    "line", "element", "end_to_end_id", "original_msg_id", "original_pmt_inf_id", "account",
-    "holder_name", "amount_fen", "status", "reason_code", "reason_text", "booking_date",
-    "value_date", "credit_debit", "is_return",
-)  # fmt: skip
+    "line",
+    "element",
+    "end_to_end_id",
+    "original_msg_id",
+    "original_pmt_inf_id",
+    "account",
+    "holder_name",
+    "amount_fen",
+    "status",
+    "reason_code",
+    "reason_text",
+    "booking_date",
+    "value_date",
+    "credit_debit",
+    "is_return",
+)
 
 
 def _entry_status(entry: etree._Element) -> str | None:
@@ -48,7 +60,9 @@ def _is_return(entry: etree._Element, details: etree._Element | None) -> bool:
     return text(entry, "BkTxCd/Domn/Fmly/SubFmlyCd") == "RRTN"
 
 
-def parse(path: Path, reader: Reader, message: etree._Element) -> tuple[pd.DataFrame, list[Anomaly]]:
+def parse(
+    path: Path, reader: Reader, message: etree._Element
+) -> tuple[pd.DataFrame, list[Anomaly]]:
     rows: dict[str, list[Any]] = {k: [] for k in _KEYS}
     anomalies: list[Anomaly] = []
     for container in (c for tag in CONTAINERS for c in message.findall(tag)):
@@ -66,7 +80,11 @@ def parse(path: Path, reader: Reader, message: etree._Element) -> tuple[pd.DataF
 
 
 def _entry(
-    path: Path, reader: Reader, entry: etree._Element, amount: int | None, rows: dict[str, list[Any]]
+    path: Path,
+    reader: Reader,
+    entry: etree._Element,
+    amount: int | None,
+    rows: dict[str, list[Any]],
 ) -> list[Anomaly]:
     direction = text(entry, "CdtDbtInd")
     code = _entry_status(entry)
@@ -78,9 +96,7 @@ def _entry(
     detail_amounts: list[int | None] = []
     for item in details or [None]:
         source = item if item is not None else entry
-        if item is None:
-            line_amount = amount
-        elif len(details) == 1 and item.find("Amt") is None:
+        if item is None or (len(details) == 1 and item.find("Amt") is None):
             line_amount = amount
         else:
             line_amount = reader.amount(item, "Amt", required=True)
@@ -124,28 +140,45 @@ def _entry(
 
 
 def _check_batch(
-    path: Path, reader: Reader, entry: etree._Element, amount: int | None,
+    path: Path,
+    reader: Reader,
+    entry: etree._Element,
+    amount: int | None,
     detail_amounts: list[int | None],
-) -> list[Anomaly]:  # fmt: skip
+) -> list[Anomaly]:
     out: list[Anomaly] = []
     where = reader.where(entry)
     known = [a for a in detail_amounts if a is not None]
     if amount is not None and len(known) == len(detail_amounts) and sum(known) != amount:
-        out.append(Anomaly(path.name, entry.sourceline, AnomalyKind.ENTRY_DETAILS,
-                           f"entry amount {amount} fen, its {len(known)} TxDtls sum to "
-                           f"{sum(known)} fen", where))
+        out.append(
+            Anomaly(
+                path.name,
+                entry.sourceline,
+                AnomalyKind.ENTRY_DETAILS,
+                f"entry amount {amount} fen, its {len(known)} TxDtls sum to {sum(known)} fen",
+                where,
+            )
+        )
     stated = text(entry, "NtryDtls/Btch/NbOfTxs")
     if stated is not None and stated != str(len(detail_amounts)):
-        out.append(Anomaly(path.name, entry.sourceline, AnomalyKind.CONTROL_COUNT,
-                           f"Btch/NbOfTxs says {stated}, the entry has {len(detail_amounts)} "
-                           "TxDtls", where))
+        out.append(
+            Anomaly(
+                path.name,
+                entry.sourceline,
+                AnomalyKind.CONTROL_COUNT,
+                f"Btch/NbOfTxs says {stated}, the entry has {len(detail_amounts)} TxDtls",
+                where,
+            )
+        )
     return out
 
 
 def _check_summary(
-    path: Path, reader: Reader, container: etree._Element,
+    path: Path,
+    reader: Reader,
+    container: etree._Element,
     entries: list[tuple[str | None, int | None]],
-) -> list[Anomaly]:  # fmt: skip
+) -> list[Anomaly]:
     out: list[Anomaly] = []
     summary = container.find("TxsSummry")
     if summary is None:
@@ -158,13 +191,26 @@ def _check_summary(
         where = reader.where(block)
         stated = text(block, "NbOfNtries")
         if stated is not None and stated != str(len(chosen)):
-            out.append(Anomaly(path.name, block.sourceline, AnomalyKind.CONTROL_COUNT,
-                               f"{tag}/NbOfNtries says {stated}, the file has {len(chosen)} "
-                               "entries", where))
+            out.append(
+                Anomaly(
+                    path.name,
+                    block.sourceline,
+                    AnomalyKind.CONTROL_COUNT,
+                    f"{tag}/NbOfNtries says {stated}, the file has {len(chosen)} entries",
+                    where,
+                )
+            )
         stated_sum = reader.amount(block, "Sum", required=False)
         total = sum(a for a in chosen if a is not None)
         if stated_sum is not None and stated_sum != total:
-            out.append(Anomaly(path.name, block.sourceline, AnomalyKind.CONTROL_SUM,
-                               f"{tag}/Sum says {stated_sum} fen, the entries sum to {total} "
-                               f"fen ({total - stated_sum:+d})", where))
+            out.append(
+                Anomaly(
+                    path.name,
+                    block.sourceline,
+                    AnomalyKind.CONTROL_SUM,
+                    f"{tag}/Sum says {stated_sum} fen, the entries sum to {total} "
+                    f"fen ({total - stated_sum:+d})",
+                    where,
+                )
+            )
     return out

@@ -26,15 +26,20 @@ def _iso_message(path: Path) -> str:
     """The local name of the message element, read without parsing the whole file."""
     try:
         for _event, element in etree.iterparse(
-            str(path), events=("start",), resolve_entities=False, no_network=True,
-            load_dtd=False, huge_tree=True,
-        ):  # fmt: skip
+            str(path),
+            events=("start",),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=True,
+        ):
             local = etree.QName(element).localname
             if local != "Document":
                 return local
     except etree.XMLSyntaxError as error:
-        raise refuse(path, error.lineno or None,
-                     f"not well-formed XML (truncated?): {error.msg}") from None
+        raise refuse(
+            path, error.lineno or None, f"not well-formed XML (truncated?): {error.msg}"
+        ) from None
     raise refuse(path, None, "an XML document with no message in it")
 
 
@@ -58,12 +63,16 @@ def detect_format(path: Path | str, profiles: Iterable[ReturnProfile] = ()) -> s
     path = Path(path)
     with open(path, "rb") as handle:
         start = handle.read(_SNIFF_BYTES)
-    stripped = start[len(UTF8_BOM):] if start.startswith(UTF8_BOM) else start
+    stripped = start[len(UTF8_BOM) :] if start.startswith(UTF8_BOM) else start
     if stripped.lstrip().startswith(b"<"):
         local = _iso_message(path)
         if local not in ISO_MESSAGES:
-            raise refuse(path, None, f"an XML message {local!r} is not a bank return we read "
-                         f"(we read {', '.join(sorted(set(ISO_MESSAGES.values())))})")
+            raise refuse(
+                path,
+                None,
+                f"an XML message {local!r} is not a bank return we read "
+                f"(we read {', '.join(sorted(set(ISO_MESSAGES.values())))})",
+            )
         return ISO_MESSAGES[local]
     lines = byte_lines(start)
     if not lines:
@@ -72,5 +81,9 @@ def detect_format(path: Path | str, profiles: Iterable[ReturnProfile] = ()) -> s
     for profile in candidates:
         if _matches(profile, lines):
             return profile.name
-    raise refuse(path, 1, "not a return format we know (ISO 20022 XML, or a text layout "
-                 f"of profile {', '.join(p.name for p in candidates)})")
+    raise refuse(
+        path,
+        1,
+        "not a return format we know (ISO 20022 XML, or a text layout "
+        f"of profile {', '.join(p.name for p in candidates)})",
+    )

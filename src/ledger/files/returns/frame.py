@@ -64,8 +64,9 @@ def build_frame(source_file: str, columns: dict[str, Any], length: int) -> pd.Da
             out[name] = date_column([None] * length if given is None else given)
         elif name == "is_return":
             out[name] = np.zeros(length, dtype=bool) if given is None else np.asarray(given, bool)
-    frame = pd.DataFrame({k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
-                          for k, v in out.items()})
+    frame = pd.DataFrame(
+        {k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v) for k, v in out.items()}
+    )
     return frame
 
 

@@ -19,13 +19,25 @@ from ledger.files.returns.model import Anomaly, AnomalyKind, ReturnStatus
 from ledger.files.returns.xml_support import Reader, account_id, party_name, text
 
 _KEYS = (
-    "line", "element", "end_to_end_id", "original_msg_id", "original_pmt_inf_id", "account",
-    "holder_name", "amount_fen", "status", "reason_code", "reason_text", "value_date",
+    "line",
+    "element",
+    "end_to_end_id",
+    "original_msg_id",
+    "original_pmt_inf_id",
+    "account",
+    "holder_name",
+    "amount_fen",
+    "status",
+    "reason_code",
+    "reason_text",
+    "value_date",
     "is_return",
-)  # fmt: skip
+)
 
 
-def parse(path: Path, reader: Reader, message: etree._Element) -> tuple[pd.DataFrame, list[Anomaly]]:
+def parse(
+    path: Path, reader: Reader, message: etree._Element
+) -> tuple[pd.DataFrame, list[Anomaly]]:
     rows: dict[str, list[Any]] = {k: [] for k in _KEYS}
     header = message.find("GrpHdr")
     group_msg_id = text(message, "OrgnlGrpInf/OrgnlMsgId")
@@ -49,7 +61,9 @@ def parse(path: Path, reader: Reader, message: etree._Element) -> tuple[pd.DataF
         rows["reason_text"].append(notes or None)
         rows["value_date"].append(reader.date(tx, "IntrBkSttlmDt") or group_date)
         rows["is_return"].append(True)
-    anomalies = _check_totals(path, reader, header, rows["amount_fen"]) if header is not None else []
+    anomalies = (
+        _check_totals(path, reader, header, rows["amount_fen"]) if header is not None else []
+    )
     reader.problems.raise_if_any()
     columns: dict[str, Any] = dict(rows)
     columns["amount_fen"] = np.asarray(rows["amount_fen"], dtype=np.int64)
@@ -63,13 +77,27 @@ def _check_totals(
     where = reader.where(header)
     stated = text(header, "NbOfTxs")
     if stated is not None and stated != str(len(amounts)):
-        out.append(Anomaly(path.name, header.sourceline, AnomalyKind.CONTROL_COUNT,
-                           f"NbOfTxs says {stated}, the file has {len(amounts)} TxInf", where))
+        out.append(
+            Anomaly(
+                path.name,
+                header.sourceline,
+                AnomalyKind.CONTROL_COUNT,
+                f"NbOfTxs says {stated}, the file has {len(amounts)} TxInf",
+                where,
+            )
+        )
     total = sum(amounts)
     for tag in ("CtrlSum", "TtlRtrdIntrBkSttlmAmt"):
         stated_sum = reader.amount(header, tag, required=False)
         if stated_sum is not None and stated_sum != total:
-            out.append(Anomaly(path.name, header.sourceline, AnomalyKind.CONTROL_SUM,
-                               f"{tag} says {stated_sum} fen, the returns sum to {total} fen "
-                               f"({total - stated_sum:+d})", where))
+            out.append(
+                Anomaly(
+                    path.name,
+                    header.sourceline,
+                    AnomalyKind.CONTROL_SUM,
+                    f"{tag} says {stated_sum} fen, the returns sum to {total} fen "
+                    f"({total - stated_sum:+d})",
+                    where,
+                )
+            )
     return out

@@ -48,12 +48,16 @@ def _reason(element: etree._Element) -> tuple[str | None, str | None]:
     return (codes[0] if codes else None), (" ".join(notes) or None)
 
 
-def parse(path: Path, reader: Reader, message: etree._Element) -> tuple[pd.DataFrame, list[Anomaly]]:
+def parse(
+    path: Path, reader: Reader, message: etree._Element
+) -> tuple[pd.DataFrame, list[Anomaly]]:
     rows: dict[str, list[Any]] = {k: [] for k in _ROW_KEYS}
     anomalies: list[Anomaly] = []
     group = message.find("OrgnlGrpInfAndSts")
     if group is None:
-        reader.problems.add(message.sourceline, "OrgnlGrpInfAndSts is missing", reader.where(message))
+        reader.problems.add(
+            message.sourceline, "OrgnlGrpInfAndSts is missing", reader.where(message)
+        )
         reader.problems.raise_if_any()
     assert group is not None
     msg_id = text(group, "OrgnlMsgId")
@@ -87,9 +91,19 @@ def parse(path: Path, reader: Reader, message: etree._Element) -> tuple[pd.DataF
 
 
 _ROW_KEYS = (
-    "line", "element", "scope", "end_to_end_id", "original_msg_id", "original_pmt_inf_id",
-    "account", "holder_name", "amount_fen", "status", "reason_code", "reason_text",
-)  # fmt: skip
+    "line",
+    "element",
+    "scope",
+    "end_to_end_id",
+    "original_msg_id",
+    "original_pmt_inf_id",
+    "account",
+    "holder_name",
+    "amount_fen",
+    "status",
+    "reason_code",
+    "reason_text",
+)
 
 
 def _add(
@@ -137,18 +151,31 @@ def _check_totals(
     stated_count = text(element, count_tag)
     where = reader.where(element)
     if stated_count is not None and stated_count.isdigit() and len(listed) > int(stated_count):
-        out.append(Anomaly(path.name, element.sourceline, AnomalyKind.CONTROL_COUNT,
-                           f"{count_tag} says {stated_count} transactions, the report lists "
-                           f"{len(listed)}", where))
+        out.append(
+            Anomaly(
+                path.name,
+                element.sourceline,
+                AnomalyKind.CONTROL_COUNT,
+                f"{count_tag} says {stated_count} transactions, the report lists {len(listed)}",
+                where,
+            )
+        )
     stated_sum = reader.amount(element, sum_tag, required=False)
     amounts = [a for _, a in listed if a is not None]
     complete = stated_count is not None and stated_count == str(len(listed))
     if stated_sum is not None and complete and len(amounts) == len(listed):
         total = sum(amounts)
         if total != stated_sum:
-            out.append(Anomaly(path.name, element.sourceline, AnomalyKind.CONTROL_SUM,
-                               f"{sum_tag} says {stated_sum} fen, the listed transactions sum "
-                               f"to {total} fen ({total - stated_sum:+d})", where))
+            out.append(
+                Anomaly(
+                    path.name,
+                    element.sourceline,
+                    AnomalyKind.CONTROL_SUM,
+                    f"{sum_tag} says {stated_sum} fen, the listed transactions sum "
+                    f"to {total} fen ({total - stated_sum:+d})",
+                    where,
+                )
+            )
     return out
 
 
@@ -167,8 +194,12 @@ def fallback_statuses(lines: pd.DataFrame, instructions: pd.DataFrame) -> pd.Ser
     pmt = lines[lines["scope"] == Scope.PAYMENT_INFORMATION.value]
     pmt_status = {
         (m, p): s
-        for m, p, s in zip(pmt["original_msg_id"], pmt["original_pmt_inf_id"],
-                           pmt["status"].astype(str), strict=True)
+        for m, p, s in zip(
+            pmt["original_msg_id"],
+            pmt["original_pmt_inf_id"],
+            pmt["status"].astype(str),
+            strict=True,
+        )
     }
     grp = lines[lines["scope"] == Scope.GROUP.value]
     grp_status = dict(zip(grp["original_msg_id"], grp["status"].astype(str), strict=True))

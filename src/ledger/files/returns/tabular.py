@@ -75,15 +75,23 @@ def _csv_fields(
     line_numbers = np.arange(first_data + 1, first_data + 1 + len(body), dtype=np.int64)
     counts = body.str.count(delimiter).to_numpy() if len(body) else np.zeros(0, dtype=np.int64)
     for index in np.flatnonzero(counts != width - 1):
-        problems.add(int(line_numbers[index]),
-                     f"{counts[index] + 1} fields, the column names row has {width}")
+        problems.add(
+            int(line_numbers[index]),
+            f"{counts[index] + 1} fields, the column names row has {width}",
+        )
     problems.raise_if_any()
     if len(body):
         table = pd.read_csv(
-            io.StringIO("\n".join(lines[first_data:])), sep=delimiter, header=None, dtype=str,
-            keep_default_na=False, na_filter=False, quoting=csv.QUOTE_NONE,
-            skip_blank_lines=False, engine="c",
-        )  # fmt: skip
+            io.StringIO("\n".join(lines[first_data:])),
+            sep=delimiter,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            quoting=csv.QUOTE_NONE,
+            skip_blank_lines=False,
+            engine="c",
+        )
         fields = {m: _strip(table[i].astype(str)) for m, i in positions.items()}
     else:
         fields = {m: pd.Series([], dtype=str) for m in positions}
@@ -100,17 +108,25 @@ def _fixed_fields(
     count_width, amount_width = profile.header_widths
     head = lines[0]
     if len(head) != count_width + amount_width:
-        problems.add(1, f"totals line is {len(head)} bytes, profile {profile.name} says "
-                        f"{count_width + amount_width} (count {count_width} + amount "
-                        f"{amount_width}): wrong field widths")  # fmt: skip
-    header = [head[:count_width].decode(profile.encoding, "replace").strip(),
-              head[count_width:].decode(profile.encoding, "replace").strip()]  # fmt: skip
+        problems.add(
+            1,
+            f"totals line is {len(head)} bytes, profile {profile.name} says "
+            f"{count_width + amount_width} (count {count_width} + amount "
+            f"{amount_width}): wrong field widths",
+        )
+    header = [
+        head[:count_width].decode(profile.encoding, "replace").strip(),
+        head[count_width:].decode(profile.encoding, "replace").strip(),
+    ]
     record = profile.record_width
     body = lines[1:]
     for index, line in enumerate(body):
         if len(line) != record:
-            problems.add(index + 2, f"{len(line)} bytes, profile {profile.name} records are "
-                                    f"{record} bytes: wrong field widths")  # fmt: skip
+            problems.add(
+                index + 2,
+                f"{len(line)} bytes, profile {profile.name} records are "
+                f"{record} bytes: wrong field widths",
+            )
     problems.raise_if_any()
     dtype = np.dtype([(f"f{i}", f"S{c.width}") for i, c in enumerate(profile.columns)])
     table = np.frombuffer(b"".join(body), dtype=dtype) if body else np.zeros(0, dtype=dtype)
@@ -126,10 +142,12 @@ def _fixed_fields(
                 try:
                     value.decode(profile.encoding)
                 except UnicodeDecodeError:
-                    problems.add(int(line_numbers[index]),
-                                 f"field {column.title} (bytes {offset + 1}-{offset + (column.width or 0)}) "
-                                 f"is not valid {profile.encoding}: a character split by wrong field "
-                                 "widths, or bad encoding")  # fmt: skip
+                    problems.add(
+                        int(line_numbers[index]),
+                        f"field {column.title} (bytes {offset + 1}-{offset + (column.width or 0)}) "
+                        f"is not valid {profile.encoding}: a character split by wrong field "
+                        "widths, or bad encoding",
+                    )
             decoded = raw.map(lambda b: b.decode(profile.encoding, "replace"))
         fields[column.meaning] = decoded.astype(str).str.strip()
         offset += column.width or 0
@@ -137,9 +155,13 @@ def _fixed_fields(
 
 
 def _records(
-    path: Path, profile: ReturnProfile, header: list[str], fields: dict[Field, pd.Series],
-    line_numbers: np.ndarray, problems: Problems,
-) -> tuple[pd.DataFrame, list[Anomaly]]:  # fmt: skip
+    path: Path,
+    profile: ReturnProfile,
+    header: list[str],
+    fields: dict[Field, pd.Series],
+    line_numbers: np.ndarray,
+    problems: Problems,
+) -> tuple[pd.DataFrame, list[Anomaly]]:
     stated_count, stated_total = _header(profile, header, problems)
     amounts = fields[Field.AMOUNT]
     for index in bad_amounts(amounts, profile.amount_unit):
@@ -163,8 +185,9 @@ def _records(
     codes = reasons.map(unique).where(failed, None)
     columns: dict[str, Any] = {
         "line": line_numbers,
-        "sequence": None if sequence is None else pd.to_numeric(sequence.replace("", None))
-        .astype("Int64"),
+        "sequence": None
+        if sequence is None
+        else pd.to_numeric(sequence.replace("", None)).astype("Int64"),
         "end_to_end_id": fields.get(Field.END_TO_END_ID) if profile.echoes_end_to_end_id else None,
         "account": fields.get(Field.ACCOUNT),
         "holder_name": fields.get(Field.HOLDER_NAME),
@@ -176,14 +199,25 @@ def _records(
     frame = build_frame(path.name, columns, len(amount_fen))
     anomalies = []
     if stated_count is not None and stated_count != len(frame):
-        anomalies.append(Anomaly(path.name, 1, AnomalyKind.CONTROL_COUNT,
-                                 f"the totals line says {stated_count} lines, the file has "
-                                 f"{len(frame)}"))  # fmt: skip
+        anomalies.append(
+            Anomaly(
+                path.name,
+                1,
+                AnomalyKind.CONTROL_COUNT,
+                f"the totals line says {stated_count} lines, the file has {len(frame)}",
+            )
+        )
     total = int(amount_fen.sum())
     if stated_total is not None and stated_total != total:
-        anomalies.append(Anomaly(path.name, 1, AnomalyKind.CONTROL_SUM,
-                                 f"the totals line says {stated_total} fen, the lines sum to "
-                                 f"{total} fen ({total - stated_total:+d})"))  # fmt: skip
+        anomalies.append(
+            Anomaly(
+                path.name,
+                1,
+                AnomalyKind.CONTROL_SUM,
+                f"the totals line says {stated_total} fen, the lines sum to "
+                f"{total} fen ({total - stated_total:+d})",
+            )
+        )
     return frame, anomalies
 
 
@@ -191,8 +225,9 @@ def _header(
     profile: ReturnProfile, header: list[str], problems: Problems
 ) -> tuple[int | None, int | None]:
     if len(header) != 2:
-        problems.add(1, f"the totals line has {len(header)} fields, expected 2 "
-                        "(total count, total amount)")  # fmt: skip
+        problems.add(
+            1, f"the totals line has {len(header)} fields, expected 2 (total count, total amount)"
+        )
         return None, None
     count_text, amount_text = header
     count = int(count_text) if count_text.isdigit() else None

@@ -72,7 +72,7 @@ class Reader:
         return str(self.tree.getpath(element))
 
     def amount(self, element: etree._Element, path: str, *, required: bool) -> int | None:
-        """An amount in fen at ``path``; non-CNY, malformed or (if required) missing is a problem."""
+        """An amount in fen at ``path``; non-CNY, malformed or missing (if required): a problem."""
         found = element.find(path)
         if found is None or not (found.text or "").strip():
             if required:
