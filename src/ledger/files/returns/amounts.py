@@ -56,7 +56,9 @@ def column_to_fen(column: pd.Series, unit: Unit) -> np.ndarray:
     """Validated amount text (see ``bad_amounts``) to an int64 array of fen."""
     if unit == "fen":
         return column.astype("int64").to_numpy(dtype=np.int64)
-    parts = column.str.partition(".")
-    whole = parts[0].astype("int64").to_numpy(dtype=np.int64)
-    decimals = parts[2].str.ljust(2, "0").replace("", "00")
-    return whole * 100 + decimals.astype("int64").to_numpy(dtype=np.int64)
+    # Drop the point and scale by the decimals it had: "650.5" -> 6505 * 10 -> 65050.
+    dot = column.str.find(".").to_numpy(dtype=np.int64)
+    length = column.str.len().to_numpy(dtype=np.int64)
+    decimals = np.where(dot < 0, 0, length - dot - 1)
+    digits = column.str.replace(".", "", regex=False).astype("int64").to_numpy(dtype=np.int64)
+    return digits * np.power(10, 2 - decimals, dtype=np.int64)
