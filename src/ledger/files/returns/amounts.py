@@ -1,0 +1,64 @@
+"""Exact amounts: text to int fen, one value (XML) or a whole column (text files).
+
+Never float. A column is validated with a regular expression and converted by splitting
+on the decimal point and reading each part as an integer, so 10^6 amounts convert
+without 10^6 Decimal objects and without rounding.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ledger.money import parse_yuan
+
+# Up to 15 digits of yuan (10^13 yuan fits int64 fen with room to spare).
+YUAN_PATTERN = r"\d{1,15}(?:\.\d{1,2})?"
+FEN_PATTERN = r"\d{1,17}"
+_YUAN_RE = re.compile(YUAN_PATTERN)
+
+Unit = Literal["yuan", "fen"]
+
+
+def fen_from_text(text: str) -> int:
+    """One amount in yuan ("650.00") as fen; ``ValueError`` names what is wrong."""
+    cleaned = text.strip()
+    if not _YUAN_RE.fullmatch(cleaned):
+        if re.fullmatch(r"\d+\.\d{3,}", cleaned):
+            raise ValueError(f"amount {text!r} has more than 2 decimals")
+        raise ValueError(f"amount {text!r} is not a number of yuan like 1234.56")
+    return parse_yuan(cleaned)
+
+
+def bad_amounts(column: pd.Series, unit: Unit) -> np.ndarray:
+    """Positions (0-based) of values that are not exact amounts in ``unit``."""
+    pattern = YUAN_PATTERN if unit == "yuan" else FEN_PATTERN
+    ok = column.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+    return np.flatnonzero(~ok)
+
+
+def why_bad(value: object, unit: Unit) -> str:
+    """A reason for a value ``bad_amounts`` flagged."""
+    text = "" if value is None or value is pd.NA else str(value)
+    if not text.strip():
+        return "amount is empty"
+    if unit == "yuan" and re.fullmatch(r"\s*\d+\.\d{3,}\s*", text):
+        return f"amount {text!r} has more than 2 decimals"
+    if unit == "yuan":
+        return f"amount {text!r} is not a number of yuan like 1234.56"
+    return f"amount {text!r} is not a whole number of fen"
+
+
+def column_to_fen(column: pd.Series, unit: Unit) -> np.ndarray:
+    """Validated amount text (see ``bad_amounts``) to an int64 array of fen."""
+    if unit == "fen":
+        return column.astype("int64").to_numpy(dtype=np.int64)
+    # Drop the point and scale by the decimals it had: "650.5" -> 6505 * 10 -> 65050.
+    dot = column.str.find(".").to_numpy(dtype=np.int64)
+    length = column.str.len().to_numpy(dtype=np.int64)
+    decimals = np.where(dot < 0, 0, length - dot - 1)
+    digits = column.str.replace(".", "", regex=False).astype("int64").to_numpy(dtype=np.int64)
+    return digits * np.power(10, 2 - decimals, dtype=np.int64)

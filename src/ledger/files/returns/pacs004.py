@@ -1,0 +1,103 @@
+"""pacs.004 (payment return): a payment that had settled comes back.
+
+Every ``TxInf`` is a FAILED line with ``is_return`` set, its ``OrgnlEndToEndId``, the
+returned amount ``RtrdIntrBkSttlmAmt`` and the reason ``RtrRsnInf/Rsn/Cd``. Control
+totals: ``GrpHdr/NbOfTxs``, ``CtrlSum`` and ``TtlRtrdIntrBkSttlmAmt``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from lxml import etree
+
+from ledger.files.returns.frame import build_frame
+from ledger.files.returns.model import Anomaly, AnomalyKind, ReturnStatus
+from ledger.files.returns.xml_support import Reader, account_id, party_name, text
+
+_KEYS = (
+    "line",
+    "element",
+    "end_to_end_id",
+    "original_msg_id",
+    "original_pmt_inf_id",
+    "account",
+    "holder_name",
+    "amount_fen",
+    "status",
+    "reason_code",
+    "reason_text",
+    "value_date",
+    "is_return",
+)
+
+
+def parse(
+    path: Path, reader: Reader, message: etree._Element
+) -> tuple[pd.DataFrame, list[Anomaly]]:
+    rows: dict[str, list[Any]] = {k: [] for k in _KEYS}
+    header = message.find("GrpHdr")
+    group_msg_id = text(message, "OrgnlGrpInf/OrgnlMsgId")
+    group_date = reader.date(header, "IntrBkSttlmDt") if header is not None else None
+    for tx in message.findall("TxInf"):
+        amount = reader.amount(tx, "RtrdIntrBkSttlmAmt", required=True)
+        ref = tx.find("OrgnlTxRef")
+        notes = " ".join(n.text.strip() for n in tx.findall("RtrRsnInf/AddtlInf") if n.text)
+        rows["line"].append(tx.sourceline)
+        rows["element"].append(reader.where(tx))
+        rows["end_to_end_id"].append(text(tx, "OrgnlEndToEndId"))
+        rows["original_msg_id"].append(text(tx, "OrgnlGrpInf/OrgnlMsgId") or group_msg_id)
+        rows["original_pmt_inf_id"].append(None)
+        rows["account"].append(account_id(ref.find("CdtrAcct")) if ref is not None else None)
+        rows["holder_name"].append(party_name(ref.find("Cdtr")) if ref is not None else None)
+        rows["amount_fen"].append(amount if amount is not None else 0)
+        rows["status"].append(ReturnStatus.FAILED.value)
+        rows["reason_code"].append(
+            text(tx, "RtrRsnInf/Rsn/Cd") or text(tx, "RtrRsnInf/Rsn/Prtry") or "NARR"
+        )
+        rows["reason_text"].append(notes or None)
+        rows["value_date"].append(reader.date(tx, "IntrBkSttlmDt") or group_date)
+        rows["is_return"].append(True)
+    anomalies = (
+        _check_totals(path, reader, header, rows["amount_fen"]) if header is not None else []
+    )
+    reader.problems.raise_if_any()
+    columns: dict[str, Any] = dict(rows)
+    columns["amount_fen"] = np.asarray(rows["amount_fen"], dtype=np.int64)
+    return build_frame(path.name, columns, len(rows["line"])), anomalies
+
+
+def _check_totals(
+    path: Path, reader: Reader, header: etree._Element, amounts: list[int]
+) -> list[Anomaly]:
+    out: list[Anomaly] = []
+    where = reader.where(header)
+    stated = text(header, "NbOfTxs")
+    if stated is not None and stated != str(len(amounts)):
+        out.append(
+            Anomaly(
+                path.name,
+                header.sourceline,
+                AnomalyKind.CONTROL_COUNT,
+                f"NbOfTxs says {stated}, the file has {len(amounts)} TxInf",
+                where,
+            )
+        )
+    total = sum(amounts)
+    for tag in ("CtrlSum", "TtlRtrdIntrBkSttlmAmt"):
+        stated_sum = reader.amount(header, tag, required=False)
+        if stated_sum is not None and stated_sum != total:
+            out.append(
+                Anomaly(
+                    path.name,
+                    header.sourceline,
+                    AnomalyKind.CONTROL_SUM,
+                    f"{tag} says {stated_sum} fen, the returns sum to {total} fen "
+                    f"({total - stated_sum:+d})",
+                    where,
+                )
+            )
+    return out
