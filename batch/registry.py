@@ -1,5 +1,6 @@
 """``ledger registry``: import the roster, show a person's history, what an import changed."""
 
+import sys
 from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
@@ -112,9 +113,7 @@ def import_(
     show_progress = progress_enabled()
     bar_length = count_lines(file) if show_progress and table.kind == "csv" else None
     bar: Any = (
-        click.progressbar(
-            length=bar_length, label="Importing", file=click.get_text_stream("stderr")
-        )
+        click.progressbar(length=bar_length, label="Importing", file=sys.stderr)
         if show_progress
         else nullcontext()
     )

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -130,7 +131,7 @@ def unmask_option(func: F) -> F:
 
 def progress_enabled() -> bool:
     """Progress bars go to stderr, and only when stderr is a terminal."""
-    return click.get_text_stream("stderr").isatty()
+    return sys.stderr.isatty()
 
 
 def to_date(value: Any) -> date | None:

@@ -36,6 +36,71 @@ def id_check_ok(numbers: Sequence[str]) -> npt.NDArray[np.bool_]:
     return result
 
 
+def ascii_digits(
+    values: Sequence[str], length: int, *, last_x: bool = False
+) -> npt.NDArray[np.bool_]:
+    """Which values are exactly ``length`` ASCII digits (the last may be "X" when
+    ``last_x``). Vectorised: one numpy pass over the candidates of the right length."""
+    out = np.zeros(len(values), dtype=bool)
+    if len(values) == 0:
+        return out
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    where = np.nonzero(lengths == length)[0]
+    if len(where) == 0:
+        return out
+    candidates = np.asarray(values, dtype=object)[where]
+    try:
+        raw = np.frombuffer("".join(candidates).encode("ascii"), dtype=np.uint8)
+    except UnicodeEncodeError:
+        # Some cell holds non-ASCII characters: check each candidate on its own.
+        for index, value in zip(where, candidates, strict=True):
+            body = value[:-1] if last_x and value.endswith("X") else value
+            out[index] = body.isascii() and body.isdigit()
+        return out
+    raw = raw.reshape(-1, length)
+    digit = (raw >= ord("0")) & (raw <= ord("9"))
+    ok = digit[:, :-1].all(axis=1)
+    last = digit[:, -1] | (raw[:, -1] == ord("X")) if last_x else digit[:, -1]
+    out[where] = ok & last
+    return out
+
+
+def ascii_digits_between(
+    values: Sequence[str], shortest: int, longest: int
+) -> npt.NDArray[np.bool_]:
+    """Which values are all ASCII digits with a length from ``shortest`` to ``longest``."""
+    out = np.zeros(len(values), dtype=bool)
+    if len(values) == 0:
+        return out
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    for length in np.unique(lengths):
+        if shortest <= length <= longest:
+            where = np.nonzero(lengths == length)[0]
+            group = [values[i] for i in where]
+            out[where] = ascii_digits(group, int(length))
+    return out
+
+
+def birth_dates(numbers: Sequence[str]) -> npt.NDArray[np.datetime64]:
+    """Birth dates of well-formed 18-character ID numbers, NaT where not a real date."""
+    if len(numbers) == 0:
+        return np.zeros(0, dtype="datetime64[D]")
+    raw = np.frombuffer("".join(numbers).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    d = raw[:, 6:14].astype(np.int64) - ord("0")
+    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    month = d[:, 4] * 10 + d[:, 5]
+    day = d[:, 6] * 10 + d[:, 7]
+    ok = (month >= 1) & (month <= 12) & (day >= 1) & (year >= 1)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    limit = month_days[np.clip(month, 1, 12) - 1] + ((month == 2) & leap)
+    ok &= day <= limit
+    months = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    dates = months.astype("datetime64[D]") + (np.clip(day, 1, 31) - 1).astype("timedelta64[D]")
+    result: npt.NDArray[np.datetime64] = np.where(ok, dates, np.datetime64("NaT"))
+    return result
+
+
 def luhn_ok(numbers: Sequence[str]) -> npt.NDArray[np.bool_]:
     """Whether each all-digit card number passes the Luhn check. Vectorised per length."""
     out = np.zeros(len(numbers), dtype=bool)

@@ -409,7 +409,7 @@ def import_diff(
               AS active_amount_delta_fen
         FROM enrolments n
         LEFT JOIN enrolments o ON o.recipient_id = n.recipient_id AND o.program = n.program
-                              AND o.valid_to_import = n.valid_from_import
+                              AND +o.valid_to_import = n.valid_from_import
         WHERE n.valid_from_import = :import_id {program_filter}
         GROUP BY n.township ORDER BY n.township"""
     )
