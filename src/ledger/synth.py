@@ -120,7 +120,7 @@ def roster(
             "月发放金额(元)": [format_yuan(int(a)) for a in amount],
             "开户银行": bank,
             "银行账号": card_numbers(rng, bank, luhn_rate),
-            "账户户名": person_names,
+            "账户户名": person_names.copy(),
             "起始月份": start,
             "终止月份": "",
             "退出日期": "",
