@@ -76,7 +76,7 @@ def ascii_digits_between(
     for length in np.unique(lengths):
         if shortest <= length <= longest:
             where = np.nonzero(lengths == length)[0]
-            group = [values[i] for i in where]
+            group = [values[int(i)] for i in where]
             out[where] = ascii_digits(group, int(length))
     return out
 
