@@ -130,9 +130,8 @@ def main() -> None:
                         f"added {item['added']:>8,}  changed {item['changed']:>7,}  "
                         f"exited {item['exited']:>7,}"
                     )
-                print(
-                    f"  {engine:10s} peak memory (both imports, one process): {report['peak_mb']} MB"
-                )
+                peak = report["peak_mb"]
+                print(f"  {engine:10s} peak memory (both imports, one process): {peak} MB")
 
 
 if __name__ == "__main__":
