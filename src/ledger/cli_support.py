@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,9 +13,10 @@ import click
 from sqlalchemy.engine import Engine
 
 from ledger.cells import neutralise_cell
+from ledger.county import County, load_county
 from ledger.db.engine import database_url, make_engine, read_only_from_env
 from ledger.db.uow import UnitOfWork
-from ledger.errors import ReadOnlyError
+from ledger.errors import LedgerError, ReadOnlyError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,6 +84,53 @@ def as_of_option(func: F) -> F:
         default=None,
         help="Only transactions effective on or before this date (YYYY-MM-DD).",
     )(func)
+
+
+COUNTY_ENV = "LEDGER_COUNTY"
+DEFAULT_COUNTY_FILE = "county.toml"
+
+
+def _load_county_option(ctx: click.Context, param: click.Parameter, value: str | None) -> County:
+    path = value or DEFAULT_COUNTY_FILE
+    try:
+        return load_county(path)
+    except LedgerError as error:
+        if value is None and "no such file" in str(error):
+            raise click.UsageError(
+                f"no county configuration: {DEFAULT_COUNTY_FILE} is not in the working "
+                f"directory. Pass --county FILE or set {COUNTY_ENV} "
+                "(start from `ledger config example > county.toml`)."
+            ) from None
+        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+
+
+def county_option(func: F) -> F:
+    """``--county FILE``: the county configuration, passed to the command as ``county``
+    (a loaded, validated ``County``). Env: LEDGER_COUNTY; default ./county.toml."""
+    return click.option(
+        "--county",
+        "county",
+        envvar=COUNTY_ENV,
+        default=None,
+        metavar="FILE",
+        callback=_load_county_option,
+        help=f"County configuration (TOML). Env: {COUNTY_ENV}. Default: ./{DEFAULT_COUNTY_FILE}.",
+    )(func)
+
+
+def unmask_option(func: F) -> F:
+    """``--unmask``: show ID and card numbers in full (they are masked by default)."""
+    return click.option(
+        "--unmask",
+        is_flag=True,
+        default=False,
+        help="Show ID and card numbers in full (default: first 6 and last 4 only).",
+    )(func)
+
+
+def progress_enabled() -> bool:
+    """Progress bars go to stderr, and only when stderr is a terminal."""
+    return sys.stderr.isatty()
 
 
 def to_date(value: Any) -> date | None:

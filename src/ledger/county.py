@@ -35,6 +35,15 @@ DEFAULT_THRESHOLDS: dict[str, int] = {
 }
 
 
+# Fund sources (资金来源) when the file names none: code -> Chinese name.
+DEFAULT_SOURCES: dict[str, str] = {
+    "central": "中央",
+    "provincial": "省级",
+    "municipal": "市级",
+    "county": "县级",
+}
+
+
 @dataclass(frozen=True)
 class Village:
     code: str
@@ -82,6 +91,7 @@ class County:
     pay_day: int
     thresholds: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     source_path: str = ""
+    sources: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SOURCES))
 
     @property
     def province_prefix(self) -> str:
@@ -242,7 +252,55 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
             problems.append(f"thresholds.{key}: must be a whole number >= 0, got {value!r}")
         else:
             thresholds[key] = value
-    return County(code, name, townships, programs, banks, pay_day, thresholds)
+
+    sources = dict(DEFAULT_SOURCES)
+    raw_sources = raw.get("sources")
+    if raw_sources is not None:
+        if not isinstance(raw_sources, dict) or not raw_sources:
+            problems.append('sources: must be a table of code = "name" ([sources])')
+            raw_sources = {}
+        else:
+            sources = {}
+        for key, value in raw_sources.items():
+            if not _CODE.fullmatch(key):
+                problems.append(f"sources.{key}: a source code uses letters, digits and _ only")
+            if not isinstance(value, str) or not value.strip():
+                problems.append(f"sources.{key}: must be the source's Chinese name")
+                continue
+            sources[key] = value.strip()
+
+    _unique_names(
+        problems,
+        [(f"townships[{i}].name", t.name) for i, t in enumerate(townships.values())],
+        "township name",
+    )
+    for index, township in enumerate(townships.values()):
+        _unique_names(
+            problems,
+            [(f"townships[{index}].villages[{j}]", v.name) for j, v in enumerate(township.villages)]
+            + [
+                (f"townships[{index}].villages[{j}].code", v.code)
+                for j, v in enumerate(township.villages)
+            ],
+            "village name or code",
+        )
+    _unique_names(
+        problems, [(f"programs.{p.code}.name_zh", p.name_zh) for p in programs.values()], "name_zh"
+    )
+    _unique_names(problems, [(f"banks.{b.code}.name", b.name) for b in banks.values()], "bank name")
+    return County(code, name, townships, programs, banks, pay_day, thresholds, "", sources)
+
+
+def _unique_names(problems: list[str], items: list[tuple[str, str]], what: str) -> None:
+    """Names are matched when importing files, so two things may not share one."""
+    seen: dict[str, str] = {}
+    for where, value in items:
+        if not value:
+            continue
+        if value in seen:
+            problems.append(f"{where}: {what} {value!r} is also used by {seen[value]}")
+        else:
+            seen[value] = where
 
 
 def _text(item: Any, key: str, where: str, problems: list[str]) -> str:

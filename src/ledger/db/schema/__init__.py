@@ -10,16 +10,32 @@ Dialect-specific guarantees (triggers) are not expressed here; they live in
 
 from ledger.db.schema.base import metadata
 from ledger.db.schema.core import accounts, audit_events, periods, postings, transactions
+from ledger.db.schema.funds import allocations
+from ledger.db.schema.refdata import (
+    ref_cadre_relatives,
+    ref_deaths,
+    ref_staff,
+    ref_staff_accounts,
+    refdata_imports,
+)
 from ledger.db.schema.registry import enrolments, recipients, roster_imports
+from ledger.db.schema.roster_details import roster_import_details
 
 __all__ = [
     "accounts",
+    "allocations",
     "audit_events",
     "enrolments",
     "metadata",
     "periods",
     "postings",
     "recipients",
+    "ref_cadre_relatives",
+    "ref_deaths",
+    "ref_staff",
+    "ref_staff_accounts",
+    "refdata_imports",
+    "roster_import_details",
     "roster_imports",
     "transactions",
 ]

@@ -1,0 +1,225 @@
+"""``ledger funds``: record allocations and see where each program's money is."""
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger.cli_support import (
+    AppContext,
+    as_of_option,
+    county_option,
+    emit,
+    format_option,
+    operator_option,
+    pass_app,
+    to_date,
+)
+from ledger.county import County
+from ledger.db import funds_store
+from ledger.db.events import record_event
+from ledger.errors import LedgerError, ValidationError
+from ledger.files_util import sha256_of
+from ledger.funds import COLUMNS, Allocation, make_allocation
+from ledger.money import format_yuan
+from ledger.tabular import ROW, open_table
+
+
+@click.group()
+def funds() -> None:
+    """Fund allocations (资金拨付) and the position of each program's money."""
+
+
+@funds.command()
+@click.option("--source", required=True, help="Fund source: central, provincial, ... or 中央...")
+@click.option("--program", required=True, help="Program code (or its Chinese name).")
+@click.option("--amount", required=True, help="Amount in yuan, at most 2 decimals: 1200000.00")
+@click.option("--doc", required=True, help="Allocation document number (文号).")
+@click.option("--date", "day", required=True, help="Allocation date (YYYY-MM-DD).")
+@click.option("--note", default=None, help="Free text kept with the allocation.")
+@county_option
+@operator_option
+@pass_app
+def allocate(
+    app: AppContext,
+    source: str,
+    program: str,
+    amount: str,
+    doc: str,
+    day: str,
+    note: str | None,
+    county: County,
+    operator: str,
+) -> None:
+    """Record one allocation: Dr Treasury:{program} / Cr Appropriation:{source}:{program}.
+
+    Recording the same allocation again (same source, program, amount, document and
+    date) posts nothing.
+    """
+    allocation, problems = make_allocation(
+        county, source=source, program=program, amount=amount, doc=doc, day=day, note=note
+    )
+    if allocation is None:
+        raise ValidationError(
+            "the allocation was refused:", [f"--{field}: {message}" for field, message in problems]
+        )
+    with app.unit_of_work() as uow:
+        recorded = funds_store.record(uow.connection, allocation, operator=operator, county=county)
+        uow.commit()
+    if recorded.created:
+        click.echo(
+            f"Allocation recorded as transaction {recorded.id}: {allocation.source} → "
+            f"{allocation.program} {format_yuan(allocation.amount_fen, thousands=True)} "
+            f"({allocation.doc_number}, {allocation.allocation_date})."
+        )
+    else:
+        click.echo(
+            f"This allocation was already recorded as transaction {recorded.id}; nothing posted."
+        )
+
+
+@funds.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--encoding", default=None, help="Force the CSV encoding (default: detected).")
+@click.option("--dry-run", is_flag=True, default=False, help="Check the file; post nothing.")
+@county_option
+@operator_option
+@pass_app
+def import_(
+    app: AppContext,
+    file: Path,
+    encoding: str | None,
+    dry_run: bool,
+    county: County,
+    operator: str,
+) -> None:
+    """Record many allocations from a CSV or XLSX file (资金来源, 救助项目, 金额(元),
+    文号, 日期, 备注). All or nothing; lines already recorded are skipped."""
+    table = open_table(file, COLUMNS, encoding=encoding)
+    items: list[tuple[int, Allocation]] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for chunk in table.chunks():
+        for record in chunk.to_dict("records"):
+            row = int(record[ROW])
+            allocation, found = make_allocation(
+                county,
+                source=record["source"],
+                program=record["program"],
+                amount=record["amount"],
+                doc=record["doc"],
+                day=record["date"],
+                note=record["note"],
+            )
+            problems += [f"{file}, row {row}, column {table.labels[k]}: {m}" for k, m in found]
+            if allocation is None:
+                continue
+            key = allocation.idempotency_key
+            if key in seen:
+                problems.append(
+                    f"{file}, row {row}: the same allocation as row {seen[key]} (duplicate line)"
+                )
+                continue
+            seen[key] = row
+            items.append((row, allocation))
+    if problems:
+        raise ValidationError(
+            f"{file}: {len(problems)} error(s): the allocations were refused, nothing posted:",
+            problems,
+        )
+    if not items:
+        raise LedgerError(f"{file}: the file has a header but no rows; nothing was posted")
+    created = skipped = 0
+    total = 0
+    with app.unit_of_work() as uow:
+        for _row, allocation in items:
+            recorded = funds_store.record(
+                uow.connection, allocation, operator=operator, county=county
+            )
+            if recorded.created:
+                created += 1
+                total += allocation.amount_fen
+            else:
+                skipped += 1
+        record_event(
+            uow.connection,
+            operator=operator,
+            action="allocations.imported",
+            subject_type="file",
+            subject_id=sha256_of(file),
+            detail={"file": str(file), "posted": created, "skipped": skipped, "total_fen": total},
+        )
+        if not dry_run:
+            uow.commit()
+    head = "Dry run, nothing posted" if dry_run else "Allocations recorded"
+    click.echo(
+        f"{head}: {created} posted ({format_yuan(total, thousands=True)}), "
+        f"{skipped} already recorded."
+    )
+
+
+@funds.command()
+@as_of_option
+@county_option
+@format_option
+@pass_app
+def status(app: AppContext, as_of: Any, county: County, output_format: str) -> None:
+    """Per program and source: allocated; per program: disbursed (confirmed by the bank),
+    in the bank (sent, not yet confirmed), available (in the special account)."""
+    day = to_date(as_of)
+    with app.reader() as uow:
+        positions = funds_store.status(uow.connection, as_of=day)
+    programs = list(county.programs) + sorted(set(positions) - set(county.programs))
+    rows: list[dict[str, Any]] = []
+    for program in programs:
+        entry = positions.get(program)
+        if entry is None:
+            continue
+        for source, amount in sorted(entry["allocated_by_source"].items()):
+            rows.append(
+                {
+                    "program": program,
+                    "source": source,
+                    "allocated": format_yuan(amount, thousands=True),
+                    "allocated_fen": amount,
+                }
+            )
+        rows.append(
+            {
+                "program": program,
+                "source": "合计/total",
+                **{
+                    key: format_yuan(entry[key], thousands=True)
+                    for key in ("allocated", "disbursed", "in_bank", "available")
+                },
+                **{
+                    f"{key}_fen": entry[key]
+                    for key in ("allocated", "disbursed", "in_bank", "available")
+                },
+            }
+        )
+    if output_format == "table":
+        click.echo(f"Funds as of {day or 'today'} (yuan)")
+    emit(
+        rows,
+        ["program", "source", "allocated", "disbursed", "in_bank", "available"],
+        output_format,
+        json_document={"as_of": day, "programs": positions},
+    )
+
+
+@funds.command("list")
+@as_of_option
+@format_option
+@pass_app
+def list_(app: AppContext, as_of: Any, output_format: str) -> None:
+    """Every allocation recorded: date, source, program, amount, document number."""
+    with app.reader() as uow:
+        rows = funds_store.list_allocations(uow.connection, as_of=to_date(as_of))
+    for row in rows:
+        row["amount"] = format_yuan(row["amount_fen"], thousands=True)
+    emit(
+        rows,
+        ["transaction_id", "allocation_date", "source", "program", "amount", "doc_number", "note"],
+        output_format,
+    )

@@ -1,0 +1,97 @@
+"""``ledger refdata``: import the reference lists the audit rules match against."""
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ledger import refdata as refdata_rules
+from ledger.cli_support import AppContext, emit, format_option, operator_option, pass_app
+from ledger.db import refdata_store
+from ledger.db.events import record_event
+from ledger.errors import LedgerError
+from ledger.files_util import sha256_of
+from ledger.tabular import Problems, open_table
+
+
+@click.group()
+def refdata() -> None:
+    """Reference lists for audits: deaths, staff/payroll, cadres and near relatives."""
+
+
+@refdata.command("import")
+@click.argument("kind", type=click.Choice(refdata_rules.KINDS))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--encoding",
+    default=None,
+    help="Force the CSV encoding (default: UTF-8 if the file is UTF-8, else GB18030/GBK).",
+)
+@click.option(
+    "--source",
+    default=None,
+    help="deaths: the source (公安, 卫健, 殡葬...) for rows whose 数据来源 is empty.",
+)
+@click.option("--dry-run", is_flag=True, default=False, help="Check the file only; write nothing.")
+@operator_option
+@pass_app
+def import_(
+    app: AppContext,
+    kind: str,
+    file: Path,
+    encoding: str | None,
+    source: str | None,
+    dry_run: bool,
+    operator: str,
+) -> None:
+    """Import a reference list (CSV or XLSX; columns in docs/registry.md).
+
+    KIND is deaths (cumulative), staff or cadres (each import replaces the previous
+    list as the current one; earlier lists stay for history). Any error refuses the file.
+    """
+    table = open_table(file, refdata_rules.COLUMNS[kind], encoding=encoding)
+    problems = Problems(str(file))
+    frames = [
+        refdata_rules.validate_chunk(kind, chunk, table.labels, problems, default_source=source)
+        for chunk in table.chunks()
+    ]
+    if not frames:
+        raise LedgerError(f"{file}: the file has a header but no rows; nothing was changed")
+    rows = pd.concat(frames, ignore_index=True)
+    refdata_rules.duplicate_problems(kind, rows, table.labels, problems)
+    problems.raise_if_errors(f"the {kind} import was")
+    digest = sha256_of(file)
+    with app.unit_of_work() as uow:
+        import_id = refdata_store.store(
+            uow.connection, kind, rows, file_name=str(file), file_sha256=digest, operator=operator
+        )
+        record_event(
+            uow.connection,
+            operator=operator,
+            action="refdata.imported",
+            subject_type="refdata_import",
+            subject_id=import_id,
+            detail={"kind": kind, "file": str(file), "sha256": digest, "rows": len(rows)},
+        )
+        if not dry_run:
+            uow.commit()
+    for line in problems.warning_lines():
+        click.echo(f"Warning: {line}", err=True)
+    if dry_run:
+        click.echo(f"Dry run, nothing written: {file.name}: {len(rows)} {kind} rows are valid.")
+    else:
+        click.echo(f"Imported {file.name} as {kind} import {import_id}: {len(rows)} rows.")
+
+
+@refdata.command()
+@format_option
+@pass_app
+def status(app: AppContext, output_format: str) -> None:
+    """What each reference list holds now and when it was last imported."""
+    with app.reader() as uow:
+        rows = refdata_store.status(uow.connection)
+    emit(
+        rows,
+        ["kind", "current_rows", "rule", "imports", "latest_import", "latest_at", "latest_file"],
+        output_format,
+    )

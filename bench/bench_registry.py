@@ -1,0 +1,138 @@
+"""Bench: roster import of 10^5 and 10^6 rows (CSV), first month and next month.
+
+Prints wall time and peak memory (ru_maxrss of a fresh process per case) on SQLite and,
+when reachable, on PostgreSQL (LEDGER_BENCH_PG_URL, default the local test server).
+
+    python bench/bench_registry.py [--sizes 100000,1000000] [--no-pg]
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+PG_ADMIN = os.environ.get(
+    "LEDGER_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def one_case(db_url: str, files: list[str]) -> None:
+    """Run in a child process: import each file in turn, print timings as JSON."""
+    from ledger.county import example_path, load_county
+    from ledger.db import migrate, registry_store
+    from ledger.db.engine import make_engine
+    from ledger.files_util import sha256_of
+    from ledger.roster import COLUMNS
+    from ledger.tabular import open_table
+
+    county = load_county(example_path())
+    engine = make_engine(db_url)
+    migrate.upgrade(engine)
+    out = []
+    for index, name in enumerate(files):
+        path = Path(name)
+        started = time.perf_counter()
+        table = open_table(path, COLUMNS)
+        with engine.connect() as connection, connection.begin():
+            result = registry_store.import_roster(
+                connection,
+                table,
+                county,
+                file_name=path.name,
+                file_sha256=sha256_of(path),
+                operator="bench",
+                roster_month=f"2026-{index + 1:02d}",
+            )
+        out.append(
+            {
+                "file": path.name,
+                "seconds": round(time.perf_counter() - started, 2),
+                "added": result.added,
+                "changed": result.changed,
+                "exited": result.exited,
+            }
+        )
+    engine.dispose()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"imports": out, "peak_mb": round(peak_mb)}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        one_case(args.child[0], args.child[1:])
+        return
+
+    from ledger import synth
+    from ledger.county import example_path, load_county
+
+    county = load_county(example_path())
+    engines = ["sqlite"]
+    if not args.no_pg:
+        try:
+            import sqlalchemy as sa
+
+            admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            engines.append("postgresql")
+        except Exception as error:
+            print(f"PostgreSQL not reachable ({type(error).__name__}); SQLite only")
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            started = time.perf_counter()
+            first = synth.roster(county, size, seed=1)
+            month1 = synth.write_roster_csv(first, Path(tmp) / f"roster_{size}_1.csv")
+            second = synth.next_month(first, seed=2)
+            month2 = synth.write_roster_csv(
+                second, Path(tmp) / f"roster_{size}_2.csv", encoding="gb18030"
+            )
+            del first, second
+            megabytes = month1.stat().st_size / 1e6
+            print(
+                f"\n{size:,} rows: generated in {time.perf_counter() - started:.1f}s "
+                f"(month 1 UTF-8 {megabytes:.0f} MB, month 2 GB18030 with 5% changes)"
+            )
+            for engine in engines:
+                if engine == "sqlite":
+                    url = f"sqlite:///{tmp}/bench_{size}.db"
+                else:
+                    name = f"ledger_bench_{uuid.uuid4().hex[:8]}"
+                    with admin.connect() as connection:
+                        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+                    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+                child = subprocess.run(
+                    [sys.executable, __file__, "--child", url, str(month1), str(month2)],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                if engine == "postgresql":
+                    with admin.connect() as connection:
+                        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+                if child.returncode != 0:
+                    print(child.stderr)
+                    continue
+                report = json.loads(child.stdout.strip().splitlines()[-1])
+                for item in report["imports"]:
+                    print(
+                        f"  {engine:10s} {item['file']:22s} {item['seconds']:6.1f} s  "
+                        f"added {item['added']:>8,}  changed {item['changed']:>7,}  "
+                        f"exited {item['exited']:>7,}"
+                    )
+                peak = report["peak_mb"]
+                print(f"  {engine:10s} peak memory (both imports, one process): {peak} MB")
+
+
+if __name__ == "__main__":
+    main()

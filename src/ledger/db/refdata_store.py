@@ -1,0 +1,148 @@
+"""Reference lists in the database: import a validated list, count what is current."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ledger.db.bulk import copy_rows
+from ledger.db.schema import (
+    ref_cadre_relatives,
+    ref_deaths,
+    ref_staff,
+    refdata_imports,
+)
+from ledger.errors import LedgerError
+
+
+def previous_import_of(connection: sa.Connection, kind: str, sha256: str) -> sa.Row | None:
+    return connection.execute(
+        sa.select(refdata_imports.c.id, refdata_imports.c.imported_at).where(
+            refdata_imports.c.kind == kind, refdata_imports.c.file_sha256 == sha256
+        )
+    ).first()
+
+
+def store(
+    connection: sa.Connection,
+    kind: str,
+    rows: pd.DataFrame,
+    *,
+    file_name: str,
+    file_sha256: str,
+    operator: str,
+) -> int:
+    """Write a validated list as a new import of ``kind``; return the import id."""
+    earlier = previous_import_of(connection, kind, file_sha256)
+    if earlier is not None:
+        raise LedgerError(
+            f"{file_name}: this exact {kind} file was already imported (import {earlier.id} "
+            f"at {earlier.imported_at:%Y-%m-%d %H:%M}); nothing was changed"
+        )
+    import_id = int(
+        connection.execute(
+            refdata_imports.insert()
+            .values(
+                kind=kind,
+                file_name=file_name[:255],
+                file_sha256=file_sha256,
+                row_count=len(rows),
+                operator=operator,
+                imported_at=datetime.now(UTC),
+            )
+            .returning(refdata_imports.c.id)
+        ).scalar_one()
+    )
+    ids = [import_id] * len(rows)
+    columns: tuple[str, ...]
+    if kind == "deaths":
+        columns = ("row_no", "id_number", "name", "death_date", "source")
+        copy_rows(connection, "ref_deaths", ("import_id", *columns), _rows(ids, rows, columns))
+    elif kind == "staff":
+        columns = ("row_no", "id_number", "name", "employer")
+        copy_rows(connection, "ref_staff", ("import_id", *columns), _rows(ids, rows, columns))
+        accounts = rows[["id_number", "account_numbers"]].explode("account_numbers").dropna()
+        copy_rows(
+            connection,
+            "ref_staff_accounts",
+            ("import_id", "id_number", "account_number"),
+            [
+                (import_id, i, a)
+                for i, a in zip(accounts["id_number"], accounts["account_numbers"], strict=True)
+            ],
+        )
+    else:
+        columns = (
+            "row_no",
+            "cadre_id_number",
+            "cadre_name",
+            "employer",
+            "position",
+            "relative_id_number",
+            "relative_name",
+            "relation",
+            "filed",
+        )
+        copy_rows(
+            connection, "ref_cadre_relatives", ("import_id", *columns), _rows(ids, rows, columns)
+        )
+    return import_id
+
+
+def _rows(ids: list[int], frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    values: list[list[Any]] = []
+    for name in columns:
+        series = frame[name]
+        if series.dtype == bool:
+            values.append([bool(v) for v in series])
+        elif series.dtype.kind in "iu":
+            values.append([int(v) for v in series])
+        else:
+            as_object = series.astype(object)
+            values.append(as_object.where(series.notna(), None).tolist())
+    return list(zip(ids, *values, strict=True))
+
+
+def status(connection: sa.Connection) -> list[dict[str, Any]]:
+    """Per kind: imports, the latest, and the rows currently in force."""
+    out = []
+    for kind in ("deaths", "staff", "cadres"):
+        imports = connection.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.max(refdata_imports.c.id),
+            ).where(refdata_imports.c.kind == kind)
+        ).one()
+        latest = imports[1]
+        latest_row = (
+            connection.execute(
+                sa.select(refdata_imports).where(refdata_imports.c.id == latest)
+            ).first()
+            if latest is not None
+            else None
+        )
+        if kind == "deaths":
+            current = connection.execute(
+                sa.select(sa.func.count(sa.distinct(ref_deaths.c.id_number)))
+            ).scalar_one()
+        elif kind == "staff":
+            current = connection.execute(
+                sa.select(sa.func.count()).where(ref_staff.c.import_id == latest)
+            ).scalar_one()
+        else:
+            current = connection.execute(
+                sa.select(sa.func.count()).where(ref_cadre_relatives.c.import_id == latest)
+            ).scalar_one()
+        out.append(
+            {
+                "kind": kind,
+                "imports": int(imports[0]),
+                "latest_import": latest,
+                "latest_file": latest_row.file_name if latest_row else None,
+                "latest_at": f"{latest_row.imported_at:%Y-%m-%d %H:%M}" if latest_row else None,
+                "current_rows": int(current),
+                "rule": "cumulative" if kind == "deaths" else "latest import",
+            }
+        )
+    return out

@@ -1,0 +1,25 @@
+"""Allocations: the document behind each allocation entry in the journal.
+
+The journal transaction (Dr Treasury / Cr Appropriation) is the record of the money;
+this row names its source, program and allocation document (文号) so that allocations
+can be listed and matched without parsing descriptions. Written in the same database
+transaction as the entry; never changed (a correction is a reversal in the journal).
+"""
+
+import sqlalchemy as sa
+
+from ledger.db.schema.base import metadata
+
+allocations = sa.Table(
+    "allocations",
+    metadata,
+    sa.Column("transaction_id", sa.BigInteger, sa.ForeignKey("transactions.id"), primary_key=True),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("program", sa.String(32), nullable=False),
+    sa.Column("doc_number", sa.String(128), nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("allocation_date", sa.Date, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
+    sa.Index(None, "program", "source"),
+)
