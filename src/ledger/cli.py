@@ -11,7 +11,7 @@ import click
 import sqlalchemy as sa
 
 from ledger import __version__
-from ledger.batch import audit, db, journal
+from ledger.batch import audit, db, journal, payments
 from ledger.cli_support import make_context
 from ledger.db.journal_store import database_refusal
 from ledger.errors import LedgerError
@@ -66,6 +66,7 @@ def cli(ctx: click.Context, db: str | None, read_only: bool) -> None:
 cli.add_command(db.db)
 cli.add_command(audit.audit)
 cli.add_command(journal.journal)
+cli.add_command(payments.batch)
 
 
 def main() -> None:

@@ -59,8 +59,15 @@ def open_accounts(
     if not missing:
         return existing
     now = datetime.now(UTC)
+    # The driver gets what SQLAlchemy's DateTime would send: SQLite stores UTC as text
+    # without an offset (read back as UTC), PostgreSQL takes the aware value.
+    created_at: object = (
+        now
+        if connection.dialect.name == "postgresql"
+        else now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    )
     negative_ok = set(treasury_negative_programs)
-    rows = []
+    rows: list[tuple[object, ...]] = []
     bad: list[str] = []
     for name in missing:
         try:
@@ -71,17 +78,17 @@ def open_accounts(
         if spec.program in negative_ok and name.startswith("Assets:Treasury:"):
             spec = parse_account(name, treasury_may_go_negative=True)
         rows.append(
-            {
-                "name": spec.name,
-                "kind": spec.kind.value,
-                "balance_rule": spec.balance_rule.value,
-                "program": spec.program,
-                "source": spec.source,
-                "bank": spec.bank,
-                "recipient": spec.recipient,
-                "township": spec.township,
-                "created_at": now,
-            }
+            (
+                spec.name,
+                spec.kind.value,
+                spec.balance_rule.value,
+                spec.program,
+                spec.source,
+                spec.bank,
+                spec.recipient,
+                spec.township,
+                created_at,
+            )
         )
     if bad:
         shown = ", ".join(repr(n) for n in bad[:5])
@@ -89,5 +96,11 @@ def open_accounts(
             f"{len(bad)} account name(s) are not in the chart of accounts: {shown}"
             " (see docs/ledger.md for the account families)"
         )
-    connection.execute(accounts.insert(), rows)
+    # Plain tuples through the driver: 10^6 new payables open in seconds (DESIGN §8).
+    executemany(
+        connection,
+        "INSERT INTO accounts (name, kind, balance_rule, program, source, bank, recipient,"
+        " township, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
     return existing | account_ids(connection, missing)

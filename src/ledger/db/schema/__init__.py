@@ -9,14 +9,18 @@ Dialect-specific guarantees (triggers) are not expressed here; they live in
 """
 
 from ledger.db.schema.base import metadata
+from ledger.db.schema.batches import batches, entitlements, payment_instructions
 from ledger.db.schema.core import accounts, audit_events, periods, postings, transactions
 from ledger.db.schema.registry import enrolments, recipients, roster_imports
 
 __all__ = [
     "accounts",
     "audit_events",
+    "batches",
     "enrolments",
+    "entitlements",
     "metadata",
+    "payment_instructions",
     "periods",
     "postings",
     "recipients",
