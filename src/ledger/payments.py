@@ -135,7 +135,7 @@ def run_batches(
             period=period,
             group=g,
             kind=BatchKind.REGULAR,
-            sequence=0,
+            sequence=store.next_sequence(connection, period, g.program, g.bank, BatchKind.REGULAR),
             operator=operator,
             now=moment,
         )
@@ -176,7 +176,9 @@ def reissue_failed(
             period=period,
             group=g,
             kind=BatchKind.SUPPLEMENTARY,
-            sequence=store.next_supplementary_sequence(connection, period, g.program, g.bank),
+            sequence=store.next_sequence(
+                connection, period, g.program, g.bank, BatchKind.SUPPLEMENTARY
+            ),
             operator=operator,
             now=moment,
         )

@@ -62,7 +62,7 @@ def new_import(connection: sa.Connection, rows: int) -> int:
 def add_people(connection: sa.Connection, people: list[Person]) -> dict[str, int]:
     """Insert recipients (when new) and a current enrolment each; return key -> id."""
     import_id = new_import(connection, len(people))
-    existing = dict(connection.execute(sa.text("SELECT key, id FROM recipients")).tuples().all())
+    existing = {k: i for k, i in connection.execute(sa.text("SELECT key, id FROM recipients"))}
     start = int(
         connection.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM recipients")).scalar_one()
     )

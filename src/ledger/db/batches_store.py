@@ -255,18 +255,22 @@ def reissue_groups(
     return [Group(r.program, r.bank, int(r.n), int(r.total)) for r in rows]
 
 
-def next_supplementary_sequence(
-    connection: sa.Connection, period: str, program: str, bank: str
+def next_sequence(
+    connection: sa.Connection, period: str, program: str, bank: str, kind: BatchKind
 ) -> int:
+    """0 for the first regular batch (1, 2... after voided ones); 1, 2... for the
+    supplementary batches of a period."""
     current = connection.execute(
         sa.select(sa.func.max(batches.c.sequence)).where(
             batches.c.period == period,
             batches.c.program == program,
             batches.c.bank == bank,
-            batches.c.kind == BatchKind.SUPPLEMENTARY,
+            batches.c.kind == kind,
         )
     ).scalar()
-    return 1 if current is None else int(current) + 1
+    if current is None:
+        return 0 if kind == BatchKind.REGULAR else 1
+    return int(current) + 1
 
 
 def insert_reissued_instructions(

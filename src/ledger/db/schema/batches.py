@@ -62,7 +62,7 @@ batches = sa.Table(
     sa.Column("bank", sa.String(32), nullable=False),
     # regular: the monthly run; supplementary: re-issues of failed instructions.
     sa.Column("kind", sa.String(16), nullable=False),
-    # 0 for a regular batch; 1, 2, ... for the supplementary batches of a period.
+    # Regular: 0 (1, 2... for runs after voided batches); supplementary: 1, 2...
     sa.Column("sequence", sa.Integer, nullable=False),
     sa.Column("state", sa.String(24), nullable=False),
     sa.Column("instruction_count", sa.Integer, nullable=False),
