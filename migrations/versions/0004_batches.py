@@ -194,9 +194,12 @@ def upgrade() -> None:
         op.f("ix_payment_instructions_recipient_id"), "payment_instructions", ["recipient_id"]
     )
     op.create_index(
-        op.f("ix_payment_instructions_reissue_of"), "payment_instructions", ["reissue_of"]
+        "ix_payment_instructions_reissue_of",
+        "payment_instructions",
+        ["reissue_of"],
+        sqlite_where=sa.text("reissue_of IS NOT NULL"),
+        postgresql_where=sa.text("reissue_of IS NOT NULL"),
     )
-    op.create_index(op.f("ix_payment_instructions_status"), "payment_instructions", ["status"])
 
 
 def downgrade() -> None:

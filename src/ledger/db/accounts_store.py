@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from ledger.accounts import parse_account
-from ledger.db.bulk import executemany
+from ledger.accounts import account_row
+from ledger.db.bulk import copy_rows, executemany, fetch_all
 from ledger.db.schema import accounts
 from ledger.errors import LedgerError
 
@@ -20,21 +20,18 @@ def account_ids(connection: sa.Connection, names: Collection[str]) -> dict[str, 
     if not unique:
         return {}
     if len(unique) <= _IN_LIST_LIMIT:
-        rows = connection.execute(
+        found = connection.execute(
             sa.select(accounts.c.name, accounts.c.id).where(accounts.c.name.in_(unique))
         )
-        return {name: int(id_) for name, id_ in rows}
+        return {name: int(id_) for name, id_ in found}
     connection.exec_driver_sql(
         "CREATE TEMPORARY TABLE IF NOT EXISTS ledger_wanted_accounts (name VARCHAR(200))"
     )
     connection.exec_driver_sql("DELETE FROM ledger_wanted_accounts")
-    executemany(
+    copy_rows(connection, "ledger_wanted_accounts", ("name",), [(name,) for name in unique])
+    rows = fetch_all(
         connection,
-        "INSERT INTO ledger_wanted_accounts (name) VALUES (?)",
-        [(name,) for name in unique],
-    )
-    rows = connection.exec_driver_sql(
-        "SELECT a.name, a.id FROM accounts a JOIN ledger_wanted_accounts w ON w.name = a.name"
+        "SELECT a.name, a.id FROM accounts a JOIN ledger_wanted_accounts w ON w.name = a.name",
     )
     result = {name: int(id_) for name, id_ in rows}
     connection.exec_driver_sql("DELETE FROM ledger_wanted_accounts")
@@ -70,26 +67,13 @@ def open_accounts(
     rows: list[tuple[object, ...]] = []
     bad: list[str] = []
     for name in missing:
-        try:
-            spec = parse_account(name)
-        except LedgerError:
+        row = account_row(name)
+        if row is None:
             bad.append(name)
             continue
-        if spec.program in negative_ok and name.startswith("Assets:Treasury:"):
-            spec = parse_account(name, treasury_may_go_negative=True)
-        rows.append(
-            (
-                spec.name,
-                spec.kind.value,
-                spec.balance_rule.value,
-                spec.program,
-                spec.source,
-                spec.bank,
-                spec.recipient,
-                spec.township,
-                created_at,
-            )
-        )
+        if row[3] in negative_ok and name.startswith("Assets:Treasury:"):
+            row = account_row(name, treasury_may_go_negative=True)
+        rows.append((*row, created_at))  # type: ignore[misc]
     if bad:
         shown = ", ".join(repr(n) for n in bad[:5])
         raise LedgerError(
