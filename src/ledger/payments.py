@@ -116,7 +116,8 @@ def run_batches(
     _check_filters(county, programs, banks)
     connection = uow.connection
     store.lock_batches(connection)
-    groups = store.eligible_groups(connection, period, programs, banks)
+    store.stage_eligible(connection, period, programs, banks)
+    groups = store.staged_groups(connection)
     _check_groups(county, groups)
     existing = store.live_regular_batches(connection, period)
     result = RunResult(period, BatchKind.REGULAR)
@@ -127,6 +128,7 @@ def run_batches(
         result.existing.append((program, bank, batch_id, late))
     new_groups = [g for g in groups if (g.program, g.bank) not in existing]
     if not new_groups:
+        store.drop_staged(connection)
         return result
     moment = _now(now)
     new_ids = [
@@ -141,8 +143,8 @@ def run_batches(
         )
         for g in new_groups
     ]
-    store.insert_regular_entitlements(connection, period, new_ids, programs, banks)
-    store.insert_first_instructions(connection, new_ids, end_to_end_prefix(county.code, period))
+    store.insert_staged(connection, period, new_ids, end_to_end_prefix(county.code, period))
+    store.drop_staged(connection)
     _finish_created(connection, result, new_ids, operator, "batch.created")
     uow.commit()
     return result
