@@ -78,13 +78,21 @@ _FAMILIES: list[tuple[re.Pattern[str], BalanceRule, tuple[str, ...]]] = [
 ]
 
 
-# Families by their first two segments, so that a name is matched against one pattern
-# (opening 10^6 payables parses 10^6 names).
+# Families by their first two segments, with their number of segments, so that a name
+# is checked by one split instead of trying every pattern (opening 10^6 payables
+# classifies 10^6 names). ``_FAMILIES`` stays the documented definition; this table is
+# derived from it.
 _DIMENSIONS = ("program", "source", "bank", "recipient", "township")
-_BY_PREFIX: dict[str, list[tuple[re.Pattern[str], BalanceRule, tuple[int | None, ...]]]] = {}
+_WHITESPACE = re.compile(r"\s")
+_BY_PREFIX: dict[str, tuple[list[str], int, BalanceRule, tuple[int | None, ...]]] = {}
 for _pattern, _rule, _dims in _FAMILIES:
-    _BY_PREFIX.setdefault(":".join(_pattern.pattern.split(":")[:2]), []).append(
-        (_pattern, _rule, tuple(_dims.index(d) if d in _dims else None for d in _DIMENSIONS))
+    # The literal segments before the first captured one: "Assets:Receivable:Recovery".
+    _literal = _pattern.pattern.split("(", 1)[0].rstrip(":").split(":")
+    _BY_PREFIX[":".join(_literal[:2])] = (
+        _literal,
+        len(_literal) + len(_dims),
+        _rule,
+        tuple(len(_literal) + _dims.index(d) if d in _dims else None for d in _DIMENSIONS),
     )
 
 AccountRow = tuple[str, str, str, str | None, str | None, str | None, str | None, str | None]
@@ -94,17 +102,24 @@ def account_row(name: str, *, treasury_may_go_negative: bool = False) -> Account
     """The account's (name, kind, balance rule, program, source, bank, recipient,
     township) as plain values, or None for a name outside the chart: the bulk form of
     ``parse_account``, without building an object per name."""
-    prefix = ":".join(name.split(":", 2)[:2])
-    for pattern, rule, positions in _BY_PREFIX.get(prefix, ()):
-        match = pattern.fullmatch(name)
-        if match is None:
-            continue
-        groups = match.groups()
-        if treasury_may_go_negative and prefix == "Assets:Treasury":
-            rule = BalanceRule.ANY
-        p, s, b, r, t = (None if i is None else groups[i] for i in positions)
-        return (name, prefix.split(":", 1)[0], rule.value, p, s, b, r, t)
-    return None
+    parts = name.split(":")
+    if len(parts) < 3:
+        return None
+    family = _BY_PREFIX.get(parts[0] + ":" + parts[1])
+    if family is None:
+        return None
+    literal, count, rule, positions = family
+    if (
+        len(parts) != count
+        or "" in parts
+        or parts[: len(literal)] != literal
+        or _WHITESPACE.search(name)
+    ):
+        return None
+    if treasury_may_go_negative and rule is BalanceRule.DEBIT_ONLY and parts[1] == "Treasury":
+        rule = BalanceRule.ANY
+    p, s, b, r, t = (None if i is None else parts[i] for i in positions)
+    return (name, parts[0], rule.value, p, s, b, r, t)
 
 
 def parse_account(name: str, *, treasury_may_go_negative: bool = False) -> AccountSpec:

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger.batches import BatchKind, BatchState, InstructionStatus, period_start
+from ledger.db.bulk import fetch_all
 from ledger.db.schema import batches, payment_instructions
 from ledger.errors import LedgerError
 
@@ -381,24 +382,20 @@ def township_totals(connection: sa.Connection, batch_id: int) -> list[tuple[str,
 def accrual_columns(
     connection: sa.Connection, batch_id: int
 ) -> tuple[list[int], list[str], list[str], list[int]]:
-    """Instruction ids, recipient keys, townships and amounts of a batch, in file order,
-    as columns (the accrual entry is built from them without per-row objects)."""
-    cursor = connection.exec_driver_sql(
+    """Instruction ids, recipient keys, townships and amounts of a batch, in recipient
+    key order (the order of their payable accounts: the postings then append to the
+    postings' account index), as columns, without per-row objects."""
+    rows = fetch_all(
+        connection,
         "SELECT i.id, r.key, i.township, i.amount_fen FROM payment_instructions i"
         " JOIN recipients r ON r.id = i.recipient_id"
-        f" WHERE i.batch_id = {int(batch_id)} ORDER BY i.line_number"
+        " WHERE i.batch_id = ? ORDER BY r.key",
+        (int(batch_id),),
     )
-    ids: list[int] = []
-    keys: list[str] = []
-    townships: list[str] = []
-    amounts: list[int] = []
-    for chunk in iter(lambda: cursor.fetchmany(50_000), []):
-        for id_, key, township, amount in chunk:
-            ids.append(id_)
-            keys.append(key)
-            townships.append(township)
-            amounts.append(int(amount))
-    return ids, keys, townships, amounts
+    if not rows:
+        return [], [], [], []
+    ids, keys, townships, amounts = (list(column) for column in zip(*rows, strict=True))
+    return ids, keys, townships, [int(a) for a in amounts]
 
 
 FILE_COLUMNS = (
