@@ -125,6 +125,10 @@ def stage_eligible(
         ).bindparams(*binds),
         params,
     )
+    if postgres:
+        # Temporary tables are never analysed automatically; without statistics the
+        # planner takes 10^6 staged rows for a handful and joins them row by row.
+        connection.exec_driver_sql(f"ANALYZE {_RUN_TABLE}")
 
 
 def drop_staged(connection: sa.Connection) -> None:
