@@ -73,7 +73,9 @@ def open_accounts(
     connection.execute(
         sa.text(
             f"INSERT INTO accounts ({column_list}, created_at) "
-            f"SELECT {column_list}, :created_at FROM {new_stage}"
+            # In name order, so that 10^6 new names append to the unique name index
+            # instead of landing all over it.
+            f"SELECT {column_list}, :created_at FROM {new_stage} ORDER BY name"
         ).bindparams(sa.bindparam("created_at", type_=Timestamp)),
         {"created_at": datetime.now(UTC)},
     )

@@ -9,6 +9,7 @@ Dialect-specific guarantees (triggers) are not expressed here; they live in
 """
 
 from ledger.db.schema.base import metadata
+from ledger.db.schema.batches import batches, entitlements, payment_instructions
 from ledger.db.schema.core import accounts, audit_events, periods, postings, transactions
 from ledger.db.schema.funds import allocations
 from ledger.db.schema.refdata import (
@@ -25,8 +26,11 @@ __all__ = [
     "accounts",
     "allocations",
     "audit_events",
+    "batches",
     "enrolments",
+    "entitlements",
     "metadata",
+    "payment_instructions",
     "periods",
     "postings",
     "recipients",

@@ -1,0 +1,365 @@
+"""``ledger batch``: the monthly payment batch, from the roster to the bank file."""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from ledger import payments, sheets
+from ledger.batches import BatchState
+from ledger.cli_support import (
+    AppContext,
+    county_option,
+    emit,
+    format_option,
+    operator_option,
+    pass_app,
+)
+from ledger.county import County
+from ledger.db import batches_store as store
+from ledger.money import format_yuan
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def lang_option(func: F) -> F:
+    return click.option(
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        default="zh",
+        show_default=True,
+        help="Language of the approval sheet.",
+    )(func)
+
+
+def _filters(func: F) -> F:
+    func = click.option(
+        "--bank", "banks", multiple=True, help="Only this bank (code; repeatable)."
+    )(func)
+    return click.option(
+        "--program", "programs", multiple=True, help="Only this program (code; repeatable)."
+    )(func)
+
+
+@click.group()
+def batch() -> None:
+    """Monthly payment batches: run, approve (maker-checker), export bank files."""
+
+
+def _print_result(result: payments.RunResult, county: County) -> None:
+    label = "supplementary batch" if result.kind == "supplementary" else "batch"
+    for created in result.created:
+        click.echo(
+            f"Created draft {label} {created.id}: {result.period} {created.program} "
+            f"{created.bank}, {created.count} payments, "
+            f"{format_yuan(created.amount_fen_total, thousands=True)} yuan"
+        )
+        emit(
+            [
+                {
+                    "township": t,
+                    "name": county.townships[t].name if t in county.townships else "",
+                    "count": n,
+                    "amount": format_yuan(s, thousands=True),
+                }
+                for t, n, s in created.townships
+            ],
+            ["township", "name", "count", "amount"],
+            "table",
+        )
+    for program, bank, batch_id, late in result.existing:
+        click.echo(
+            f"Batch {batch_id} already exists for {result.period} {program} {bank}: "
+            "nothing new created for it."
+        )
+        if late:
+            click.echo(
+                f"  Warning: {late} enrolment(s) active in {result.period} are not in it "
+                "(enrolled after it was run); void it and run again to include them.",
+                err=True,
+            )
+
+
+@batch.command()
+@click.option("--period", required=True, help="The month to pay, YYYY-MM.")
+@_filters
+@click.option(
+    "--sheet-dir",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Where the draft approval sheets (HTML) are written.",
+)
+@lang_option
+@county_option
+@operator_option
+@pass_app
+def run(
+    app: AppContext,
+    period: str,
+    programs: tuple[str, ...],
+    banks: tuple[str, ...],
+    sheet_dir: str,
+    lang: str,
+    county: County,
+    operator: str,
+) -> None:
+    """Compute the period's entitlements and create one draft batch per program and bank.
+
+    Running it again for the same period creates nothing new and says so.
+    """
+    with app.unit_of_work() as uow:
+        result = payments.run_batches(
+            uow, county, period, operator=operator, programs=programs, banks=banks
+        )
+    _print_result(result, county)
+    if not result.created and not result.existing:
+        click.echo(f"Nothing to pay for {period}: no active enrolment matches.")
+    elif not result.created:
+        click.echo(f"Nothing new for {period}.")
+    _write_sheets(app, county, [c.id for c in result.created], sheet_dir, lang)
+
+
+def _write_sheets(
+    app: AppContext, county: County, batch_ids: list[int], out_dir: str, lang: str
+) -> None:
+    if not batch_ids:
+        return
+    with app.reader() as uow:
+        for batch_id in batch_ids:
+            path = sheets.write_sheet(
+                uow.connection, county, batch_id, out_dir, stage="draft", lang=lang
+            )
+            click.echo(f"Approval sheet: {path}")
+
+
+@batch.command()
+@click.option("--period", required=True, help="The period whose failed payments to re-issue.")
+@_filters
+@click.option(
+    "--sheet-dir",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Where the draft approval sheets (HTML) are written.",
+)
+@lang_option
+@county_option
+@operator_option
+@pass_app
+def reissue(
+    app: AppContext,
+    period: str,
+    programs: tuple[str, ...],
+    banks: tuple[str, ...],
+    sheet_dir: str,
+    lang: str,
+    county: County,
+    operator: str,
+) -> None:
+    """Put the period's failed (not cancelled) payments into a supplementary batch.
+
+    The re-issue pays the still-open payable (no new accrual) to the recipient's current
+    account; the failed instructions become 'reissued'.
+    """
+    with app.unit_of_work() as uow:
+        result = payments.reissue_failed(
+            uow, county, period, operator=operator, programs=programs, banks=banks
+        )
+    if not result.created:
+        click.echo(f"Nothing to re-issue for {period}: no failed payment is waiting.")
+        return
+    _print_result(result, county)
+    _write_sheets(app, county, [c.id for c in result.created], sheet_dir, lang)
+
+
+@batch.command()
+@click.argument("batch_id", metavar="BATCH", type=int)
+@operator_option
+@pass_app
+def approve(app: AppContext, batch_id: int, operator: str) -> None:
+    """Approve a draft batch and post its accrual (not by the operator who created it)."""
+    with app.unit_of_work() as uow:
+        accrual = payments.approve(uow, batch_id, operator=operator)
+    posted = f"; accrual posted as transaction {accrual}" if accrual else ""
+    click.echo(f"Batch {batch_id} approved by {operator}{posted}.")
+
+
+@batch.command()
+@click.argument("batch_id", metavar="BATCH", type=int)
+@click.option("--reason", required=True, help="Why the batch is voided (recorded).")
+@operator_option
+@pass_app
+def void(app: AppContext, batch_id: int, reason: str, operator: str) -> None:
+    """Void a draft or approved batch before export; its accrual is reversed."""
+    with app.unit_of_work() as uow:
+        reversal = payments.void(uow, batch_id, operator=operator, reason=reason)
+    reversed_ = f"; accrual reversed by transaction {reversal}" if reversal else ""
+    click.echo(f"Batch {batch_id} voided{reversed_}. The period can be run again.")
+
+
+@batch.command()
+@click.argument("batch_id", metavar="BATCH", type=int)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the bank file, its manifest and the approval sheet.",
+)
+@click.option(
+    "--profile",
+    default=None,
+    help="Bank file profile (default: the bank's profile in the county configuration).",
+)
+@lang_option
+@county_option
+@operator_option
+@pass_app
+def export(
+    app: AppContext,
+    batch_id: int,
+    out_dir: str,
+    profile: str | None,
+    lang: str,
+    county: County,
+    operator: str,
+) -> None:
+    """Write an approved batch's bank file and post the funding entry.
+
+    Refused unless approved, and if the program's treasury cannot pay the total.
+    Exporting again writes the identical file (same bytes) and posts nothing.
+    """
+    with app.unit_of_work() as uow:
+        result = payments.export(
+            uow, county, batch_id, out_dir, operator=operator, profile_name=profile
+        )
+    verb = "written again (identical)" if result.rewritten else "exported"
+    click.echo(
+        f"Batch {batch_id} {verb}: {result.path} ({result.count} payments, "
+        f"{format_yuan(result.amount_fen_total, thousands=True)} yuan)\n"
+        f"  sha256 {result.sha256}\n  manifest {result.manifest_path}"
+    )
+    if not result.rewritten:
+        click.echo(f"  funding posted as transaction {result.funding_transaction_id}")
+    with app.reader() as uow:
+        path = sheets.write_sheet(
+            uow.connection, county, batch_id, out_dir, stage="export", lang=lang
+        )
+    click.echo(f"  approval sheet {path}")
+
+
+@batch.command("verify-file")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@pass_app
+def verify_file(app: AppContext, path: str) -> None:
+    """Say whether FILE is exactly (byte for byte) a bank file this ledger exported.
+
+    Exits 1 when it is not.
+    """
+    with app.reader() as uow:
+        verdict = payments.verify_file(uow.connection, path)
+    if not verdict.ok:
+        raise click.ClickException(verdict.message)
+    click.echo(verdict.message)
+
+
+_LIST_COLUMNS = [
+    "id",
+    "period",
+    "program",
+    "bank",
+    "kind",
+    "state",
+    "count",
+    "total",
+    "created_by",
+    "approved_by",
+    "exported_by",
+]
+
+
+def _summary(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "period": row.period,
+        "program": row.program,
+        "bank": row.bank,
+        "kind": row.kind if row.kind == "regular" else f"{row.kind} #{row.sequence}",
+        "state": row.state,
+        "count": row.instruction_count,
+        "total": format_yuan(int(row.amount_fen_total)),
+        "amount_fen_total": int(row.amount_fen_total),
+        "created_by": row.created_by,
+        "approved_by": row.approved_by or "",
+        "exported_by": row.exported_by or "",
+    }
+
+
+@batch.command("list")
+@click.option("--period", default=None, help="Only this period (YYYY-MM).")
+@click.option(
+    "--state",
+    type=click.Choice([s.value for s in BatchState]),
+    default=None,
+    help="Only this state.",
+)
+@format_option
+@pass_app
+def list_(app: AppContext, period: str | None, state: str | None, output_format: str) -> None:
+    """List batches with their state and totals."""
+    with app.reader() as uow:
+        rows = store.list_batches(uow.connection, period=period, state=state)
+    emit([_summary(r) for r in rows], _LIST_COLUMNS, output_format)
+
+
+@batch.command()
+@click.argument("batch_id", metavar="BATCH", type=int)
+@format_option
+@pass_app
+def show(app: AppContext, batch_id: int, output_format: str) -> None:
+    """Show one batch: state, totals by township, who did what when, its file."""
+    with app.reader() as uow:
+        row = store.load_batch(uow.connection, batch_id)
+        towns = store.township_totals(uow.connection, batch_id)
+    steps = [
+        ("created", row.created_by, row.created_at, None),
+        ("approved", row.approved_by, row.approved_at, row.accrual_transaction_id),
+        ("exported", row.exported_by, row.exported_at, row.funding_transaction_id),
+        ("voided", row.voided_by, row.voided_at, row.void_transaction_id),
+    ]
+    document = _summary(row) | {
+        "steps": [
+            {"step": s, "by": by, "at": str(at), "transaction": tx}
+            for s, by, at, tx in steps
+            if by is not None
+        ],
+        "townships": [
+            {"township": t, "count": n, "amount": format_yuan(s), "amount_fen": s}
+            for t, n, s in towns
+        ],
+        "profile": row.profile,
+        "file_name": row.file_name,
+        "file_sha256": row.file_sha256,
+        "pay_date": str(row.pay_date) if row.pay_date else None,
+        "void_reason": row.void_reason,
+    }
+    if output_format == "json":
+        emit([], [], "json", json_document=document)
+        return
+    if output_format == "table":
+        click.echo(
+            f"batch {row.id}  {row.period} {row.program} {row.bank}  {document['kind']}  "
+            f"{row.state}\n  {row.instruction_count} payments, "
+            f"{format_yuan(int(row.amount_fen_total), thousands=True)} yuan"
+        )
+        for s, by, at, tx in steps:
+            if by is not None:
+                posted = f"  (transaction {tx})" if tx else ""
+                click.echo(f"  {s:<9} by {by} at {at}{posted}")
+        if row.file_name:
+            click.echo(f"  file {row.file_name} ({row.profile}) sha256 {row.file_sha256}")
+        if row.void_reason:
+            click.echo(f"  void reason: {row.void_reason}")
+        click.echo("")
+    emit(document["townships"], ["township", "count", "amount"], output_format)

@@ -1,0 +1,291 @@
+"""Bench the monthly batch: run, approval sheet, approve, export (CSV), pain.001.
+
+    python bench/bench_batch.py                 # 10^5 and 10^6 on SQLite (+ PostgreSQL)
+    python bench/bench_batch.py --sizes 100000 --no-postgres
+
+Prints seconds and peak resident memory (MB) per step. Each step runs in its own forked
+process, so its peak is its own (it includes the ~100 MB of the interpreter and
+libraries). The roster is generated with ``ledger.db.bulk`` (the roster import is
+issue 3's work). "pain001" writes the exported batch's pain.001.001.09 file and
+validates it against the XSD (the ledger entries are the same as for the CSV export).
+"""
+
+import argparse
+import multiprocessing
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ledger import payments, sheets
+from ledger.county import example_path, load_county
+from ledger.db import batches_store as store
+from ledger.db import migrate
+from ledger.db.accounts_store import open_accounts
+from ledger.db.bulk import copy_rows
+from ledger.db.engine import make_engine
+from ledger.db.journal_store import post
+from ledger.db.uow import UnitOfWork
+from ledger.files import pain001
+from ledger.files.bankfile import FileContext, write_bank_file
+from ledger.files.profiles import BUILT_IN
+from ledger.journal import NewTransaction, PostingColumns
+from ledger.money import format_yuan
+
+COUNTY = load_county(example_path())
+PROGRAM = "dibao_rural"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰䶮𠮷"
+PG_ADMIN = os.environ.get("LEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def generate(url: str, n: int) -> None:
+    """n recipients with one active enrolment each, and enough money in the treasury."""
+    rng = random.Random(n)
+    engine = make_engine(url)
+    postgres = engine.dialect.name == "postgresql"
+    now: object = datetime(2026, 10, 1, tzinfo=UTC)
+    if not postgres:
+        now = "2026-10-01 00:00:00.000000"
+    total = 0
+    with UnitOfWork(engine) as uow:
+        c = uow.connection
+        copy_rows(
+            c,
+            "roster_imports",
+            ("id", "file_name", "file_sha256", "row_count", "operator", "imported_at"),
+            [(1, "bench.csv", "0" * 64, n, "bench", now)],
+        )
+        step = 100_000
+        for start in range(1, n + 1, step):
+            ids = range(start, min(n, start + step - 1) + 1)
+            people = []
+            enrolments = []
+            for i in ids:
+                name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2)))
+                amount = rng.randrange(300, 700) * 100
+                total += amount
+                township = f"T{1 + i % 10:02d}"
+                people.append(
+                    (i, f"R{i:07d}", f"130123{19400000 + i:08d}{i % 10000:04d}", name, now)
+                )
+                enrolments.append(
+                    (
+                        i,
+                        i,
+                        PROGRAM,
+                        township,
+                        f"{township}V{i % 7}",
+                        f"H{i}",
+                        1,
+                        amount,
+                        "ICBC",
+                        f"62170{i:014d}",
+                        name,
+                        "2026-01",
+                        None,
+                        None,
+                        "active",
+                        1,
+                        None,
+                    )
+                )
+            copy_rows(c, "recipients", ("id", "key", "id_number", "name", "created_at"), people)
+            copy_rows(
+                c,
+                "enrolments",
+                (
+                    "id",
+                    "recipient_id",
+                    "program",
+                    "township",
+                    "village",
+                    "household_id",
+                    "household_size",
+                    "amount_fen",
+                    "bank",
+                    "account_number",
+                    "account_holder",
+                    "start_month",
+                    "end_month",
+                    "exit_date",
+                    "status",
+                    "valid_from_import",
+                    "valid_to_import",
+                ),
+                enrolments,
+            )
+        if postgres:
+            for table in ("recipients", "enrolments", "roster_imports"):
+                c.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" (SELECT MAX(id) FROM {table}))"
+                )
+            c.exec_driver_sql("ANALYZE")
+        funding = [f"Assets:Treasury:{PROGRAM}", f"Income:Appropriation:central:{PROGRAM}"]
+        open_accounts(c, funding)
+        post(
+            c,
+            NewTransaction(
+                type="allocation",
+                effective_date=date(2026, 11, 1),
+                description="bench allocation",
+                operator="bench",
+                postings=PostingColumns(accounts=funding, amounts_fen=[total, -total]),
+            ),
+        )
+        uow.commit()
+    engine.dispose()
+
+
+def step_run(url: str, out: str) -> str:
+    engine = make_engine(url)
+    with UnitOfWork(engine) as uow:
+        result = payments.run_batches(uow, COUNTY, "2026-11", operator="maker")
+    created = result.created[0]
+    return f"batch {created.id}: {created.count} payments, {format_yuan(created.amount_fen_total)}"
+
+
+def step_sheet(url: str, out: str) -> str:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        path = sheets.write_sheet(connection, COUNTY, 1, out, stage="draft")
+    return f"{path.stat().st_size} bytes"
+
+
+def step_approve(url: str, out: str) -> str:
+    engine = make_engine(url)
+    with UnitOfWork(engine) as uow:
+        accrual = payments.approve(uow, 1, operator="checker")
+    return f"accrual transaction {accrual}"
+
+
+def step_export(url: str, out: str) -> str:
+    engine = make_engine(url)
+    with UnitOfWork(engine) as uow:
+        result = payments.export(uow, COUNTY, 1, out, operator="cashier")
+    return f"{result.path.stat().st_size} bytes"
+
+
+def step_pain001(url: str, out: str) -> str:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        batch = store.load_batch(connection, 1)
+        program = COUNTY.programs[PROGRAM]
+        context = FileContext(
+            batch_id=1,
+            county_code=COUNTY.code,
+            period=batch.period,
+            program=PROGRAM,
+            remittance="2026年11月农村最低生活保障金",
+            count=int(batch.instruction_count),
+            amount_fen_total=int(batch.amount_fen_total),
+            debtor_account=program.special_account,
+            debtor_name=program.special_account_name,
+            debtor_bank_cnaps=COUNTY.banks["ICBC"].cnaps,
+            bank_cnaps={code: bank.cnaps for code, bank in COUNTY.banks.items()},
+            exported_at=datetime(2026, 11, 5, tzinfo=UTC),
+            pay_date=date(2026, 11, 10),
+        )
+        path = Path(out) / "batch.xml"
+        with path.open("wb") as handle:
+            write_bank_file(
+                BUILT_IN["pain001"], context, store.iter_file_rows(connection, 1), handle
+            )
+    pain001.validate(path)
+    return f"{path.stat().st_size} bytes, valid"
+
+
+def _child(
+    step: Callable[[str, str], str], url: str, out: str, queue: multiprocessing.Queue
+) -> None:
+    started = time.perf_counter()
+    note = step(url, out)
+    elapsed = time.perf_counter() - started
+    queue.put((elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, note))
+
+
+def measure(step: Callable[[str, str], str], url: str, out: str) -> tuple[float, float, str]:
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(step, url, out, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    if process.exitcode != 0:
+        raise SystemExit(f"{step.__name__} failed")
+    return result
+
+
+STEPS = [
+    ("run", step_run),
+    ("sheet", step_sheet),
+    ("approve", step_approve),
+    ("export_csv", step_export),
+    ("pain001", step_pain001),
+]
+
+
+def bench(label: str, url: str, n: int, out: str) -> None:
+    started = time.perf_counter()
+    generate(url, n)
+    print(
+        f"{label:<10} n={n:>9,}  {'generate':<11} {time.perf_counter() - started:7.1f} s",
+        flush=True,
+    )
+    for name, step in STEPS:
+        seconds, peak_mb, note = measure(step, url, out)
+        print(
+            f"{label:<10} n={n:>9,}  {name:<11} {seconds:7.1f} s  peak {peak_mb:7.0f} MB  {note}",
+            flush=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
+            url = f"sqlite:///{tmp}/ledger.db"
+            engine = make_engine(url)
+            migrate.upgrade(engine)
+            engine.dispose()
+            bench("sqlite", url, n, tmp)
+    if args.no_postgres:
+        return
+    try:
+        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except Exception as error:
+        print(f"postgresql: not reachable ({type(error).__name__}); skipped", file=sys.stderr)
+        return
+    for n in sizes:
+        name = f"ledger_bench_{os.getpid()}_{n}"
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = sa.make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+        try:
+            engine = make_engine(url)
+            migrate.upgrade(engine)
+            engine.dispose()
+            with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
+                bench("postgresql", url, n, tmp)
+        finally:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
