@@ -12,6 +12,11 @@ from ledger.db.schema.base import metadata
 from ledger.db.schema.batches import batches, entitlements, payment_instructions
 from ledger.db.schema.core import accounts, audit_events, periods, postings, transactions
 from ledger.db.schema.funds import allocations
+from ledger.db.schema.reconciliation import (
+    instruction_outcomes,
+    reconciliation_exceptions,
+    return_files,
+)
 from ledger.db.schema.refdata import (
     ref_cadre_relatives,
     ref_deaths,
@@ -29,16 +34,19 @@ __all__ = [
     "batches",
     "enrolments",
     "entitlements",
+    "instruction_outcomes",
     "metadata",
     "payment_instructions",
     "periods",
     "postings",
     "recipients",
+    "reconciliation_exceptions",
     "ref_cadre_relatives",
     "ref_deaths",
     "ref_staff",
     "ref_staff_accounts",
     "refdata_imports",
+    "return_files",
     "roster_import_details",
     "roster_imports",
     "transactions",
