@@ -32,6 +32,19 @@ def lang_option(func: F) -> F:
     )(func)
 
 
+def sheet_options(func: F) -> F:
+    """``--sheet-dir`` and ``--lang``: where and in which language the draft approval
+    sheets are written."""
+    func = lang_option(func)
+    return click.option(
+        "--sheet-dir",
+        type=click.Path(file_okay=False),
+        default=".",
+        show_default=True,
+        help="Where the draft approval sheets (HTML) are written.",
+    )(func)
+
+
 def _filters(func: F) -> F:
     func = click.option(
         "--bank", "banks", multiple=True, help="Only this bank (code; repeatable)."
@@ -83,14 +96,7 @@ def _print_result(result: payments.RunResult, county: County) -> None:
 @batch.command()
 @click.option("--period", required=True, help="The month to pay, YYYY-MM.")
 @_filters
-@click.option(
-    "--sheet-dir",
-    type=click.Path(file_okay=False),
-    default=".",
-    show_default=True,
-    help="Where the draft approval sheets (HTML) are written.",
-)
-@lang_option
+@sheet_options
 @county_option
 @operator_option
 @pass_app
@@ -136,14 +142,7 @@ def _write_sheets(
 @batch.command()
 @click.option("--period", required=True, help="The period whose failed payments to re-issue.")
 @_filters
-@click.option(
-    "--sheet-dir",
-    type=click.Path(file_okay=False),
-    default=".",
-    show_default=True,
-    help="Where the draft approval sheets (HTML) are written.",
-)
-@lang_option
+@sheet_options
 @county_option
 @operator_option
 @pass_app
