@@ -1,17 +1,20 @@
 """``ledger demo``: a synthetic county, end to end, in a directory of its own."""
 
+import random
 import sys
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from ledger.cli_support import progress_enabled
+from ledger.demo.bank import SimulatedBank, read_bank_file
 from ledger.demo.run import DemoOptions, DemoResult, run_demo
 from ledger.money import format_yuan
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option(
     "--dir",
     "directory",
@@ -41,8 +44,22 @@ from ledger.money import format_yuan
     metavar="YYYY-MM",
     help="The first month paid (default: so that the last month is the previous one).",
 )
+@click.option(
+    "--files-only",
+    is_flag=True,
+    default=False,
+    help="Only write the county's files (county.toml, reference lists, one roster per "
+    "month); no database. For running a month by hand.",
+)
+@click.pass_context
 def demo(
-    directory: Path, recipients: int, months: int, seed: int, first_period: str | None
+    ctx: click.Context,
+    directory: Path,
+    recipients: int,
+    months: int,
+    seed: int,
+    first_period: str | None,
+    files_only: bool,
 ) -> None:
     """Create a synthetic county in DIR and run MONTHS months of it end to end.
 
@@ -51,7 +68,18 @@ def demo(
     run, approval, export, the simulated bank's return files, follow-up of failures.
     Anomalies of every rule category are planted in known numbers: manifest.json.
     Then try the commands yourself: cd DIR and run e.g. `ledger batch list`.
+    `ledger demo bank FILE` answers one bank file as the simulated bank.
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if files_only:
+        result = run_demo(
+            DemoOptions(directory, recipients, months, seed, first_period, files_only=True)
+        )
+        click.echo(f"County files in {result.directory} (periods {', '.join(result.periods)}):")
+        for label, path in result.files:
+            click.echo(f"  {label}: {path}")
+        return
     show = progress_enabled()
 
     def progress(message: str) -> None:
@@ -126,3 +154,53 @@ def _print_summary(result: DemoResult) -> None:
     )
     if not result.verified:
         sys.exit(1)
+
+
+@demo.command("bank")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("returns"),
+    show_default=True,
+    help="Folder for the return file.",
+)
+@click.option(
+    "--fail",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="How many payments fail: closed (AC04), frozen (AC06), name mismatch (BE01) in turn.",
+)
+@click.option(
+    "--pending",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="How many payments stay 处理中 (pending).",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Which lines fail.")
+def bank(file: Path, out: Path, fail: int, pending: int, seed: int) -> None:
+    """Answer FILE (a bank file we exported) as the demo's simulated bank would.
+
+    Writes the return in the file's own profile (CSV GB18030, fixed-width GBK) or a
+    pain.002 for a pain.001, ready for `ledger reconcile import`. Demo and training only.
+    """
+    lines = read_bank_file(file).lines
+    if fail + pending > len(lines):
+        raise click.BadParameter(f"the file has {len(lines)} payments", param_hint="--fail")
+    chosen = random.Random(seed).sample(lines, fail + pending)
+    simulated = SimulatedBank()
+    for k, line in enumerate(chosen[:fail]):
+        if k % 3 == 0:
+            simulated.closed.add(line.account)
+        elif k % 3 == 1:
+            simulated.frozen.add(line.account)
+        else:
+            simulated.holders[line.account] = line.holder + "某"
+    simulated.pending = {line.account for line in chosen[fail:]}
+    answer = simulated.answer(file, out, now=datetime.now(UTC))
+    click.echo(
+        f"Return file: {answer.path} ({answer.count('成功')} paid, {answer.count('失败')} "
+        f"failed, {answer.count('处理中')} pending)"
+    )
