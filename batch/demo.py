@@ -8,10 +8,21 @@ from pathlib import Path
 
 import click
 
+from ledger.batches import parse_period
 from ledger.cli_support import progress_enabled
 from ledger.demo.bank import SimulatedBank, read_bank_file
 from ledger.demo.run import DemoOptions, DemoResult, run_demo
+from ledger.errors import LedgerError
 from ledger.money import format_yuan
+
+
+def _period(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return parse_period(value)
+    except LedgerError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @click.group(invoke_without_command=True)
@@ -28,7 +39,7 @@ from ledger.money import format_yuan
     type=click.IntRange(100, 1_000_000),
     default=3000,
     show_default=True,
-    help="Recipients in month 1 (planted anomalies included).",
+    help="Recipients on the month-1 roster (plus a few planted ones).",
 )
 @click.option(
     "--months",
@@ -42,6 +53,7 @@ from ledger.money import format_yuan
     "--first-period",
     default=None,
     metavar="YYYY-MM",
+    callback=lambda _ctx, _param, value: _period(value),
     help="The first month paid (default: so that the last month is the previous one).",
 )
 @click.option(
