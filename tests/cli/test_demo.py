@@ -1,0 +1,161 @@
+"""``ledger demo``: a small county end to end, its files, its ledger and its manifest."""
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from ledger.cli import cli
+from ledger.db.engine import database_url, make_engine
+from ledger.db.verify import verify
+from ledger.files.returns import read_return
+
+CATEGORIES = {"withheld", "diverted", "misappropriated", "fluctuation"}
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("demo") / "county"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "demo",
+            "--dir",
+            str(directory),
+            "--recipients",
+            "300",
+            "--months",
+            "2",
+            "--seed",
+            "7",
+            "--first-period",
+            "2026-03",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Ledger verified: yes" in result.output
+    return directory
+
+
+def test_the_demo_writes_every_file_it_lists(demo_dir: Path) -> None:
+    for name in (
+        "county.toml",
+        "ledger.db",
+        "manifest.json",
+        "refdata/deaths.csv",
+        "refdata/staff.csv",
+        "refdata/cadres.csv",
+        "roster/roster-2026-03.csv",
+        "roster/roster-2026-04.csv",
+    ):
+        assert (demo_dir / name).is_file(), name
+    for period in ("2026-03", "2026-04"):
+        assert list((demo_dir / "sheets" / period).glob("batch-*-draft-sheet.html"))
+        bank_files = [
+            p
+            for p in (demo_dir / "bank" / period).iterdir()
+            if p.suffix in (".csv", ".txt", ".xml")
+        ]
+        returns = list((demo_dir / "returns" / period).iterdir())
+        assert {p.suffix for p in bank_files} == {".csv", ".txt", ".xml"}
+        assert len(returns) == len(bank_files)
+
+
+def test_the_demo_ledger_verifies(demo_dir: Path) -> None:
+    engine = make_engine(database_url(str(demo_dir / "ledger.db")), read_only=True)
+    with engine.connect() as connection:
+        assert verify(connection).ok
+        batches = connection.execute(
+            sa.text("SELECT state, COUNT(*) FROM batches GROUP BY state")
+        ).all()
+    engine.dispose()
+    assert dict(batches) == {"exported": sum(n for _, n in batches)}
+
+
+def test_every_return_file_reads_and_carries_the_planted_lines(demo_dir: Path) -> None:
+    reasons: set[str] = set()
+    settled = failed = pending = 0
+    for path in sorted((demo_dir / "returns").rglob("*.*")):
+        lines = read_return(path).lines
+        reasons |= set(lines["reason_code"].dropna())
+        settled += int((lines["status"] == "settled").sum())
+        failed += int((lines["status"] == "failed").sum())
+        pending += int((lines["status"] == "pending").sum())
+    assert {"AC04", "AC06", "BE01"} <= reasons
+    assert failed > 0 and pending == 2 and settled > 500
+    manifest = json.loads((demo_dir / "manifest.json").read_text(encoding="utf-8"))
+    planted = {p["kind"]: p for p in manifest["planted"]}
+    diverted_card = planted["never_instructed"]["subjects"][0]["account_number"]
+    reported_card = planted["tampered_account"]["subjects"][0]["reported_account"]
+    csv_text = "".join(
+        p.read_bytes().decode("gb18030") for p in (demo_dir / "returns" / "2026-03").glob("*.csv")
+    )
+    assert diverted_card in csv_text and reported_card in csv_text
+
+
+def test_the_manifest_counts_what_it_lists_in_every_category(demo_dir: Path) -> None:
+    manifest = json.loads((demo_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["periods"] == ["2026-03", "2026-04"]
+    kinds = {p["kind"]: p for p in manifest["planted"]}
+    assert {p["category"] for p in manifest["planted"]} == CATEGORIES
+    for kind, item in kinds.items():
+        assert item["count"] == len(item["subjects"]) == manifest["counts"][kind] > 0, kind
+    # Every planted person is in the ledger (the key was filled from the database).
+    people = [s for p in manifest["planted"] for s in p["subjects"] if "id_number" in s]
+    assert people and all(s["key"] for s in people)
+    assert kinds["invalid_identity"]["inserted_directly"] is True
+    assert kinds["above_program_cap"]["inserted_directly"] is True
+    engine = make_engine(database_url(str(demo_dir / "ledger.db")), read_only=True)
+    with engine.connect() as connection:
+        above = connection.execute(
+            sa.text(
+                "SELECT COUNT(DISTINCT r.id_number) FROM enrolments e "
+                "JOIN recipients r ON r.id = e.recipient_id "
+                "WHERE e.valid_to_import IS NULL AND e.status = 'active' "
+                "AND ((e.program = 'dibao_urban' AND e.amount_fen > 90000) "
+                "  OR (e.program = 'dibao_rural' AND e.amount_fen > 70000) "
+                "  OR (e.program = 'tekun' AND e.amount_fen > 120000))"
+            )
+        ).scalar_one()
+        dead_paid = connection.execute(
+            sa.text(
+                "SELECT COUNT(DISTINCT r.id_number) FROM payment_instructions i "
+                "JOIN entitlements t ON t.id = i.entitlement_id "
+                "JOIN recipients r ON r.id = t.recipient_id "
+                "JOIN ref_deaths d ON d.id_number = r.id_number"
+            )
+        ).scalar_one()
+    engine.dispose()
+    assert above == kinds["above_program_cap"]["count"]
+    assert dead_paid == kinds["paid_after_death"]["count"]
+
+
+def test_the_same_seed_writes_the_same_roster(demo_dir: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "demo",
+            "--dir",
+            str(again),
+            "--recipients",
+            "300",
+            "--months",
+            "1",
+            "--seed",
+            "7",
+            "--first-period",
+            "2026-03",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    name = "roster/roster-2026-03.csv"
+    assert (again / name).read_bytes() == (demo_dir / name).read_bytes()
+
+
+def test_a_directory_that_holds_a_demo_is_refused(demo_dir: Path) -> None:
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(demo_dir)])
+    assert result.exit_code == 1
+    assert "already holds a demo" in result.output
