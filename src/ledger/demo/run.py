@@ -1,0 +1,562 @@
+"""``ledger demo``: a synthetic county run month by month through the services.
+
+Every step calls the same Python services the commands call (roster import, reference
+lists, allocations, batch run/approve/export, re-issue), with simulated dates inside the
+month: roster and allocations on the 1st, batch run on the 5th (maker), approval on the
+6th (checker), export on the 8th, the bank's answer on the 11th, follow-up of failures
+(cancel, re-issue) from the 15th, period close at the end of the month.
+
+Reconciliation, cancellation, findings and the exception report are built in parallel
+(issues 5 and 6); their steps are the ``WIRING`` callables below and are skipped, with a
+note in the summary, while they are ``None``.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from ledger import payments, sheets
+from ledger import refdata as refdata_rules
+from ledger.county import County
+from ledger.db import funds_store, refdata_store, registry_store
+from ledger.db.bulk import fetch_all
+from ledger.db.engine import database_url, make_engine
+from ledger.db.events import record_event
+from ledger.db.journal_store import close_period
+from ledger.db.migrate import upgrade
+from ledger.db.uow import UnitOfWork
+from ledger.db.verify import verify
+from ledger.demo import anomalies
+from ledger.demo.bank import Answer, SimulatedBank
+from ledger.demo.county import base_roster, month_of, write_county
+from ledger.errors import LedgerError, ValidationError
+from ledger.files_util import sha256_of
+from ledger.funds import make_allocation
+from ledger.roster import COLUMNS as ROSTER_COLUMNS
+from ledger.tabular import Problems, open_table
+
+# The two operators of the payment batch (maker-checker) and civil affairs' clerk.
+MAKER = "li.finance"
+CHECKER = "wang.finance"
+CIVIL_AFFAIRS = "zhao.civil"
+
+
+@dataclass
+class Wiring:
+    """Steps that plug in when reconciliation (issue 5) and findings (issue 6) land.
+
+    - ``reconcile_import(uow, county, path, operator, now) -> dict``: import one return
+      file (``ledger reconcile import``), commit, return counts such as
+      {"settled": n, "failed": n, "pending": n, "exceptions": n}.
+    - ``cancel_instruction(uow, instruction_id, reason, operator, now) -> None``:
+      ``ledger reconcile cancel``; commit.
+    - ``detect_findings(uow, county, period, operator, now) -> dict[str, int]``:
+      ``ledger findings detect --period``; commit; return found counts per kind (the
+      manifest's kinds, or rule ids mapped to them).
+    - ``report_exceptions(uow, county, period, out_path) -> Path``:
+      ``ledger report exceptions --period P --out out_path``.
+    """
+
+    reconcile_import: Callable[..., dict[str, int]] | None = None
+    cancel_instruction: Callable[..., None] | None = None
+    detect_findings: Callable[..., dict[str, int]] | None = None
+    report_exceptions: Callable[..., Path] | None = None
+
+
+WIRING = Wiring()
+
+
+@dataclass
+class DemoOptions:
+    directory: Path
+    recipients: int = 3000
+    months: int = 3
+    seed: int = 2026
+    first_period: str | None = None
+    progress: Callable[[str], None] = lambda _message: None
+    # Only the files a county would have (configuration, reference lists, monthly
+    # rosters): no database, nothing run. For trying the commands by hand.
+    files_only: bool = False
+
+
+@dataclass
+class MonthSummary:
+    period: str
+    roster_file: Path
+    roster: dict[str, int] = field(default_factory=dict)
+    batches: list[dict[str, Any]] = field(default_factory=list)
+    returns: list[dict[str, Any]] = field(default_factory=list)
+    reconciliation: list[dict[str, Any]] = field(default_factory=list)
+    reissued: list[dict[str, Any]] = field(default_factory=list)
+    cancelled: int = 0
+    findings: dict[str, int] | None = None
+    exception_report: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    files: list[tuple[str, Path]] = field(default_factory=list)
+
+
+@dataclass
+class DemoResult:
+    directory: Path
+    county_file: Path
+    database: Path
+    manifest: Path
+    periods: list[str]
+    months: list[MonthSummary]
+    files: list[tuple[str, Path]]
+    planted: dict[str, int]
+    verified: bool
+
+
+def default_first_period(months: int, today: date | None = None) -> str:
+    """The demo pays the ``months`` months before the current one."""
+    today = today or date.today()
+    return month_of(f"{today.year:04d}-{today.month:02d}", -months)
+
+
+def _at(period: str, day: int, hour: int = 1) -> datetime:
+    return datetime(int(period[:4]), int(period[5:7]), day, hour, tzinfo=UTC)
+
+
+def _day(period: str, day: int) -> date:
+    return date(int(period[:4]), int(period[5:7]), day)
+
+
+class Demo:
+    def __init__(self, options: DemoOptions) -> None:
+        self.options = options
+        self.dir = options.directory
+        self.rng = np.random.default_rng(options.seed)
+        first = options.first_period or default_first_period(options.months)
+        self.periods = [month_of(first, k) for k in range(options.months)]
+        self.files: list[tuple[str, Path]] = []
+        self.engine: Engine
+        self.county: County
+
+    # -- setup --------------------------------------------------------------------------
+    def setup(self) -> None:
+        if (self.dir / "ledger.db").exists() or (self.dir / "county.toml").exists():
+            raise LedgerError(
+                f"{self.dir} already holds a demo (ledger.db): choose another --dir or remove it"
+            )
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.county_path, self.county = write_county(self.dir)
+        self.files.append(("county configuration", self.county_path))
+        self.db_path = self.dir / "ledger.db"
+        self.roster = base_roster(self.county, self.options.recipients, self.rng, self.periods[0])
+        self.plan = anomalies.make_plan(self.county, self.roster, self.periods, self.rng)
+        self.bank = SimulatedBank(holders=dict(self.plan.bank_holders))
+        if self.options.files_only:
+            self._reference_lists(load=False)
+            return
+        self.engine = make_engine(database_url(str(self.db_path)))
+        upgrade(self.engine)
+        self._reference_lists(load=True)
+        self._idle_allocation()
+
+    def _reference_lists(self, *, load: bool) -> None:
+        folder = self.dir / "refdata"
+        folder.mkdir(exist_ok=True)
+        lists = {"deaths": self.plan.deaths, "staff": self.plan.staff, "cadres": self.plan.cadres}
+        for kind, frame in lists.items():
+            assert frame is not None
+            path = folder / f"{kind}.csv"
+            frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+            if load:
+                import_reference_list(self.engine, kind, path, operator=CIVIL_AFFAIRS)
+            self.files.append((f"reference list: {kind}", path))
+
+    def _idle_allocation(self) -> None:
+        day = _day(self.periods[0], 1).toordinal() - 120
+        allocate(
+            self.engine,
+            self.county,
+            source="county",
+            program=self.plan.idle_program,
+            amount="200000.00",
+            doc="示财社〔闲置〕1号",
+            day=date.fromordinal(day),
+        )
+
+    # -- one month ------------------------------------------------------------------------
+    def roster_file(self, k: int) -> tuple[Path, pd.DataFrame]:
+        """Month ``k``'s roster as civil affairs' system exports it: CSV in GB18030."""
+        period = self.periods[k]
+        frame = anomalies.apply_month(self.county, self.roster, self.plan, k, self.rng)
+        roster_dir = self.dir / "roster"
+        roster_dir.mkdir(exist_ok=True)
+        path = roster_dir / f"roster-{period}.csv"
+        frame.to_csv(path, index=False, encoding="gb18030", lineterminator="\r\n")
+        return path, frame
+
+    def month(self, k: int) -> MonthSummary:
+        period = self.periods[k]
+        say = self.options.progress
+        say(f"{period}: roster")
+        roster_file, frame = self.roster_file(k)
+        summary = MonthSummary(period, roster_file)
+        summary.files.append(("roster file", roster_file))
+        summary.roster = import_roster(
+            self.engine, self.county, roster_file, month=period, operator=CIVIL_AFFAIRS
+        )
+        with UnitOfWork(self.engine) as uow:
+            assert self.plan.unvalidated is not None
+            anomalies.insert_unvalidated(
+                uow.connection,
+                self.plan.unvalidated,
+                self.county,
+                operator=CIVIL_AFFAIRS,
+                month=period,
+            )
+            uow.commit()
+        say(f"{period}: allocations")
+        self._allocations(period, frame)
+        say(f"{period}: batch run, approval, export")
+        exported = self._pay(period, summary, regular=True)
+        say(f"{period}: bank returns")
+        self._bank_answers(period, exported, summary, day=11)
+        self._reconcile(summary, day=12)
+        say(f"{period}: follow-up of failures")
+        self._follow_up(period, k, summary)
+        self._findings(period, summary)
+        today = date.today()
+        if period < f"{today.year:04d}-{today.month:02d}":
+            with UnitOfWork(self.engine) as uow:
+                close_period(uow.connection, period, operator=CHECKER)
+                uow.commit()
+        return summary
+
+    def _allocations(self, period: str, frame: pd.DataFrame) -> None:
+        fen = frame["月发放金额(元)"].str.replace(".", "", regex=False).astype("int64")
+        need = fen.groupby(frame["救助项目"]).sum()
+        for program, total in need.items():
+            # 10% more than the roster asks for, in whole thousands of yuan.
+            yuan = int(total * 1.1) // 100_000 * 1000 + 1000
+            central = yuan * 6 // 10
+            for source, amount in (("central", central), ("provincial", yuan - central)):
+                allocate(
+                    self.engine,
+                    self.county,
+                    source=source,
+                    program=str(program),
+                    amount=f"{amount}.00",
+                    doc=f"冀财社〔{period[:4]}〕{int(period[5:]) * 10 + len(source)}号",
+                    day=_day(period, 1),
+                )
+
+    def _pay(self, period: str, summary: MonthSummary, *, regular: bool) -> list[Path]:
+        sheet_dir = self.dir / "sheets" / period
+        bank_dir = self.dir / "bank" / period
+        start = 5 if regular else 15
+        with UnitOfWork(self.engine) as uow:
+            if regular:
+                result = payments.run_batches(
+                    uow, self.county, period, operator=MAKER, now=_at(period, start)
+                )
+            else:
+                banks = [
+                    b
+                    for b in self.county.banks
+                    if not (period == self.periods[0] and b == anomalies.NEGLECTED_BANK)
+                ]
+                result = payments.reissue_failed(
+                    uow, self.county, period, operator=MAKER, banks=banks, now=_at(period, start)
+                )
+        paths: list[Path] = []
+        for created in result.created:
+            with UnitOfWork(self.engine) as uow:
+                sheet = sheets.write_sheet(
+                    uow.connection, self.county, created.id, sheet_dir, stage="draft"
+                )
+            summary.files.append((f"approval sheet (draft), batch {created.id}", sheet))
+            with UnitOfWork(self.engine) as uow:
+                payments.approve(
+                    uow,
+                    created.id,
+                    operator=CHECKER,
+                    today=_day(period, start + 1),
+                    now=_at(period, start + 1),
+                )
+            with UnitOfWork(self.engine) as uow:
+                done = payments.export(
+                    uow,
+                    self.county,
+                    created.id,
+                    bank_dir,
+                    operator=MAKER,
+                    today=_day(period, start + 3),
+                    now=_at(period, start + 3),
+                )
+            record = {
+                "batch": created.id,
+                "kind": "regular" if regular else "supplementary",
+                "program": created.program,
+                "bank": created.bank,
+                "count": created.count,
+                "amount_fen": created.amount_fen_total,
+                "file": done.path,
+            }
+            (summary.batches if regular else summary.reissued).append(record)
+            summary.files.append((f"bank file, batch {created.id}", done.path))
+            paths.append(done.path)
+        return paths
+
+    def _bank_answers(
+        self, period: str, exported: list[Path], summary: MonthSummary, *, day: int
+    ) -> None:
+        self.bank.closed = self.plan.closed.get(period, set())
+        if day < 15:
+            self.bank.frozen = set(self.plan.frozen.get(period, set()))
+            self.bank.pending = self.plan.pending.get(period, set())
+            self.bank.tampering = list(self.plan.tampering.get(period, []))
+        else:
+            self.bank.pending = set()
+        for path in exported:
+            answer: Answer = self.bank.answer(
+                path, self.dir / "returns" / period, now=_at(period, day, 9)
+            )
+            summary.returns.append(
+                {
+                    "file": answer.path,
+                    "profile": answer.profile,
+                    "settled": answer.count("成功"),
+                    "failed": answer.count("失败"),
+                    "pending": answer.count("处理中"),
+                    "tampered": [(line.sequence, line.tampered) for line in answer.tampered],
+                }
+            )
+            summary.files.append(("bank return file", answer.path))
+
+    def _reconcile(self, summary: MonthSummary, *, day: int) -> None:
+        files = [r["file"] for r in summary.returns if not r.get("reconciled")]
+        if WIRING.reconcile_import is None:
+            if "reconciliation" not in " ".join(summary.notes):
+                summary.notes.append(
+                    "reconciliation (ledger reconcile import) is not wired in yet: the "
+                    "return files are written, not imported"
+                )
+            return
+        for path in files:
+            with UnitOfWork(self.engine) as uow:
+                counts = WIRING.reconcile_import(
+                    uow, self.county, path, CIVIL_AFFAIRS, _at(summary.period, day, 10)
+                )
+            summary.reconciliation.append({"file": str(path), **counts})
+        for r in summary.returns:
+            r["reconciled"] = True
+
+    def _follow_up(self, period: str, k: int, summary: MonthSummary) -> None:
+        """Closed accounts and name mismatches are cancelled (the roster must be fixed
+        first); frozen accounts are re-issued. Month 1 at the neglected bank: nothing."""
+        failed = failed_instructions(self.engine, period)
+        to_cancel = [
+            i
+            for i, reason, bank in failed
+            if reason in ("AC04", "BE01") and not (k == 0 and bank == anomalies.NEGLECTED_BANK)
+        ]
+        if to_cancel and WIRING.cancel_instruction is not None:
+            for instruction_id in to_cancel:
+                with UnitOfWork(self.engine) as uow:
+                    WIRING.cancel_instruction(
+                        uow,
+                        instruction_id,
+                        "账户已销户或户名不符，待核实后重新申请",
+                        CIVIL_AFFAIRS,
+                        _at(period, 14),
+                    )
+            summary.cancelled = len(to_cancel)
+        exported = self._pay(period, summary, regular=False)
+        if exported:
+            self._bank_answers(period, exported, summary, day=21)
+            self._reconcile(summary, day=22)
+
+    def _findings(self, period: str, summary: MonthSummary) -> None:
+        if WIRING.detect_findings is None:
+            summary.notes.append("findings (ledger findings detect) are not wired in yet")
+            return
+        with UnitOfWork(self.engine) as uow:
+            summary.findings = WIRING.detect_findings(
+                uow, self.county, period, CHECKER, _at(period, 25)
+            )
+        if WIRING.report_exceptions is not None:
+            out = self.dir / "reports" / f"exceptions-{period}.html"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with UnitOfWork(self.engine) as uow:
+                summary.exception_report = WIRING.report_exceptions(uow, self.county, period, out)
+            summary.files.append(("exception report", summary.exception_report))
+
+    # -- the end ----------------------------------------------------------------------------
+    def finish(self, months: list[MonthSummary]) -> DemoResult:
+        manifest = self.plan.manifest()
+        keys = dict(fetch_all_rows(self.engine, "SELECT id_number, key FROM recipients"))
+        for item in manifest["planted"]:
+            for subject in item["subjects"]:
+                if "id_number" in subject:
+                    subject["key"] = keys.get(subject["id_number"])
+        for item in manifest["near_misses"]:
+            item["key"] = keys.get(item["id_number"])
+        found = months[-1].findings if months else None
+        document = {
+            "generated_by": "ledger demo",
+            "seed": self.options.seed,
+            "recipients": self.options.recipients,
+            "months": self.options.months,
+            "county": self.county.code,
+            "database": str(self.db_path),
+            **manifest,
+            "found": found,
+        }
+        path = self.dir / "manifest.json"
+        path.write_text(
+            json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n",
+            encoding="utf-8",
+        )
+        with UnitOfWork(self.engine) as uow:
+            report = verify(uow.connection)
+        files = list(self.files)
+        for summary in months:
+            files += summary.files
+        files.append(("planted-anomaly manifest", path))
+        self.engine.dispose()
+        return DemoResult(
+            self.dir,
+            self.county_path,
+            self.db_path,
+            path,
+            self.periods,
+            months,
+            files,
+            manifest["counts"],
+            report.ok,
+        )
+
+
+def run_demo(options: DemoOptions) -> DemoResult:
+    demo = Demo(options)
+    demo.setup()
+    if options.files_only:
+        rosters = [demo.roster_file(k)[0] for k in range(len(demo.periods))]
+        files = [*demo.files, *(("roster file", p) for p in rosters)]
+        return DemoResult(
+            demo.dir, demo.county_path, demo.db_path, demo.dir / "manifest.json",
+            demo.periods, [], files, {}, True,
+        )
+    months = [demo.month(k) for k in range(len(demo.periods))]
+    return demo.finish(months)
+
+
+# -- the services, called as the commands call them -------------------------------------------
+
+
+def fetch_all_rows(engine: Engine, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with UnitOfWork(engine) as uow:
+        return fetch_all(uow.connection, sql, params)
+
+
+def failed_instructions(engine: Engine, period: str) -> list[tuple[int, str, str]]:
+    """(instruction id, reason code, bank) of the period's failed instructions."""
+    rows = fetch_all_rows(
+        engine,
+        "SELECT i.id, COALESCE(i.reason_code, ''), b.bank FROM payment_instructions i "
+        "JOIN batches b ON b.id = i.batch_id "
+        "WHERE i.status = 'failed' AND b.period = ? ORDER BY i.id",
+        (period,),
+    )
+    return [(int(i), str(r), str(b)) for i, r, b in rows]
+
+
+def import_roster(
+    engine: Engine, county: County, path: Path, *, month: str, operator: str
+) -> dict[str, int]:
+    """``ledger registry import FILE --month M``."""
+    table = open_table(path, ROSTER_COLUMNS)
+    digest = sha256_of(path)
+    with UnitOfWork(engine) as uow:
+        result = registry_store.import_roster(
+            uow.connection,
+            table,
+            county,
+            file_name=str(path),
+            file_sha256=digest,
+            operator=operator,
+            roster_month=month,
+        )
+        record_event(
+            uow.connection,
+            operator=operator,
+            action="roster.imported",
+            subject_type="roster_import",
+            subject_id=result.import_id,
+            detail={
+                "file": str(path),
+                "sha256": digest,
+                "month": month,
+                "partial": False,
+                "rows": result.row_count,
+                "added": result.added,
+                "changed": result.changed,
+                "exited": result.exited,
+                "unchanged": result.unchanged,
+                "warnings": result.warning_count,
+            },
+        )
+        uow.commit()
+    return {
+        "rows": result.row_count,
+        "added": result.added,
+        "changed": result.changed,
+        "exited": result.exited,
+        "warnings": result.warning_count,
+    }
+
+
+def import_reference_list(engine: Engine, kind: str, path: Path, *, operator: str) -> int:
+    """``ledger refdata import KIND FILE``."""
+    table = open_table(path, refdata_rules.COLUMNS[kind])
+    problems = Problems(str(path))
+    frames = [
+        refdata_rules.validate_chunk(kind, chunk, table.labels, problems)
+        for chunk in table.chunks()
+    ]
+    rows = pd.concat(frames, ignore_index=True)
+    refdata_rules.duplicate_problems(kind, rows, table.labels, problems)
+    problems.raise_if_errors(f"the {kind} import was")
+    digest = sha256_of(path)
+    with UnitOfWork(engine) as uow:
+        import_id = refdata_store.store(
+            uow.connection, kind, rows, file_name=str(path), file_sha256=digest, operator=operator
+        )
+        record_event(
+            uow.connection,
+            operator=operator,
+            action="refdata.imported",
+            subject_type="refdata_import",
+            subject_id=import_id,
+            detail={"kind": kind, "file": str(path), "sha256": digest, "rows": len(rows)},
+        )
+        uow.commit()
+    return import_id
+
+
+def allocate(
+    engine: Engine, county: County, *, source: str, program: str, amount: str, doc: str, day: date
+) -> None:
+    """``ledger funds allocate``."""
+    allocation, problems = make_allocation(
+        county, source=source, program=program, amount=amount, doc=doc, day=day
+    )
+    if allocation is None:
+        raise ValidationError("the allocation was refused:", [m for _, m in problems])
+    with UnitOfWork(engine) as uow:
+        funds_store.record(uow.connection, allocation, operator=MAKER, county=county)
+        uow.commit()
+
+
+__all__ = ["WIRING", "DemoOptions", "DemoResult", "MonthSummary", "Wiring", "run_demo"]
