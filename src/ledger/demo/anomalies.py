@@ -16,7 +16,7 @@ few rows directly (``insert_unvalidated``) and says so in the manifest
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from hashlib import sha256
 from typing import Any
 
