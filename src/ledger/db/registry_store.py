@@ -34,8 +34,10 @@ from ledger.errors import LedgerError
 from ledger.tabular import Problems, Table
 
 STAGING = "roster_staging"
+MULTI = "roster_multi"
 MATCH = "roster_match"
 ABSENT = "roster_absent"
+TEMPORARY = (ABSENT, MATCH, MULTI, STAGING)
 
 # Stored fields of a version; a difference in any of them makes a new version.
 VERSIONED = (
@@ -98,22 +100,36 @@ def import_roster(
         )
     problems = Problems(file_name)
     if connection.dialect.name == "sqlite":
-        # A roster touches every index of recipients and enrolments: with SQLite's
-        # default 2 MB page cache that thrashes. 256 MB for this connection's import.
-        connection.exec_driver_sql("PRAGMA cache_size = -262144")
+        # A roster touches every index of recipients and enrolments, and the staging
+        # tables live in the temporary database, which has its own cache: with SQLite's
+        # default 2 MB caches both thrash. 256 MB + 128 MB for this connection.
+        connection.exec_driver_sql("PRAGMA main.cache_size = -262144")
+        connection.exec_driver_sql("PRAGMA temp.cache_size = -131072")
     _create_staging(connection)
     row_count = 0
+    program_set: set[str] = set()
+    township_set: set[str] = set()
     for chunk in table.chunks():
         normalised = roster.validate_chunk(chunk, county, table.labels, problems)
         copy_rows(connection, STAGING, roster.STAGED, _tuples(normalised))
         row_count += len(normalised)
+        program_set.update(normalised["program"].dropna().unique())
+        township_set.update(normalised["township"].dropna().unique())
         if progress is not None:
             progress(len(normalised))
     if row_count == 0:
         raise LedgerError(f"{file_name}: the file has a header but no rows; nothing was changed")
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ALTER TABLE {STAGING} ADD PRIMARY KEY (row_no)")
+    # With row_no as the key (SQLite: the rowid) this index covers every check below.
     connection.exec_driver_sql(f"CREATE INDEX {STAGING}_ip ON {STAGING} (id_number, program)")
-    connection.exec_driver_sql(f"CREATE UNIQUE INDEX {STAGING}_row ON {STAGING} (row_no)")
-    _check_across_rows(connection, county, table.labels, problems)
+    if connection.dialect.name == "postgresql":
+        # Autovacuum never analyses temporary tables: without statistics the planner
+        # guesses a few rows and picks nested loops over 10^6.
+        connection.exec_driver_sql(f"ANALYZE {STAGING}")
+    programs = sorted(program_set)
+    townships = sorted(township_set) if partial else None
+    _check_across_rows(connection, county, table.labels, problems, programs)
     problems.raise_if_errors("the roster import was")
 
     now = datetime.now(UTC)
@@ -130,15 +146,16 @@ def import_roster(
             .returning(roster_imports.c.id)
         ).scalar_one()
     )
-    programs = sorted(
-        r[0] for r in connection.exec_driver_sql(f"SELECT DISTINCT program FROM {STAGING}")
+    counts = _apply(
+        connection,
+        import_id,
+        now,
+        roster_month,
+        programs,
+        townships,
+        problems,
+        table.labels["name"],
     )
-    townships = (
-        sorted(r[0] for r in connection.exec_driver_sql(f"SELECT DISTINCT township FROM {STAGING}"))
-        if partial
-        else None
-    )
-    counts = _apply(connection, import_id, now, roster_month, programs, townships)
     connection.execute(
         roster_import_details.insert().values(
             import_id=import_id,
@@ -150,7 +167,7 @@ def import_roster(
             **{f"{k}_count": v for k, v in counts.items()},
         )
     )
-    for name in (ABSENT, MATCH, STAGING):
+    for name in TEMPORARY:
         connection.exec_driver_sql(f"DROP TABLE {name}")
     return ImportResult(
         import_id=import_id,
@@ -174,11 +191,14 @@ def _tuples(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
 
 
 def _create_staging(connection: sa.Connection) -> None:
-    for name in (ABSENT, MATCH, STAGING):
+    for name in TEMPORARY:
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    # SQLite: row_no is the rowid (no separate index to maintain). PostgreSQL: the key
+    # is added after COPY, which is faster than maintaining it row by row.
+    row_no = "INTEGER PRIMARY KEY" if connection.dialect.name == "sqlite" else "INTEGER NOT NULL"
     connection.exec_driver_sql(
         f"""CREATE TEMPORARY TABLE {STAGING} (
-            row_no INTEGER NOT NULL, id_number VARCHAR(18), name VARCHAR(200),
+            row_no {row_no}, id_number VARCHAR(18), name VARCHAR(200),
             sex VARCHAR(1), birth_date DATE, program VARCHAR(32), township VARCHAR(32),
             village VARCHAR(32), household_id VARCHAR(200), household_size INTEGER,
             amount_fen BIGINT, bank VARCHAR(32), account_number VARCHAR(40),
@@ -188,13 +208,28 @@ def _create_staging(connection: sa.Connection) -> None:
 
 
 def _check_across_rows(
-    connection: sa.Connection, county: County, labels: dict[str, str], problems: Problems
+    connection: sa.Connection,
+    county: County,
+    labels: dict[str, str],
+    problems: Problems,
+    programs: list[str],
 ) -> None:
+    """Duplicate ID + program, one ID with two names, programs that exclude each other.
+
+    Only IDs on more than one row (a few: people in two programs) can fail the checks
+    within the file, so they are collected first and the checks look at their rows only.
+    """
     id_label, program_label, name_label = labels["id_number"], labels["program"], labels["name"]
+    connection.exec_driver_sql(
+        f"""CREATE TEMPORARY TABLE {MULTI} AS SELECT id_number FROM {STAGING}
+            WHERE id_number IS NOT NULL GROUP BY id_number HAVING COUNT(*) > 1"""
+    )
+    connection.exec_driver_sql(f"CREATE UNIQUE INDEX {MULTI}_id ON {MULTI} (id_number)")
+    in_multi = f"id_number IN (SELECT id_number FROM {MULTI})"
     duplicates = connection.exec_driver_sql(
         f"""SELECT s.row_no, f.first_row FROM {STAGING} s
             JOIN (SELECT id_number, program, MIN(row_no) AS first_row FROM {STAGING}
-                  WHERE id_number IS NOT NULL AND program IS NOT NULL
+                  WHERE {in_multi} AND program IS NOT NULL
                   GROUP BY id_number, program HAVING COUNT(*) > 1) f
               ON f.id_number = s.id_number AND f.program = s.program
             WHERE s.row_no > f.first_row ORDER BY s.row_no"""
@@ -206,7 +241,7 @@ def _check_across_rows(
     two_names = connection.exec_driver_sql(
         f"""SELECT s.row_no, f.first_row FROM {STAGING} s
             JOIN (SELECT id_number, MIN(row_no) AS first_row FROM {STAGING}
-                  WHERE id_number IS NOT NULL AND name IS NOT NULL
+                  WHERE {in_multi} AND name IS NOT NULL
                   GROUP BY id_number HAVING COUNT(DISTINCT name) > 1) f
               ON f.id_number = s.id_number
             JOIN {STAGING} first ON first.row_no = f.first_row
@@ -214,21 +249,15 @@ def _check_across_rows(
     )
     for row_no, first in two_names:
         problems.add(row_no, name_label, f"the same ID has another name in row {first}")
-    renamed = connection.exec_driver_sql(
-        f"""SELECT s.row_no FROM {STAGING} s JOIN recipients r ON r.id_number = s.id_number
-            WHERE s.name <> r.name ORDER BY s.row_no"""
-    )
-    problems.add_rows(
-        [r[0] for r in renamed],
-        name_label,
-        "differs from the name registered for this ID (the registered name is kept)",
-        warning=True,
-    )
-    _check_exclusions(connection, county, labels, problems)
+    _check_exclusions(connection, county, labels, problems, programs)
 
 
 def _check_exclusions(
-    connection: sa.Connection, county: County, labels: dict[str, str], problems: Problems
+    connection: sa.Connection,
+    county: County,
+    labels: dict[str, str],
+    problems: Problems,
+    programs: list[str],
 ) -> None:
     """Programs that exclude each other (低保 and 特困...) for one person: a warning, in
     the file or against current enrolments in programs the file does not cover."""
@@ -240,7 +269,8 @@ def _check_exclusions(
     in_file = connection.exec_driver_sql(
         f"""SELECT s.row_no, s.program, o.program, o.row_no FROM {STAGING} s
             JOIN {STAGING} o ON o.id_number = s.id_number AND o.row_no < s.row_no
-            WHERE s.program <> o.program ORDER BY s.row_no"""
+            WHERE s.id_number IN (SELECT id_number FROM {MULTI}) AND s.program <> o.program
+            ORDER BY s.row_no"""
     )
     for row_no, program, other, other_row in in_file:
         if (program, other) in excluded:
@@ -250,14 +280,20 @@ def _check_exclusions(
                 f"{program} excludes {other}, which this person also has in row {other_row}",
                 warning=True,
             )
-    in_db = connection.exec_driver_sql(
-        f"""SELECT s.row_no, s.program, e.program FROM {STAGING} s
-            JOIN recipients r ON r.id_number = s.id_number
-            JOIN enrolments e ON e.recipient_id = r.id AND e.valid_to_import IS NULL
-            WHERE e.status <> 'exited'
-              AND e.program NOT IN (SELECT DISTINCT program FROM {STAGING}
-                                    WHERE program IS NOT NULL)
+    # Only enrolments in programs outside the file that exclude one inside it matter.
+    others = sorted({b for a, b in excluded if a in programs and b not in programs})
+    if not others:
+        return
+    in_db = connection.execute(
+        sa.text(
+            f"""SELECT s.row_no, s.program, e.program FROM enrolments e
+            JOIN recipients r ON r.id = e.recipient_id
+            JOIN {STAGING} s ON s.id_number = r.id_number
+            WHERE e.program IN :others AND e.valid_to_import IS NULL
+              AND e.status <> 'exited'
             ORDER BY s.row_no"""
+        ).bindparams(sa.bindparam("others", expanding=True)),
+        {"others": others},
     )
     for row_no, program, other in in_db:
         if (program, other) in excluded:
@@ -293,66 +329,97 @@ def _apply(
     roster_month: str,
     programs: list[str],
     townships: list[str] | None,
+    problems: Problems,
+    name_label: str,
 ) -> dict[str, int]:
     dialect = connection.dialect.name
     integer = "BIGINT" if dialect == "postgresql" else "INTEGER"
     base = connection.exec_driver_sql(
         f"SELECT COALESCE(MAX(CAST(SUBSTR(key, 2) AS {integer})), 0) FROM recipients"
     ).scalar_one()
-    new_key = _key_expression(f"{int(base)} + ROW_NUMBER() OVER (ORDER BY f.first_row)", dialect)
+    new_key = _key_expression(f"{int(base)} + ROW_NUMBER() OVER (ORDER BY s.row_no)", dialect)
+    # New people: the first row of each ID not registered yet, numbered in file order.
     connection.execute(
         sa.text(
             f"""INSERT INTO recipients (key, id_number, name, sex, birth_date, created_at)
             SELECT {new_key}, s.id_number, s.name, s.sex, s.birth_date, :now
-            FROM (SELECT id_number, MIN(row_no) AS first_row FROM {STAGING}
-                  GROUP BY id_number) f
-            JOIN {STAGING} s ON s.row_no = f.first_row
-            WHERE NOT EXISTS (SELECT 1 FROM recipients r WHERE r.id_number = f.id_number)
-            ORDER BY f.first_row"""
+            FROM {STAGING} s
+            WHERE (s.id_number NOT IN (SELECT id_number FROM {MULTI})
+                   OR s.row_no = (SELECT MIN(o.row_no) FROM {STAGING} o
+                                  WHERE o.id_number = s.id_number))
+              AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.id_number = s.id_number)
+            ORDER BY s.row_no"""
         ).bindparams(sa.bindparam("now", type_=Timestamp)),
         {"now": now},
     )
+    if dialect == "postgresql":
+        # Statistics from before this import (or none, for a new database) make the
+        # planner loop over every enrolment of a program for each row.
+        connection.exec_driver_sql("ANALYZE recipients")
+        connection.exec_driver_sql("ANALYZE enrolments")
     differs = " OR ".join(_distinct(f"s.{c}", f"e.{c}", dialect) for c in VERSIONED)
+    # row_no is the key (SQLite: the rowid), so joining it back to the staging rows
+    # in file order needs no sort.
     connection.exec_driver_sql(
-        f"""CREATE TEMPORARY TABLE {MATCH} AS
-        SELECT s.row_no AS row_no, r.id AS recipient_id, s.program AS program,
-               e.id AS old_id,
+        f"""CREATE TEMPORARY TABLE {MATCH} (
+            row_no INTEGER PRIMARY KEY, recipient_id BIGINT NOT NULL, program VARCHAR(32),
+            old_id BIGINT, change VARCHAR(16) NOT NULL, renamed INTEGER NOT NULL)"""
+    )
+    connection.exec_driver_sql(
+        f"""INSERT INTO {MATCH} (row_no, recipient_id, program, old_id, change, renamed)
+        SELECT s.row_no, r.id, s.program, e.id,
                CASE WHEN e.id IS NULL THEN 'added'
                     WHEN s.status = 'exited' AND e.status <> 'exited' THEN 'exited'
-                    WHEN {differs} THEN 'changed' ELSE 'unchanged' END AS change
+                    WHEN {differs} THEN 'changed' ELSE 'unchanged' END,
+               CASE WHEN s.name <> r.name THEN 1 ELSE 0 END
         FROM {STAGING} s
         JOIN recipients r ON r.id_number = s.id_number
         LEFT JOIN enrolments e ON e.recipient_id = r.id AND e.program = s.program
                               AND e.valid_to_import IS NULL"""
     )
-    connection.exec_driver_sql(f"CREATE INDEX {MATCH}_rp ON {MATCH} (recipient_id, program)")
+    # People registered earlier under another name (new people were registered above
+    # with the name of their first row, and two names in the file is an error).
+    renamed = connection.exec_driver_sql(
+        f"SELECT row_no FROM {MATCH} WHERE renamed = 1 ORDER BY row_no"
+    )
+    problems.add_rows(
+        [r[0] for r in renamed],
+        name_label,
+        "differs from the name registered for this ID (the registered name is kept)",
+        warning=True,
+    )
+    connection.exec_driver_sql(f"CREATE INDEX {MATCH}_old ON {MATCH} (old_id)")
+    if dialect == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {MATCH}")
     scope = {"programs": programs}
     township_filter = ""
     if townships is not None:
         scope["townships"] = townships
         township_filter = "AND e.township IN :townships"
+    # Current versions in scope that no row of the file matched.
     absent_select = sa.text(
         f"""CREATE TEMPORARY TABLE {ABSENT} AS
         SELECT e.id AS old_id FROM enrolments e
         WHERE e.valid_to_import IS NULL AND e.status <> 'exited'
           AND e.program IN :programs {township_filter}
-          AND NOT EXISTS (SELECT 1 FROM {MATCH} m
-                          WHERE m.recipient_id = e.recipient_id AND m.program = e.program)"""
+          AND NOT EXISTS (SELECT 1 FROM {MATCH} m WHERE m.old_id = e.id)"""
     ).bindparams(sa.bindparam("programs", expanding=True))
     if townships is not None:
         absent_select = absent_select.bindparams(sa.bindparam("townships", expanding=True))
     connection.execute(absent_select, scope)
 
-    connection.exec_driver_sql(
-        f"""UPDATE enrolments SET valid_to_import = {import_id}
-        WHERE id IN (SELECT old_id FROM {MATCH} WHERE change IN ('changed', 'exited'))
-           OR id IN (SELECT old_id FROM {ABSENT})"""
-    )
+    for closed in (
+        f"SELECT old_id FROM {MATCH} WHERE change IN ('changed', 'exited')",
+        f"SELECT old_id FROM {ABSENT}",
+    ):
+        connection.exec_driver_sql(
+            f"UPDATE enrolments SET valid_to_import = {import_id} WHERE id IN ({closed})"
+        )
     columns = ", ".join(VERSIONED)
     connection.exec_driver_sql(
         f"""INSERT INTO enrolments (recipient_id, program, {columns}, valid_from_import)
         SELECT m.recipient_id, s.program, {", ".join("s." + c for c in VERSIONED)}, {import_id}
-        FROM {MATCH} m JOIN {STAGING} s ON s.row_no = m.row_no
+        FROM {STAGING} s JOIN {MATCH} m ON m.row_no = s.row_no
         WHERE m.change IN ('added', 'changed', 'exited') ORDER BY s.row_no"""
     )
     last_month = _month_before(roster_month)
