@@ -12,11 +12,11 @@ here directly, the way docs/batches.md describes them) and a recovery posted thr
 | 11-02       | batch 1 (regular, 2026-11) created by maker |
 | 11-03       | approved by checker (accrual) |
 | 11-04       | exported by cashier (funding) |
-| 11-06       | return file 1: R0000001 failed AC04 (closed account), R0000002 settled; R0000003 no answer |
+| 11-06       | return file 1: R0000001 failed AC04, R0000002 settled; R0000003 no answer |
 | 11-20       | roster import 2: R0000001's new card ...9999 |
-| 11-21       | batch 2 (supplementary) re-issues R0000001 to the new card; 11-22 approved; 11-23 exported |
+| 11-21 | batch 2 (supplementary): re-issue to the new card; approved 11-22, exported 11-23 |
 | 11-25       | return file 2: the re-issue settled |
-| 12-10       | recovery found: R0000001 was paid 600.00 improperly (Dr Receivable / Cr Assistance) |
+| 12-10       | R0000001 paid 600.00 improperly (Dr Receivable / Cr Assistance) |
 | 12-20       | 200.00 recovered in cash (Dr Treasury / Cr Receivable) |
 """
 
@@ -182,9 +182,11 @@ def build_cycle(engine: Engine, out_dir: Path) -> Cycle:
         )
         uow.commit()
     with UnitOfWork(engine) as uow:
-        batch_id = payments.run_batches(
-            uow, COUNTY, "2026-11", operator="maker", now=at(11, 2)
-        ).created[0].id
+        batch_id = (
+            payments.run_batches(uow, COUNTY, "2026-11", operator="maker", now=at(11, 2))
+            .created[0]
+            .id
+        )
     with UnitOfWork(engine) as uow:
         payments.approve(uow, batch_id, operator="checker", today=date(2026, 11, 3), now=at(11, 3))
     with UnitOfWork(engine) as uow:
@@ -222,9 +224,11 @@ def build_cycle(engine: Engine, out_dir: Path) -> Cycle:
         )
         uow.commit()
     with UnitOfWork(engine) as uow:
-        supplementary = payments.reissue_failed(
-            uow, COUNTY, "2026-11", operator="clerk", now=at(11, 21)
-        ).created[0].id
+        supplementary = (
+            payments.reissue_failed(uow, COUNTY, "2026-11", operator="clerk", now=at(11, 21))
+            .created[0]
+            .id
+        )
     with UnitOfWork(engine) as uow:
         payments.approve(
             uow, supplementary, operator="checker", today=date(2026, 11, 22), now=at(11, 22)

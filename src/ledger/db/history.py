@@ -420,3 +420,35 @@ def _clearing_lines(connection: sa.Connection, batch: Any, batch_id: int) -> Row
         .order_by(t.c.id),
     )
     return sorted(out, key=lambda r: int(r["transaction_id"]))
+
+
+def disclosure_rows(
+    connection: sa.Connection,
+    period: str,
+    *,
+    township: str | None = None,
+    village: str | None = None,
+) -> list[sa.Row[Any]]:
+    """The public-disclosure lines of a period: open regular entitlements with the
+    person's name and household size. Selects no ID or account column at all."""
+    n = entitlements
+    query = (
+        sa.select(
+            n.c.township,
+            n.c.village,
+            recipients.c.name,
+            enrolments.c.household_size,
+            n.c.program,
+            n.c.amount_fen,
+        )
+        .join(recipients, recipients.c.id == n.c.recipient_id)
+        .join(enrolments, enrolments.c.id == n.c.enrolment_id)
+        .where(n.c.period == period)
+        .where(n.c.status == "open")
+        .order_by(n.c.township, n.c.village, n.c.program, recipients.c.key)
+    )
+    if township is not None:
+        query = query.where(n.c.township == township)
+    if village is not None:
+        query = query.where(n.c.village == village)
+    return list(connection.execute(query))
