@@ -452,3 +452,45 @@ def disclosure_rows(
     if village is not None:
         query = query.where(n.c.village == village)
     return list(connection.execute(query))
+
+
+# Tables whose full scan would make one person's history slow at 10^6 recipients.
+LARGE_TABLES = frozenset(
+    {
+        "recipients",
+        "enrolments",
+        "entitlements",
+        "payment_instructions",
+        "instruction_outcomes",
+        "accounts",
+        "postings",
+        "transactions",
+        "batches",
+        "return_files",
+        "roster_imports",
+    }
+)
+
+
+def query_plan(connection: sa.Connection, query: sa.Select[Any]) -> list[str]:
+    """The database's plan for ``query``, one line per step (SQLite: EXPLAIN QUERY PLAN;
+    PostgreSQL: EXPLAIN)."""
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    if connection.dialect.name == "sqlite":
+        return [str(row[-1]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+    return [str(row[0]) for row in connection.exec_driver_sql("EXPLAIN " + sql)]
+
+
+def full_scans(connection: sa.Connection, plan: list[str]) -> list[str]:
+    """The steps of a plan that read a whole large table (no index)."""
+    found = []
+    for step in plan:
+        if connection.dialect.name == "sqlite":
+            words = step.split()
+            if len(words) >= 2 and words[0] == "SCAN" and words[1] in LARGE_TABLES:
+                found.append(step)
+        elif "Seq Scan on " in step:
+            table = step.split("Seq Scan on ", 1)[1].split()[0]
+            if table in LARGE_TABLES:
+                found.append(step)
+    return found
