@@ -9,8 +9,8 @@ plans). Nothing here is cut by date: the rows of one person are few, and
 ``ledger.history`` applies ``--as-of`` to them in Python, the same way on both databases.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,21 +49,26 @@ class RawHistory:
     clearing_transactions: set[int]
 
 
-def _rows(connection: sa.Connection, query: sa.Executable) -> Rows:
-    return [dict(row._mapping) for row in connection.execute(query)]
+def _rows(
+    connection: sa.Connection, query: sa.Executable, params: dict[str, Any] | None = None
+) -> Rows:
+    return [dict(row._mapping) for row in connection.execute(query, params)]
 
 
-def recipient_query(who: str) -> sa.Select[Any]:
-    """By ID number (18 characters) or by key (``R0000001``): both are unique."""
-    column = recipients.c.key if _looks_like_key(who) else recipients.c.id_number
-    return sa.select(recipients).where(column == who.upper())
+@cache
+def recipient_query(by_key: bool) -> sa.Select[Any]:
+    """By ID number (18 characters) or by key (``R0000001``): both are unique.
+    Parameter ``who``. The statements here are built once (parameters bound at run)."""
+    column = recipients.c.key if by_key else recipients.c.id_number
+    return sa.select(recipients).where(column == sa.bindparam("who"))
 
 
 def _looks_like_key(who: str) -> bool:
     return len(who) < 18 and who[:1].upper() == "R"
 
 
-def enrolments_query(recipient_id: int) -> sa.Select[Any]:
+@cache
+def enrolments_query() -> sa.Select[Any]:
     created = roster_imports.alias("created_by_import")
     closed = roster_imports.alias("closed_by_import")
     return (
@@ -80,12 +85,13 @@ def enrolments_query(recipient_id: int) -> sa.Select[Any]:
         .select_from(enrolments)
         .join(created, created.c.id == enrolments.c.valid_from_import)
         .outerjoin(closed, closed.c.id == enrolments.c.valid_to_import)
-        .where(enrolments.c.recipient_id == recipient_id)
+        .where(enrolments.c.recipient_id == sa.bindparam("rid"))
         .order_by(enrolments.c.program, enrolments.c.valid_from_import, enrolments.c.id)
     )
 
 
-def entitlements_query(recipient_id: int) -> sa.Select[Any]:
+@cache
+def entitlements_query() -> sa.Select[Any]:
     return (
         sa.select(
             entitlements,
@@ -93,12 +99,13 @@ def entitlements_query(recipient_id: int) -> sa.Select[Any]:
             batches.c.voided_at.label("batch_voided_at"),
         )
         .join(batches, batches.c.id == entitlements.c.batch_id)
-        .where(entitlements.c.recipient_id == recipient_id)
+        .where(entitlements.c.recipient_id == sa.bindparam("rid"))
         .order_by(entitlements.c.period, entitlements.c.program, entitlements.c.id)
     )
 
 
-def instructions_query(recipient_id: int) -> sa.Select[Any]:
+@cache
+def instructions_query() -> sa.Select[Any]:
     i, b = payment_instructions, batches
     return (
         sa.select(
@@ -136,12 +143,13 @@ def instructions_query(recipient_id: int) -> sa.Select[Any]:
             b.c.voided_at.label("batch_voided_at"),
         )
         .join(b, b.c.id == i.c.batch_id)
-        .where(i.c.recipient_id == recipient_id)
+        .where(i.c.recipient_id == sa.bindparam("rid"))
         .order_by(i.c.id)
     )
 
 
-def outcomes_query(recipient_id: int) -> sa.Select[Any]:
+@cache
+def outcomes_query() -> sa.Select[Any]:
     i, o, f = payment_instructions, instruction_outcomes, return_files
     return (
         sa.select(
@@ -165,12 +173,13 @@ def outcomes_query(recipient_id: int) -> sa.Select[Any]:
         .select_from(i)
         .join(o, o.c.instruction_id == i.c.id)
         .join(f, f.c.id == o.c.return_file_id)
-        .where(i.c.recipient_id == recipient_id)
+        .where(i.c.recipient_id == sa.bindparam("rid"))
         .order_by(o.c.recorded_at, o.c.id)
     )
 
 
-def postings_query(key: str) -> sa.Select[Any]:
+@cache
+def postings_query() -> sa.Select[Any]:
     """Postings to the person's own accounts (payables, recovery receivable)."""
     a, p, t = accounts, postings, transactions
     return (
@@ -191,37 +200,40 @@ def postings_query(key: str) -> sa.Select[Any]:
         .select_from(a)
         .join(p, p.c.account_id == a.c.id)
         .join(t, t.c.id == p.c.transaction_id)
-        .where(a.c.recipient == key)
+        .where(a.c.recipient == sa.bindparam("key"))
         .order_by(t.c.effective_date, t.c.id, p.c.id)
     )
 
 
-def account_ids_query(names: Sequence[str]) -> sa.Select[Any]:
-    return sa.select(accounts.c.id).where(accounts.c.name.in_(sorted(names)))
+@cache
+def account_ids_query() -> sa.Select[Any]:
+    return sa.select(accounts.c.id).where(
+        accounts.c.name.in_(sa.bindparam("names", expanding=True))
+    )
 
 
-def clearing_legs_query(
-    transaction_ids: Sequence[int], clearing_account_ids: Sequence[int]
-) -> sa.Select[Any]:
+@cache
+def clearing_legs_query() -> sa.Select[Any]:
     """Which of these transactions moved one of these (BankClearing) accounts: probes of
     ``postings(transaction_id, account_id)``, never a read of a whole transaction."""
     return (
         sa.select(postings.c.transaction_id)
-        .where(postings.c.transaction_id.in_(sorted(transaction_ids)))
-        .where(postings.c.account_id.in_(sorted(clearing_account_ids)))
+        .where(postings.c.transaction_id.in_(sa.bindparam("txs", expanding=True)))
+        .where(postings.c.account_id.in_(sa.bindparam("accounts", expanding=True)))
         .distinct()
     )
 
 
 def load_history(connection: sa.Connection, who: str) -> RawHistory:
     """Every row about one person (ID number or key); ``LedgerError`` if unknown."""
-    person = connection.execute(recipient_query(who.strip())).first()
+    who = who.strip().upper()
+    person = connection.execute(recipient_query(_looks_like_key(who)), {"who": who}).first()
     if person is None:
         raise LedgerError(f"no recipient has the ID number or key {who!r}")
     recipient = dict(person._mapping)
     rid, key = int(recipient["id"]), str(recipient["key"])
-    instructions = _rows(connection, instructions_query(rid))
-    lines = _rows(connection, postings_query(key))
+    instructions = _rows(connection, instructions_query(), {"rid": rid})
+    lines = _rows(connection, postings_query(), {"key": key})
     clearing: set[int] = set()
     # A payable debit is a payment when its transaction also moved the clearing
     # account of the bank that carried the person's instruction.
@@ -235,22 +247,22 @@ def load_history(connection: sa.Connection, who: str) -> RawHistory:
         clearing_ids = [
             int(x)
             for x in connection.execute(
-                account_ids_query([chart.bank_clearing(b) for b in banks])
+                account_ids_query(), {"names": sorted(chart.bank_clearing(b) for b in banks)}
             ).scalars()
         ]
         if clearing_ids:
             clearing = {
                 int(x)
                 for x in connection.execute(
-                    clearing_legs_query(sorted(debit_txs), clearing_ids)
+                    clearing_legs_query(), {"txs": sorted(debit_txs), "accounts": clearing_ids}
                 ).scalars()
             }
     return RawHistory(
         recipient=recipient,
-        enrolments=_rows(connection, enrolments_query(rid)),
-        entitlements=_rows(connection, entitlements_query(rid)),
+        enrolments=_rows(connection, enrolments_query(), {"rid": rid}),
+        entitlements=_rows(connection, entitlements_query(), {"rid": rid}),
         instructions=instructions,
-        outcomes=_rows(connection, outcomes_query(rid)),
+        outcomes=_rows(connection, outcomes_query(), {"rid": rid}),
         postings=lines,
         clearing_transactions=clearing,
     )
@@ -259,14 +271,14 @@ def load_history(connection: sa.Connection, who: str) -> RawHistory:
 def history_queries(recipient_id: int, key: str, id_number: str) -> dict[str, sa.Select[Any]]:
     """The queries ``load_history`` runs for one person, by name: for plan checks."""
     return {
-        "recipient": recipient_query(id_number),
-        "enrolments": enrolments_query(recipient_id),
-        "entitlements": entitlements_query(recipient_id),
-        "instructions": instructions_query(recipient_id),
-        "outcomes": outcomes_query(recipient_id),
-        "postings": postings_query(key),
-        "clearing_accounts": account_ids_query(["Assets:BankClearing:ICBC"]),
-        "clearing_legs": clearing_legs_query([1, 2, 3], [1, 2]),
+        "recipient": recipient_query(False).params(who=id_number),
+        "enrolments": enrolments_query().params(rid=recipient_id),
+        "entitlements": entitlements_query().params(rid=recipient_id),
+        "instructions": instructions_query().params(rid=recipient_id),
+        "outcomes": outcomes_query().params(rid=recipient_id),
+        "postings": postings_query().params(key=key),
+        "clearing_accounts": account_ids_query().params(names=["Assets:BankClearing:ICBC"]),
+        "clearing_legs": clearing_legs_query().params(txs=[1, 2, 3], accounts=[1, 2]),
     }
 
 
@@ -454,7 +466,8 @@ def disclosure_rows(
     return list(connection.execute(query))
 
 
-# Tables whose full scan would make one person's history slow at 10^6 recipients.
+# Tables whose full scan would make one person's history slow at 10^6 recipients (the
+# batches, roster imports and return files number hundreds, not millions).
 LARGE_TABLES = frozenset(
     {
         "recipients",
@@ -465,9 +478,6 @@ LARGE_TABLES = frozenset(
         "accounts",
         "postings",
         "transactions",
-        "batches",
-        "return_files",
-        "roster_imports",
     }
 )
 
