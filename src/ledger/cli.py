@@ -11,7 +11,18 @@ import click
 import sqlalchemy as sa
 
 from ledger import __version__
-from ledger.batch import audit, config, db, demo, funds, journal, payments, refdata, registry
+from ledger.batch import (
+    audit,
+    config,
+    db,
+    demo,
+    funds,
+    journal,
+    payments,
+    refdata,
+    registry,
+    report_documents,
+)
 from ledger.cli_support import make_context
 from ledger.db.journal_store import database_refusal
 from ledger.errors import LedgerError
@@ -72,6 +83,7 @@ cli.add_command(refdata.refdata)
 cli.add_command(funds.funds)
 cli.add_command(payments.batch)
 cli.add_command(demo.demo)
+cli.add_command(report_documents.report)
 
 
 def main() -> None:

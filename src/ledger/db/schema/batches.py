@@ -126,6 +126,8 @@ entitlements = sa.Table(
     sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
     sa.Index(None, "batch_id"),
     sa.Index(None, "period", "program"),
+    # Every entitlement of a person, voided ones too (audit history).
+    sa.Index(None, "recipient_id"),
     sa.Index(
         "uq_entitlements_live_regular",
         "recipient_id",

@@ -21,6 +21,8 @@ accounts = sa.Table(
         "kind IN ('Assets', 'Liabilities', 'Income', 'Expenses', 'Equity')", name="kind"
     ),
     sa.CheckConstraint("balance_rule IN ('any', 'debit_only', 'credit_only')", name="balance_rule"),
+    # A recipient's accounts (payables, recovery receivable) for their history.
+    sa.Index(None, "recipient"),
 )
 
 periods = sa.Table(
@@ -72,7 +74,9 @@ postings = sa.Table(
     # The payment instruction a posting concerns, if any (see the batches schema).
     sa.Column("instruction_id", sa.BigInteger),
     sa.CheckConstraint("amount_fen <> 0", name="amount_nonzero"),
-    sa.Index(None, "transaction_id"),
+    # Leads with transaction_id (the balance checks); with account_id it also answers
+    # "did this transaction move that account" without reading the whole transaction.
+    sa.Index(None, "transaction_id", "account_id"),
     sa.Index(None, "account_id"),
     sa.Index(None, "instruction_id"),
 )

@@ -1,0 +1,142 @@
+"""``ledger report``: printable documents (recipient statement 对账单, public list 公示).
+
+Read-only: every command here only reads the ledger and writes a file.
+"""
+
+import os
+from pathlib import Path
+
+import click
+
+from ledger.batches import parse_period
+from ledger.cli_support import AppContext, county_option, pass_app
+from ledger.county import County
+from ledger.db.history import disclosure_rows, load_history
+from ledger.documents import (
+    disclosure_context,
+    disclosure_csv,
+    render_disclosure,
+    render_statement,
+    statement_context,
+)
+from ledger.errors import LedgerError
+
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the document (Chinese by default).",
+)
+out_option = click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File to write (written to a temporary name, then renamed).",
+)
+
+
+@click.group()
+def report() -> None:
+    """Printable documents: recipient statements and public-disclosure lists."""
+
+
+def _write(path: Path, text: str) -> None:
+    if not path.parent.exists():
+        raise LedgerError(f"folder {path.parent} does not exist")
+    temporary = path.with_name(path.name + ".part")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+@report.command("statement")
+@click.argument("who", metavar="ID_NUMBER")
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="Calendar year.")
+@out_option
+@lang_option
+@county_option
+@pass_app
+def statement_command(
+    app: AppContext, who: str, year: int, out_path: Path, lang: str, county: County
+) -> None:
+    """The yearly statement of one recipient (对账单): month, program, entitled, paid,
+    date paid and the bank's outcome, as self-contained printable HTML.
+
+    ID_NUMBER is the ID number or the recipient key; ID and card numbers are masked.
+    """
+    with app.reader() as uow:
+        raw = load_history(uow.connection, who)
+    context = statement_context(raw, county, year, lang=lang)
+    _write(out_path, render_statement(context))
+    click.echo(
+        f"Wrote the {year} statement of {raw.recipient['key']} "
+        f"({len(context['rows'])} lines) to {out_path}."
+    )
+
+
+def _resolve_township(county: County, value: str | None) -> str | None:
+    if value is None:
+        return None
+    for town in county.townships.values():
+        if value in (town.code, town.name):
+            return town.code
+    raise LedgerError(f"unknown township {value!r} (see the county configuration)")
+
+
+def _resolve_village(county: County, township: str | None, value: str | None) -> str | None:
+    if value is None:
+        return None
+    towns = [county.townships[township]] if township else list(county.townships.values())
+    found = {v.code for t in towns for v in t.villages if value in (v.code, v.name)}
+    if len(found) == 1:
+        return found.pop()
+    if not found:
+        raise LedgerError(
+            f"unknown village {value!r}" + (f" in township {township}" if township else "")
+        )
+    raise LedgerError(f"village name {value!r} is ambiguous: give --township or the village code")
+
+
+@report.command("disclosure")
+@click.option("--period", required=True, help="Month of the list (YYYY-MM).")
+@click.option("--township", default=None, help="Only this township (code or name).")
+@click.option("--village", default=None, help="Only this village (code or name).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["html", "csv"]),
+    default="html",
+    show_default=True,
+    help="html: printable, one page per village; csv: one line per recipient.",
+)
+@out_option
+@lang_option
+@county_option
+@pass_app
+def disclosure_command(
+    app: AppContext,
+    period: str,
+    township: str | None,
+    village: str | None,
+    output_format: str,
+    out_path: Path,
+    lang: str,
+    county: County,
+) -> None:
+    """The public-disclosure list (公示) of a period, per village: name with the given
+    name masked (张*, 欧阳**), household size, program and monthly amount. It never
+    contains an ID or account number.
+    """
+    period = parse_period(period)
+    town = _resolve_township(county, township)
+    place = _resolve_village(county, town, village)
+    with app.reader() as uow:
+        rows = disclosure_rows(uow.connection, period, township=town, village=place)
+    context = disclosure_context(rows, county, period, lang=lang)
+    text = disclosure_csv(context) if output_format == "csv" else render_disclosure(context)
+    _write(out_path, text)
+    click.echo(
+        f"Wrote the {period} disclosure list: {context['count']} recipients in "
+        f"{len(context['villages'])} villages to {out_path}."
+    )
