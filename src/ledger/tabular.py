@@ -10,7 +10,7 @@ header is row 1) and the column as written in the file.
 import codecs
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -194,6 +194,63 @@ class Table:
                 yield out.reset_index(drop=True)
 
     def _csv_chunks(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """Arrow's CSV reader (C++, no Python object per cell) for a regular file: every
+        row with as many fields as the header. Anything else (short rows, which pandas
+        pads, long rows, broken quoting) goes to pandas' reader, which says what is wrong.
+        """
+
+        if not self._regular_csv():
+            yield from self._pandas_csv_chunks(chunk_rows)
+            return
+        usecols = sorted(set(self.positions.values()))
+        start = 2
+        for rows in _rebatched(self._arrow_csv(usecols), chunk_rows):
+            frame = rows.to_pandas()
+            frame.columns = pd.Index(usecols)
+            frame[ROW] = range(start, start + len(frame))
+            start += len(frame)
+            yield frame
+
+    def _arrow_csv(self, include: list[int]) -> Any:
+        """A streaming Arrow CSV reader of the columns ``include`` as text; a row with
+        another number of fields than the header raises ``ArrowInvalid``."""
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        names = [f"c{i}" for i in range(len(self.header))]
+        encoding = self.encoding or "utf8"
+        if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig"):
+            encoding = "utf8"  # the header row, with any BOM, is skipped
+        return pacsv.open_csv(
+            self.path,
+            read_options=pacsv.ReadOptions(
+                skip_rows=1, column_names=names, encoding=encoding, block_size=4 << 20
+            ),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=lambda _row: "error",
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=[names[i] for i in include],
+                column_types={names[i]: pa.string() for i in include},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    def _regular_csv(self) -> bool:
+        """Whether Arrow parses every row with as many fields as the header."""
+        import pyarrow as pa
+
+        try:
+            for _batch in self._arrow_csv(include=[0]):
+                pass
+        except pa.ArrowInvalid:
+            return False
+        return True
+
+    def _pandas_csv_chunks(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
         usecols = sorted(set(self.positions.values()))
         try:
             reader = pd.read_csv(
@@ -240,6 +297,24 @@ class Table:
                 yield _frame(batch, rows)
         finally:
             book.close()
+
+
+def _rebatched(batches: Iterable[Any], size: int) -> Iterator[Any]:
+    """Arrow record batches regrouped as tables of ``size`` rows (the last may be short)."""
+    import pyarrow as pa
+
+    pending: list[Any] = []
+    count = 0
+    for batch in batches:
+        pending.append(batch)
+        count += batch.num_rows
+        while count >= size:
+            rows = pa.Table.from_batches(pending)
+            yield rows.slice(0, size)
+            rest = rows.slice(size)
+            pending, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield pa.Table.from_batches(pending)
 
 
 def per_unique(values: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:

@@ -123,6 +123,10 @@ def import_roster(
         connection.exec_driver_sql(f"ALTER TABLE {STAGING} ADD PRIMARY KEY (row_no)")
     # With row_no as the key (SQLite: the rowid) this index covers every check below.
     connection.exec_driver_sql(f"CREATE INDEX {STAGING}_ip ON {STAGING} (id_number, program)")
+    if connection.dialect.name == "postgresql":
+        # Autovacuum never analyses temporary tables: without statistics the planner
+        # guesses a few rows and picks nested loops over 10^6.
+        connection.exec_driver_sql(f"ANALYZE {STAGING}")
     programs = sorted(program_set)
     townships = sorted(township_set) if partial else None
     _check_across_rows(connection, county, table.labels, problems, programs)
@@ -334,7 +338,7 @@ def _apply(
         f"SELECT COALESCE(MAX(CAST(SUBSTR(key, 2) AS {integer})), 0) FROM recipients"
     ).scalar_one()
     new_key = _key_expression(f"{int(base)} + ROW_NUMBER() OVER (ORDER BY s.row_no)", dialect)
-    # New people: the first row of each ID not registered yet.
+    # New people: the first row of each ID not registered yet, numbered in file order.
     connection.execute(
         sa.text(
             f"""INSERT INTO recipients (key, id_number, name, sex, birth_date, created_at)
@@ -349,14 +353,20 @@ def _apply(
         {"now": now},
     )
     differs = " OR ".join(_distinct(f"s.{c}", f"e.{c}", dialect) for c in VERSIONED)
+    # row_no is the key (SQLite: the rowid), so joining it back to the staging rows
+    # in file order needs no sort.
     connection.exec_driver_sql(
-        f"""CREATE TEMPORARY TABLE {MATCH} AS
-        SELECT s.row_no AS row_no, r.id AS recipient_id, s.program AS program,
-               e.id AS old_id,
+        f"""CREATE TEMPORARY TABLE {MATCH} (
+            row_no INTEGER PRIMARY KEY, recipient_id BIGINT NOT NULL, program VARCHAR(32),
+            old_id BIGINT, change VARCHAR(16) NOT NULL, renamed INTEGER NOT NULL)"""
+    )
+    connection.exec_driver_sql(
+        f"""INSERT INTO {MATCH} (row_no, recipient_id, program, old_id, change, renamed)
+        SELECT s.row_no, r.id, s.program, e.id,
                CASE WHEN e.id IS NULL THEN 'added'
                     WHEN s.status = 'exited' AND e.status <> 'exited' THEN 'exited'
-                    WHEN {differs} THEN 'changed' ELSE 'unchanged' END AS change,
-               CASE WHEN s.name <> r.name THEN 1 ELSE 0 END AS renamed
+                    WHEN {differs} THEN 'changed' ELSE 'unchanged' END,
+               CASE WHEN s.name <> r.name THEN 1 ELSE 0 END
         FROM {STAGING} s
         JOIN recipients r ON r.id_number = s.id_number
         LEFT JOIN enrolments e ON e.recipient_id = r.id AND e.program = s.program
@@ -374,6 +384,8 @@ def _apply(
         warning=True,
     )
     connection.exec_driver_sql(f"CREATE INDEX {MATCH}_old ON {MATCH} (old_id)")
+    if dialect == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {MATCH}")
     scope = {"programs": programs}
     township_filter = ""
     if townships is not None:
@@ -402,7 +414,7 @@ def _apply(
     connection.exec_driver_sql(
         f"""INSERT INTO enrolments (recipient_id, program, {columns}, valid_from_import)
         SELECT m.recipient_id, s.program, {", ".join("s." + c for c in VERSIONED)}, {import_id}
-        FROM {MATCH} m JOIN {STAGING} s ON s.row_no = m.row_no
+        FROM {STAGING} s JOIN {MATCH} m ON m.row_no = s.row_no
         WHERE m.change IN ('added', 'changed', 'exited') ORDER BY s.row_no"""
     )
     last_month = _month_before(roster_month)
