@@ -352,6 +352,11 @@ def _apply(
         ).bindparams(sa.bindparam("now", type_=Timestamp)),
         {"now": now},
     )
+    if dialect == "postgresql":
+        # Statistics from before this import (or none, for a new database) make the
+        # planner loop over every enrolment of a program for each row.
+        connection.exec_driver_sql("ANALYZE recipients")
+        connection.exec_driver_sql("ANALYZE enrolments")
     differs = " OR ".join(_distinct(f"s.{c}", f"e.{c}", dialect) for c in VERSIONED)
     # row_no is the key (SQLite: the rowid), so joining it back to the staging rows
     # in file order needs no sort.
