@@ -1,7 +1,9 @@
 """Bench: roster import of 10^5 and 10^6 rows (CSV), first month and next month.
 
 Prints wall time and peak memory (ru_maxrss of a fresh process per case) on SQLite and,
-when reachable, on PostgreSQL (LEDGER_BENCH_PG_URL, default the local test server).
+when reachable, on PostgreSQL (LEDGER_BENCH_PG_URL, default the local test server), and
+the load average: the machine may be shared, so figures are only comparable at a similar
+load.
 
     python bench/bench_registry.py [--sizes 100000,1000000] [--no-pg]
 """
@@ -132,6 +134,8 @@ def main() -> None:
                     )
                 peak = report["peak_mb"]
                 print(f"  {engine:10s} peak memory (both imports, one process): {peak} MB")
+                load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+                print(f"  {engine:10s} load average after the imports (1, 5, 15 min): {load}")
 
 
 if __name__ == "__main__":
