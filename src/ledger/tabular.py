@@ -224,7 +224,11 @@ class Table:
         return pacsv.open_csv(
             self.path,
             read_options=pacsv.ReadOptions(
-                skip_rows=1, column_names=names, encoding=encoding, block_size=4 << 20
+                skip_rows=1,
+                column_names=names,
+                encoding=encoding,
+                block_size=1 << 20,
+                use_threads=False,
             ),
             parse_options=pacsv.ParseOptions(
                 newlines_in_values=True,
