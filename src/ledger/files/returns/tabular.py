@@ -39,7 +39,7 @@ def parse(path: Path, profile: ReturnProfile) -> tuple[pd.DataFrame, list[Anomal
 
 
 # Columns read and checked for presence but never kept (personal data, free text).
-_NOT_KEPT = frozenset({Field.ID_NUMBER, Field.MEMO})
+_NOT_KEPT = frozenset({Field.ID_NUMBER, Field.MEMO, Field.OTHER})
 
 
 def _tidy(column: pd.Series, *, spaces: bool, quotes: bool) -> pd.Series:
@@ -68,23 +68,33 @@ def _delimiters_per_line(data: bytes, delimiter: str, lines: int) -> np.ndarray:
 
 def _csv_fields(
     path: Path, text: str, data: bytes, profile: ReturnProfile, problems: Problems
-) -> tuple[list[str], dict[Field, pd.Series], np.ndarray]:
+) -> tuple[list[str] | None, dict[Field, pd.Series], np.ndarray]:
     text = text.replace("\r\n", "\n").rstrip()
-    lines = text.split("\n", 2) if text else []
+    lines = text.split("\n", 3) if text else []
     total_lines = text.count("\n") + 1 if text else 0
     if not lines:
-        problems.add(None, "the file is empty: no totals line")
+        problems.add(None, "the file is empty: no header line and no column names")
         problems.raise_if_any()
     delimiter = profile.delimiter
-    header = [part.strip() for part in lines[0].split(delimiter)]
-    first_data = 1
+    first = [part.strip().strip('"') for part in lines[0].split(delimiter)]
+    # The bank may echo the export's header line (总笔数,N,总金额(元),X) first.
+    header: list[str] | None = None
+    first_data = 0
+    if profile.header and first and first[0] == profile.header[0].title:
+        header = first
+        first_data = 1
     positions: dict[Field, int] = {}
     if profile.column_names_row:
-        titles = [t.strip().strip('"') for t in lines[1].split(delimiter)] if len(lines) > 1 else []
-        first_data = 2
+        row = first_data + 1
+        titles = (
+            [t.strip().strip('"') for t in lines[first_data].split(delimiter)]
+            if len(lines) > first_data
+            else []
+        )
+        first_data += 1
         missing = [c.title for c in profile.columns if c.title not in titles]
         if missing:
-            problems.add(2, f"missing columns: {', '.join(missing)} (found: {', '.join(titles)})")
+            problems.add(row, f"missing columns: {', '.join(missing)} (found: {', '.join(titles)})")
             problems.raise_if_any()
         positions = {c.meaning: titles.index(c.title) for c in profile.columns}
         width = len(titles)
@@ -140,37 +150,38 @@ def _csv_fields(
 
 def _fixed_fields(
     path: Path, data: bytes, profile: ReturnProfile, problems: Problems
-) -> tuple[list[str], dict[Field, pd.Series], np.ndarray]:
+) -> tuple[list[str] | None, dict[Field, pd.Series], np.ndarray]:
     lines = byte_lines(data)
     if not lines:
-        problems.add(None, "the file is empty: no totals line")
+        problems.add(None, "the file is empty: no records")
         problems.raise_if_any()
-    count_width, amount_width = profile.header_widths
-    head = lines[0]
-    if len(head) != count_width + amount_width:
-        problems.add(
-            1,
-            f"totals line is {len(head)} bytes, profile {profile.name} says "
-            f"{count_width + amount_width} (count {count_width} + amount "
-            f"{amount_width}): wrong field widths",
-        )
-    header = [
-        head[:count_width].decode(profile.encoding, "replace").strip(),
-        head[count_width:].decode(profile.encoding, "replace").strip(),
-    ]
     record = profile.record_width
-    body = lines[1:]
+    # The bank may echo the export's header record (e.g. H + 总笔数 + 总金额(分) ...) first.
+    header: list[str] | None = None
+    skip = 0
+    header_width = profile.header_width
+    if profile.header and len(lines[0]) == header_width and header_width != record:
+        header = []
+        offset = 0
+        for column in profile.header:
+            chunk = lines[0][offset : offset + (column.width or 0)]
+            header.append(chunk.decode(profile.encoding, "replace").strip())
+            offset += column.width or 0
+        skip = 1
+    body = lines[skip:]
     for index, line in enumerate(body):
         if len(line) != record:
             problems.add(
-                index + 2,
+                index + 1 + skip,
                 f"{len(line)} bytes, profile {profile.name} records are "
-                f"{record} bytes: wrong field widths",
+                f"{record} bytes"
+                + (f" (its header record {header_width})" if index + skip == 0 else "")
+                + ": wrong field widths",
             )
     problems.raise_if_any()
     dtype = np.dtype([(f"f{i}", f"S{c.width}") for i, c in enumerate(profile.columns)])
     table = np.frombuffer(b"".join(body), dtype=dtype) if body else np.zeros(0, dtype=dtype)
-    line_numbers = np.arange(2, 2 + len(body), dtype=np.int64)
+    line_numbers = np.arange(1 + skip, 1 + skip + len(body), dtype=np.int64)
     fields: dict[Field, pd.Series] = {}
     offset = 0
     for i, column in enumerate(profile.columns):
@@ -189,7 +200,16 @@ def _fixed_fields(
                         "widths, or bad encoding",
                     )
             decoded = raw.map(lambda b: b.decode(profile.encoding, "replace"))
-        fields[column.meaning] = decoded.astype(str).str.strip()
+        values = decoded.astype(str).str.strip()
+        if column.literal is not None:
+            for index in np.flatnonzero((values != column.literal).to_numpy(dtype=bool))[:50]:
+                problems.add(
+                    int(line_numbers[index]),
+                    f"field {column.title} is {values.iloc[index]!r}, every record has "
+                    f"{column.literal!r}: wrong record type or field widths",
+                )
+        if column.meaning not in _NOT_KEPT:
+            fields[column.meaning] = values
         offset += column.width or 0
     return header, fields, line_numbers
 
@@ -197,7 +217,7 @@ def _fixed_fields(
 def _records(
     path: Path,
     profile: ReturnProfile,
-    header: list[str],
+    header: list[str] | None,
     fields: dict[Field, pd.Series],
     line_numbers: np.ndarray,
     problems: Problems,
@@ -244,7 +264,7 @@ def _records(
                 path.name,
                 1,
                 AnomalyKind.CONTROL_COUNT,
-                f"the totals line says {stated_count} lines, the file has {len(frame)}",
+                f"the header line says {stated_count} lines, the file has {len(frame)}",
             )
         )
     total = int(amount_fen.sum())
@@ -254,7 +274,7 @@ def _records(
                 path.name,
                 1,
                 AnomalyKind.CONTROL_SUM,
-                f"the totals line says {stated_total} fen, the lines sum to "
+                f"the header line says {stated_total} fen, the lines sum to "
                 f"{total} fen ({total - stated_total:+d})",
             )
         )
@@ -262,19 +282,40 @@ def _records(
 
 
 def _header(
-    profile: ReturnProfile, header: list[str], problems: Problems
+    profile: ReturnProfile, header: list[str] | None, problems: Problems
 ) -> tuple[int | None, int | None]:
-    if len(header) != 2:
-        problems.add(
-            1, f"the totals line has {len(header)} fields, expected 2 (total count, total amount)"
-        )
+    """The control totals of the echoed header line (None when the bank did not echo it)."""
+    if header is None:
         return None, None
-    count_text, amount_text = header
-    count = int(count_text) if count_text.isdigit() else None
-    if count is None:
-        problems.add(1, f"total count {count_text!r} is not a number")
-    series = pd.Series([amount_text], dtype=str)
-    if len(bad_amounts(series, profile.amount_unit)):
-        problems.add(1, "total " + why_bad(amount_text, profile.amount_unit))
-        return count, None
-    return count, int(column_to_fen(series, profile.amount_unit)[0])
+    if profile.layout == "csv":
+        # title,value,title,value...
+        values = dict(zip(header[0::2], header[1::2], strict=False))
+        if len(header) != 2 * len(profile.header):
+            problems.add(
+                1,
+                f"the header line has {len(header)} fields, profile {profile.name} writes "
+                f"{2 * len(profile.header)} (title, value pairs)",
+            )
+            return None, None
+    else:
+        values = {c.title: v for c, v in zip(profile.header, header, strict=True)}
+    count: int | None = None
+    total: int | None = None
+    for column in profile.header:
+        text = values.get(column.title)
+        if text is None:
+            problems.add(1, f"the header line has no {column.title}")
+            continue
+        if column.meaning is Field.COUNT:
+            if text.isdigit():
+                count = int(text)
+            else:
+                problems.add(1, f"{column.title} {text!r} is not a number")
+        elif column.meaning is Field.TOTAL:
+            unit = column.unit or "yuan"
+            series = pd.Series([text], dtype=str)
+            if len(bad_amounts(series, unit)):
+                problems.add(1, f"{column.title}: " + why_bad(text, unit))
+            else:
+                total = int(column_to_fen(series, unit)[0])
+    return count, total
