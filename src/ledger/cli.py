@@ -11,7 +11,17 @@ import click
 import sqlalchemy as sa
 
 from ledger import __version__
-from ledger.batch import audit, config, db, funds, journal, payments, refdata, registry
+from ledger.batch import (
+    audit,
+    config,
+    db,
+    funds,
+    journal,
+    payments,
+    reconcile,
+    refdata,
+    registry,
+)
 from ledger.cli_support import make_context
 from ledger.db.journal_store import database_refusal
 from ledger.errors import LedgerError
@@ -71,6 +81,7 @@ cli.add_command(registry.registry)
 cli.add_command(refdata.refdata)
 cli.add_command(funds.funds)
 cli.add_command(payments.batch)
+cli.add_command(reconcile.reconcile)
 
 
 def main() -> None:
