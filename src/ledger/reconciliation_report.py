@@ -206,7 +206,7 @@ def write_report(
     unmask: bool = False,
 ) -> Path:
     path = Path(out)
-    if path.is_dir():
+    if path.is_dir() or not path.suffix:  # a folder
         path = path / f"return-{file_id:06d}-report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_report(connection, file_id, lang=lang, unmask=unmask), encoding="utf-8")
