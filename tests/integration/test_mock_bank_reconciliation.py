@@ -10,8 +10,8 @@ county with that one bank changed in code (docs/mock-bank.md).
 
 import json
 import os
-from datetime import UTC, datetime
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,6 @@ from ledger import payments
 from ledger.cli import cli
 from ledger.county import Bank, example_path, load_county
 from ledger.db.balances import account_balance
-from ledger.db.engine import make_engine
 from ledger.db.uow import UnitOfWork
 from tests.helpers import post_lines
 from tests.support.mock_bank import MockBank, mock_bank  # noqa: F401
