@@ -191,30 +191,17 @@ def _said(lines: pd.DataFrame) -> np.ndarray:
     return np.where(returned, "returned", status)
 
 
-def _optional(series: pd.Series) -> list[Any]:
-    return [None if v is None or v is pd.NA else v for v in series.astype(object).tolist()]
-
-
 def _line_rows(lines: pd.DataFrame) -> Iterable[tuple[Any, ...]]:
-    n = len(lines)
-    amounts = lines["amount_fen"]
-    amount_list = (
-        amounts.tolist()
-        if str(amounts.dtype) == "int64"
-        else [None if pd.isna(v) else int(v) for v in amounts.tolist()]
-    )
-    sequence = [None if pd.isna(v) else int(v) for v in lines["sequence"].tolist()]
+    """What matching needs of each line: (seq, EndToEndId, 序号, account, name, amount)."""
+    every = np.arange(len(lines))
+    sequence = [None if pd.isna(v) else int(v) for v in lines["sequence"].to_numpy(dtype=object)]
     return zip(
-        range(n),
-        lines["line"].tolist(),
-        lines["element"].astype(object).fillna("").tolist(),
-        _optional(lines["end_to_end_id"]),
+        every.tolist(),
+        _column(lines, "end_to_end_id", every),
         sequence,
-        _optional(lines["account"]),
-        _optional(lines["holder_name"]),
-        amount_list,
-        _optional(lines["reason_code"]),
-        _optional(lines["reason_text"]),
+        _column(lines, "account", every),
+        _column(lines, "holder_name", every),
+        _amounts(lines, every),
         strict=True,
     )
 
@@ -291,93 +278,119 @@ def _decide(connection: sa.Connection, parsed: ReturnFile, lines: pd.DataFrame) 
     detail[wrong_account] = "the line names another account than the instruction"
     open_ &= ~wrong_account
 
-    # The state machine, in rounds: round k takes each instruction's k-th line.
+    # The state machine, in rounds: round k takes each instruction's k-th line. The rule
+    # depends on a few discrete inputs: it is evaluated once per distinct combination.
     rows = np.flatnonzero(open_)
     if len(rows):
-        earlier = store.earlier_outcomes(connection, parsed.format)
-        flags = {int(i): (bool(r), bool(s), bool(t)) for i, r, s, t in earlier}
         ids = instruction[rows]
         unique_ids, first_index = np.unique(ids, return_index=True)
-        status = dict(
-            zip(
-                unique_ids.tolist(),
-                info["status"].to_numpy(dtype=object)[rows][first_index].tolist(),
-                strict=True,
-            )
-        )
-        returned_before = {i: flags.get(i, (False, False, False))[0] for i in status}
-        settled_same = {i: flags.get(i, (False, False, False))[1] for i in status}
-        returned_same = {i: flags.get(i, (False, False, False))[2] for i in status}
+        status = _codes(info["status"].to_numpy(dtype=object)[rows][first_index], _STATUSES)
+        flags = np.zeros((len(unique_ids), 3), dtype=bool)  # returned, settled/returned same
+        earlier = store.earlier_outcomes(connection, parsed.format)
+        if earlier:
+            known = np.array(earlier, dtype=np.int64)
+            where = np.minimum(np.searchsorted(unique_ids, known[:, 0]), len(unique_ids) - 1)
+            ours = unique_ids[where] == known[:, 0]
+            flags[where[ours]] = known[ours, 1:].astype(bool)
+        position = np.searchsorted(unique_ids, ids)
+        said_code = _codes(said[rows], _SAID)
         order = pd.Series(ids).groupby(ids).cumcount().to_numpy()
-        for round_ in range(int(order.max()) + 1 if len(order) else 0):
-            here = rows[order == round_]
-            keys = [
-                (status[i], s, returned_before[i], settled_same[i], returned_same[i])
-                for i, s in zip(instruction[here].tolist(), said[here].tolist(), strict=True)
-            ]
-            table: dict[tuple[Any, ...], Decision] = {}
-            for key in set(keys):
-                table[key] = decide(
-                    key[0],
-                    key[1],
-                    returned_before=key[2],
-                    settled_same_format=key[3],
-                    returned_same_format=key[4],
-                    file_format=parsed.format,
-                )
-            for row, key in zip(here.tolist(), keys, strict=True):
-                d = table[key]
-                iid = int(instruction[row])
+        for round_ in range(int(order.max()) + 1):
+            pick = order == round_
+            here, at = rows[pick], position[pick]
+            key = (
+                (status[at] * len(_SAID) + said_code[pick]) * 8
+                + flags[at, 0] * 4
+                + flags[at, 1] * 2
+                + flags[at, 2]
+            )
+            for k in np.unique(key):
+                d = _decision(int(k), parsed.format)
+                chosen = key == k
+                rows_k, at_k = here[chosen], at[chosen]
                 if d.exception is not None:
-                    kind[row] = "duplicate_confirmation"
-                    detail[row] = d.exception
+                    kind[rows_k] = "duplicate_confirmation"
+                    detail[rows_k] = d.exception
                     continue
-                outcome[row] = d.outcome
-                posting[row] = d.posting
+                outcome[rows_k] = d.outcome
+                posting[rows_k] = d.posting
                 if d.status is not None:
-                    new_status[row] = d.status
-                    status[iid] = d.status
+                    new_status[rows_k] = d.status
+                    status[at_k] = _STATUSES.index(d.status)
                 if d.outcome == "settled":
-                    settled_same[iid] = True
+                    flags[at_k, 1] = True
                 if d.outcome == "returned":
-                    returned_same[iid] = True
+                    flags[at_k, 2] = True
                     if d.posting is not None:
-                        returned_before[iid] = True
+                        flags[at_k, 0] = True
     return _Work(instruction, batch, outcome, posting, new_status, kind, detail, info)
+
+
+_STATUSES = tuple(s.value for s in InstructionStatus)
+_SAID = ("settled", "failed", "returned", "pending")
+
+
+def _codes(values: np.ndarray, categories: tuple[str, ...]) -> np.ndarray:
+    codes = pd.Categorical(values, categories=list(categories)).codes.astype(np.int64)
+    if (codes < 0).any():  # programmer error: a status outside the known ones
+        raise ValueError(f"unknown values {set(values[codes < 0])} (known: {categories})")
+    return codes
+
+
+def _decision(key: int, file_format: str) -> Decision:
+    """The rule for an encoded combination (see ``_decide``)."""
+    flags, rest = key % 8, key // 8
+    return decide(
+        _STATUSES[rest // len(_SAID)],
+        _SAID[rest % len(_SAID)],
+        returned_before=bool(flags & 4),
+        settled_same_format=bool(flags & 2),
+        returned_same_format=bool(flags & 1),
+        file_format=file_format,
+    )
 
 
 # --- recording -----------------------------------------------------------------------
 
 
 def _postings(lines: pd.DataFrame, work: _Work) -> tuple[PostingColumns, dict[str, int]]:
+    """Two postings per resolved instruction, each naming it, ordered by account name (so
+    10^6 postings append to the journal's indexes instead of landing all over them)."""
     rows = np.flatnonzero(pd.notna(work.posting))
     if not len(rows):
         return PostingColumns([], [], []), {}
     info = work.info.iloc[rows]
-    kinds = work.posting[rows]
-    program = info["program"].astype(str)
-    payable = ("Liabilities:Payable:" + program + ":" + info["recipient_key"].astype(str)).tolist()
-    treasury = ("Assets:Treasury:" + program).tolist()
-    clearing = ("Assets:BankClearing:" + info["bank"].astype(str)).tolist()
-    amounts = info["amount_fen"].astype(np.int64).tolist()
-    ids = work.instruction[rows].tolist()
-    names: list[str] = []
-    fen: list[int] = []
-    instruction_ids: list[int | None] = []
-    totals = {p.value: 0 for p in Posting}
-    for k, pay, tre, clr, amount, iid in zip(
-        kinds.tolist(), payable, treasury, clearing, amounts, ids, strict=True
-    ):
-        if k is Posting.SETTLE:
-            names += [pay, clr]
-        elif k is Posting.FAIL:
-            names += [tre, clr]
-        else:
-            names += [tre, pay]
-        fen += [amount, -amount]
-        instruction_ids += [iid, iid]
-        totals[k.value] += amount
-    return PostingColumns(names, fen, instruction_ids), totals
+    kinds = np.array([str(k) for k in work.posting[rows]], dtype=object)
+    program = info["program"].astype(str).to_numpy(dtype=object)
+    payable = (
+        "Liabilities:Payable:"
+        + program
+        + ":"
+        + info["recipient_key"].astype(str).to_numpy(dtype=object)
+    )
+    treasury = "Assets:Treasury:" + program
+    clearing = "Assets:BankClearing:" + info["bank"].astype(str).to_numpy(dtype=object)
+    settle = kinds == Posting.SETTLE.value
+    debit = np.where(settle, payable, treasury)
+    credit = np.where(kinds == Posting.RETURN.value, payable, clearing)
+    amounts = info["amount_fen"].to_numpy(dtype=np.int64)
+    ids = work.instruction[rows]
+    frame = pd.DataFrame(
+        {
+            "account": np.concatenate([debit, credit]),
+            "amount": np.concatenate([amounts, -amounts]),
+            "instruction": np.concatenate([ids, ids]),
+        }
+    ).sort_values(["account", "instruction"], kind="stable")
+    totals = {p.value: int(amounts[kinds == p.value].sum()) for p in Posting}
+    return (
+        PostingColumns(
+            frame["account"].tolist(),
+            frame["amount"].tolist(),
+            frame["instruction"].tolist(),
+        ),
+        totals,
+    )
 
 
 def _record(
@@ -426,21 +439,8 @@ def _record(
             ),
         ).id
     n = len(lines)
-    store.stage_decisions(
-        connection,
-        zip(
-            range(n),
-            [None if i < 0 else i for i in work.instruction.tolist()],
-            [None if b < 0 else b for b in work.batch.tolist()],
-            work.outcome.tolist(),
-            [0 if p is None else 1 for p in work.posting.tolist()],
-            work.exception_kind.tolist(),
-            work.detail.tolist(),
-            strict=True,
-        ),
-    )
-    store.write_outcomes(connection, file_id, transaction_id, moment)
-    store.write_line_exceptions(connection, file_id, moment)
+    _write_outcomes(connection, lines, work, file_id, transaction_id, moment)
+    _write_exceptions(connection, lines, work, file_id, moment)
     matched_batches = sorted({int(b) for b in work.batch.tolist() if b >= 0})
     store.insert_exceptions(
         connection,
@@ -497,6 +497,87 @@ def _record(
     )
 
 
+def _column(lines: pd.DataFrame, name: str, rows: np.ndarray) -> list[Any]:
+    """Values of an optional column at ``rows``, with <NA> as None."""
+    values = lines[name].to_numpy(dtype=object)[rows]
+    return [None if v is None or v is pd.NA or v == "" else v for v in values.tolist()]
+
+
+def _amounts(lines: pd.DataFrame, rows: np.ndarray) -> list[int | None]:
+    amounts = lines["amount_fen"]
+    if str(amounts.dtype) == "int64":
+        return amounts.to_numpy()[rows].tolist()
+    return [None if pd.isna(v) else int(v) for v in amounts.to_numpy(dtype=object)[rows]]
+
+
+def _write_outcomes(
+    connection: sa.Connection,
+    lines: pd.DataFrame,
+    work: _Work,
+    file_id: int,
+    transaction_id: int | None,
+    moment: datetime,
+) -> None:
+    rows = np.flatnonzero(pd.notna(work.outcome))
+    if not len(rows):
+        return
+    outcome = work.outcome[rows]
+    failed = np.isin(outcome, ["failed", "returned"])
+    codes = [
+        c if f and isinstance(c, str) else None
+        for c, f in zip(
+            lines["reason_code"].to_numpy(dtype=object)[rows].tolist(), failed.tolist(), strict=True
+        )
+    ]
+    posted = pd.notna(work.posting[rows]).tolist()
+    stamp = store.db_time(connection, moment)
+    n = len(rows)
+    store.write_outcomes(
+        connection,
+        zip(
+            work.instruction[rows].tolist(),
+            [file_id] * n,
+            lines["line"].to_numpy()[rows].tolist(),
+            _column(lines, "element", rows),
+            outcome.tolist(),
+            codes,
+            _column(lines, "reason_text", rows),
+            _amounts(lines, rows),
+            [transaction_id if p else None for p in posted],
+            [stamp] * n,
+            strict=True,
+        ),
+    )
+
+
+def _write_exceptions(
+    connection: sa.Connection, lines: pd.DataFrame, work: _Work, file_id: int, moment: datetime
+) -> None:
+    rows = np.flatnonzero(pd.notna(work.exception_kind))
+    if not len(rows):
+        return
+    stamp = store.db_time(connection, moment)
+    n = len(rows)
+    store.write_exceptions(
+        connection,
+        zip(
+            [file_id] * n,
+            lines["line"].to_numpy()[rows].tolist(),
+            _column(lines, "element", rows),
+            work.exception_kind[rows].tolist(),
+            _column(lines, "end_to_end_id", rows),
+            [None if i < 0 else i for i in work.instruction[rows].tolist()],
+            [None if b < 0 else b for b in work.batch[rows].tolist()],
+            _column(lines, "account", rows),
+            _column(lines, "holder_name", rows),
+            _amounts(lines, rows),
+            work.detail[rows].tolist(),
+            [stamp] * n,
+            strict=True,
+        ),
+    )
+
+
 def _update_statuses(
     connection: sa.Connection, lines: pd.DataFrame, work: _Work, moment: datetime
 ) -> None:
@@ -507,21 +588,21 @@ def _update_statuses(
         {
             "instruction_id": work.instruction[rows],
             "status": work.new_status[rows],
-            "reason_code": lines["reason_code"].astype(object).to_numpy()[rows],
-            "reason_text": lines["reason_text"].astype(object).to_numpy()[rows],
+            "reason_code": lines["reason_code"].to_numpy(dtype=object)[rows],
+            "reason_text": lines["reason_text"].to_numpy(dtype=object)[rows],
         }
     )
     # The last line of an instruction decides its status; a failure without a code is NARR.
     frame = frame.drop_duplicates("instruction_id", keep="last")
-    failed = frame["status"] == "failed"
-    frame.loc[failed & frame["reason_code"].isna(), "reason_code"] = "NARR"
+    settled = frame[frame["status"] == "settled"]
+    failed = frame[frame["status"] == "failed"]
     store.update_statuses(
         connection,
+        settled["instruction_id"].astype(np.int64).tolist(),
         zip(
-            frame["instruction_id"].astype(np.int64).tolist(),
-            frame["status"].tolist(),
-            _optional(frame["reason_code"]),
-            _optional(frame["reason_text"]),
+            failed["instruction_id"].astype(np.int64).tolist(),
+            [c if isinstance(c, str) and c else "NARR" for c in failed["reason_code"].tolist()],
+            [t if isinstance(t, str) and t else None for t in failed["reason_text"].tolist()],
             strict=True,
         ),
         moment,
@@ -541,13 +622,15 @@ def _advance_batches(
     if not batch_ids:
         return {}
     pending = store.pending_counts(connection, batch_ids)
-    clearing = store.batch_clearing(connection, batch_ids)
+    # The journal's word on the clearing balance (the guard that nothing is left in
+    # transit); only needed, and only computed, for batches with nothing pending.
+    clearing = store.batch_clearing(connection, [b for b in batch_ids if not pending.get(b, 0)])
     changed: dict[int, str] = {}
     for batch_id in batch_ids:
         batch = batches_store.load_batch(connection, batch_id)
         if batch.state not in (BatchState.EXPORTED, BatchState.PARTIALLY_RECONCILED):
             continue
-        done = pending.get(batch_id, 0) == 0 and clearing.get(batch_id, 0) == 0
+        done = pending.get(batch_id, 0) == 0 and clearing.get(batch_id, 1) == 0
         new = BatchState.RECONCILED if done else BatchState.PARTIALLY_RECONCILED
         if new == batch.state:
             continue
@@ -561,7 +644,7 @@ def _advance_batches(
             detail={
                 "previous_state": batch.state,
                 "pending": pending.get(batch_id, 0),
-                "clearing_fen": clearing.get(batch_id, 0),
+                "clearing_fen": clearing.get(batch_id),
                 "at": moment.isoformat(),
             },
         )

@@ -15,26 +15,22 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger.db.bulk import fetch_all, fill_temporary_table
+from ledger.db.bulk import copy_rows, fetch_all, fill_temporary_table
 from ledger.db.schema import reconciliation_exceptions, return_files
 from ledger.db.schema.base import Timestamp
 
 LINES = "ledger_recon_lines"
 MATCHES = "ledger_recon_matches"
-DECISIONS = "ledger_recon_decisions"
-STATUSES = "ledger_recon_statuses"
+SETTLED = "ledger_recon_settled"
+FAILED = "ledger_recon_failed"
 
 LINE_COLUMNS = [
     ("seq", "BIGINT"),
-    ("line", "BIGINT"),
-    ("element", "VARCHAR(128)"),
     ("end_to_end_id", "VARCHAR(35)"),
     ("sequence", "BIGINT"),
     ("account", "VARCHAR(40)"),
     ("holder_name", "VARCHAR(64)"),
     ("amount_fen", "BIGINT"),
-    ("reason_code", "VARCHAR(8)"),
-    ("reason_text", "TEXT"),
 ]
 
 
@@ -148,21 +144,6 @@ def batch_exists(connection: sa.Connection, batch_id: int) -> bool:
     return bool(rows)
 
 
-DECISION_COLUMNS = [
-    ("seq", "BIGINT"),
-    ("instruction_id", "BIGINT"),
-    ("batch_id", "BIGINT"),
-    ("outcome", "VARCHAR(16)"),
-    ("posted", "INTEGER"),
-    ("exception_kind", "VARCHAR(32)"),
-    ("detail", "TEXT"),
-]
-
-
-def stage_decisions(connection: sa.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
-    fill_temporary_table(connection, DECISIONS, DECISION_COLUMNS, rows)
-
-
 def insert_return_file(connection: sa.Connection, **values: Any) -> int:
     result = connection.execute(return_files.insert().values(**values))
     key = result.inserted_primary_key
@@ -170,38 +151,47 @@ def insert_return_file(connection: sa.Connection, **values: Any) -> int:
     return int(key[0])
 
 
-def write_outcomes(
-    connection: sa.Connection, return_file_id: int, transaction_id: int | None, now: datetime
-) -> None:
-    connection.execute(
-        sa.text(
-            "INSERT INTO instruction_outcomes (instruction_id, return_file_id, line, element,"
-            " outcome, reason_code, reason_text, amount_fen, transaction_id, recorded_at)"
-            " SELECT d.instruction_id, :file, l.line, NULLIF(l.element, ''), d.outcome,"
-            " CASE WHEN d.outcome IN ('failed', 'returned') THEN l.reason_code END,"
-            " l.reason_text, l.amount_fen,"
-            " CASE WHEN d.posted = 1 THEN :tx END, :now"
-            f" FROM {DECISIONS} d JOIN {LINES} l ON l.seq = d.seq"
-            " WHERE d.outcome IS NOT NULL ORDER BY d.seq"
-        ).bindparams(sa.bindparam("now", type_=Timestamp), sa.bindparam("tx", type_=sa.BigInteger)),
-        {"file": return_file_id, "tx": transaction_id, "now": now},
-    )
+def db_time(connection: sa.Connection, moment: datetime) -> Any:
+    """A timestamp as the driver takes it for a ``Timestamp`` column (raw bulk writes)."""
+    process = Timestamp.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    return process(moment) if process is not None else moment
 
 
-def write_line_exceptions(connection: sa.Connection, return_file_id: int, now: datetime) -> None:
-    connection.execute(
-        sa.text(
-            "INSERT INTO reconciliation_exceptions (return_file_id, line, element, kind,"
-            " end_to_end_id, instruction_id, batch_id, account_number, holder_name,"
-            " amount_fen, detail, created_at)"
-            " SELECT :file, l.line, NULLIF(l.element, ''), d.exception_kind, l.end_to_end_id,"
-            " d.instruction_id, d.batch_id, l.account, l.holder_name, l.amount_fen,"
-            " d.detail, :now"
-            f" FROM {DECISIONS} d JOIN {LINES} l ON l.seq = d.seq"
-            " WHERE d.exception_kind IS NOT NULL ORDER BY d.seq"
-        ).bindparams(sa.bindparam("now", type_=Timestamp)),
-        {"file": return_file_id, "now": now},
-    )
+OUTCOME_COLUMNS = (
+    "instruction_id",
+    "return_file_id",
+    "line",
+    "element",
+    "outcome",
+    "reason_code",
+    "reason_text",
+    "amount_fen",
+    "transaction_id",
+    "recorded_at",
+)
+EXCEPTION_COLUMNS = (
+    "return_file_id",
+    "line",
+    "element",
+    "kind",
+    "end_to_end_id",
+    "instruction_id",
+    "batch_id",
+    "account_number",
+    "holder_name",
+    "amount_fen",
+    "detail",
+    "created_at",
+)
+
+
+def write_outcomes(connection: sa.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Append outcome rows (``OUTCOME_COLUMNS``): COPY on PostgreSQL, executemany on SQLite."""
+    copy_rows(connection, "instruction_outcomes", OUTCOME_COLUMNS, rows)
+
+
+def write_exceptions(connection: sa.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
+    copy_rows(connection, "reconciliation_exceptions", EXCEPTION_COLUMNS, rows)
 
 
 def insert_exceptions(connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -210,44 +200,45 @@ def insert_exceptions(connection: sa.Connection, rows: Sequence[dict[str, Any]])
 
 
 def update_statuses(
-    connection: sa.Connection, rows: Iterable[tuple[Any, ...]], now: datetime
-) -> int:
-    """(instruction_id, status, reason_code, reason_text) rows: the new statuses, with
-    settled_at / failed_at and the reason of a failure, in one UPDATE."""
+    connection: sa.Connection,
+    settled: Sequence[int],
+    failed: Iterable[tuple[int, str, str | None]],
+    now: datetime,
+) -> None:
+    """Settled instructions (ids), and failed ones with their reason (id, code, text):
+    two set-based UPDATEs from staged ids."""
+    stamp = {"now": now}
+    if settled:
+        fill_temporary_table(
+            connection, SETTLED, [("instruction_id", "BIGINT PRIMARY KEY")], ((i,) for i in settled)
+        )
+        connection.execute(
+            sa.text(
+                "UPDATE payment_instructions SET status = 'settled', settled_at = :now"
+                f" WHERE id IN (SELECT instruction_id FROM {SETTLED})"
+            ).bindparams(sa.bindparam("now", type_=Timestamp)),
+            stamp,
+        )
     count = fill_temporary_table(
         connection,
-        STATUSES,
-        [
-            ("instruction_id", "BIGINT PRIMARY KEY"),
-            ("status", "VARCHAR(16)"),
-            ("reason_code", "VARCHAR(8)"),
-            ("reason_text", "TEXT"),
-        ],
-        rows,
-    )
-    if not count:
-        return 0
-    _analyse(connection, STATUSES)
-    connection.execute(
-        sa.text(
-            "UPDATE payment_instructions SET status = s.status,"
-            " settled_at = CASE WHEN s.status = 'settled' THEN :now"
-            "  ELSE payment_instructions.settled_at END,"
-            " failed_at = CASE WHEN s.status = 'failed' THEN :now"
-            "  ELSE payment_instructions.failed_at END,"
-            " reason_code = CASE WHEN s.status = 'failed' THEN s.reason_code"
-            "  ELSE payment_instructions.reason_code END,"
-            " reason_text = CASE WHEN s.status = 'failed' THEN s.reason_text"
-            "  ELSE payment_instructions.reason_text END"
-            f" FROM {STATUSES} s WHERE s.instruction_id = payment_instructions.id"
-        ).bindparams(sa.bindparam("now", type_=Timestamp)),
-        {"now": now},
-    )
-    return count
+        FAILED,
+        [("instruction_id", "BIGINT PRIMARY KEY"), ("reason_code", "VARCHAR(8)"),
+         ("reason_text", "TEXT")],
+        failed,
+    )  # fmt: skip
+    if count:
+        connection.execute(
+            sa.text(
+                "UPDATE payment_instructions SET status = 'failed', failed_at = :now,"
+                " reason_code = f.reason_code, reason_text = f.reason_text"
+                f" FROM {FAILED} f WHERE f.instruction_id = payment_instructions.id"
+            ).bindparams(sa.bindparam("now", type_=Timestamp)),
+            stamp,
+        )
 
 
 def drop_staged(connection: sa.Connection) -> None:
-    for table in (LINES, MATCHES, DECISIONS, STATUSES):
+    for table in (LINES, MATCHES, SETTLED, FAILED):
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -301,21 +292,24 @@ def batch_clearing(connection: sa.Connection, batch_ids: Sequence[int]) -> dict[
     if not batch_ids:
         return {}
     ids = ", ".join(str(int(b)) for b in batch_ids)
+    clearing = [
+        int(a)
+        for (a,) in fetch_all(connection, "SELECT id FROM accounts WHERE name LIKE ?", (_CLEARING,))
+    ]
+    if not clearing:
+        return {int(b): 0 for b in batch_ids}
+    accounts_in = ", ".join(str(a) for a in clearing)
     funded = fetch_all(
         connection,
         "SELECT b.id, COALESCE(SUM(p.amount_fen), 0) FROM batches b"
         " JOIN postings p ON p.transaction_id = b.funding_transaction_id"
-        " JOIN accounts a ON a.id = p.account_id AND a.name LIKE ?"
-        f" WHERE b.id IN ({ids}) GROUP BY b.id",
-        (_CLEARING,),
+        f" WHERE b.id IN ({ids}) AND p.account_id IN ({accounts_in}) GROUP BY b.id",
     )
     cleared = fetch_all(
         connection,
         "SELECT i.batch_id, COALESCE(SUM(p.amount_fen), 0) FROM payment_instructions i"
         " JOIN postings p ON p.instruction_id = i.id"
-        " JOIN accounts a ON a.id = p.account_id AND a.name LIKE ?"
-        f" WHERE i.batch_id IN ({ids}) GROUP BY i.batch_id",
-        (_CLEARING,),
+        f" WHERE i.batch_id IN ({ids}) AND p.account_id IN ({accounts_in}) GROUP BY i.batch_id",
     )
     out = {int(b): int(v) for b, v in funded}
     for b, v in cleared:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,8 @@ def parse(path: Path, profile: ReturnProfile) -> tuple[pd.DataFrame, list[Anomal
         header, fields, lines = _fixed_fields(path, data, profile, problems)
     return _records(path, profile, header, fields, lines, problems)
 
+
+_BLANKS = (" ", "\t", "\u3000")
 
 # Columns read and checked for presence but never kept (personal data, free text).
 _NOT_KEPT = frozenset({Field.ID_NUMBER, Field.MEMO, Field.OTHER})
@@ -116,8 +117,9 @@ def _csv_fields(
         start = 0
         for _ in range(first_data):
             start = text.index("\n", start) + 1
+        body = text[start:]
         table = pd.read_csv(
-            io.StringIO(text[start:]),
+            io.StringIO(body),
             sep=delimiter,
             header=None,
             usecols=sorted(kept.values()),
@@ -129,15 +131,16 @@ def _csv_fields(
             engine="c",
         )
         # Blanks next to a delimiter or at a line end, and quotes, are rare in bank
-        # files: tidy the columns only when the text has any (a C-speed search).
+        # files: tidy the columns only when the text has any (plain substring searches,
+        # each a C-speed scan; a regular expression with alternatives is ~10x slower).
         spaces = (
-            re.search(
-                rf"[ \t\u3000]{re.escape(delimiter)}|{re.escape(delimiter)}[ \t\u3000]"
-                r"|[ \t\u3000]$|^[ \t\u3000]",
-                text,
-                re.MULTILINE,
+            any(
+                pair in body
+                for blank in _BLANKS
+                for pair in (blank + delimiter, delimiter + blank, blank + "\n", "\n" + blank)
             )
-            is not None
+            or body[:1] in _BLANKS
+            or body[-1:] in _BLANKS
         )
         quotes = '"' in text
         fields = {
