@@ -24,13 +24,13 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_batch  # noqa: E402
+import bench_batch
 
-from ledger import reconciliation  # noqa: E402
-from ledger.db import migrate  # noqa: E402
-from ledger.db.engine import make_engine  # noqa: E402
-from ledger.db.uow import UnitOfWork  # noqa: E402
-from ledger.files.returns import read_return  # noqa: E402
+from ledger import reconciliation
+from ledger.db import migrate
+from ledger.db.engine import make_engine
+from ledger.db.uow import UnitOfWork
+from ledger.files.returns import read_return
 
 
 def write_return(export: Path, out: Path) -> None:
