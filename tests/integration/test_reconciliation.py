@@ -515,3 +515,20 @@ def test_entries_sum_to_zero_and_entitlements_stay_single(books: Books) -> None:
     with books.engine.connect() as c:
         assert c.execute(sa.select(sa.func.count()).select_from(entitlements)).scalar() == 3
         assert c.execute(sa.select(batches.c.state)).scalar() == "reconciled"
+
+
+def test_a_return_heard_before_the_settlement_nets_to_a_failure(books: Books) -> None:
+    exported = books.export(profile="pain001")
+    msg_id = f"{COUNTY.code}202611B{exported.batch_id:08d}"
+    lines = [_line(books, n, "") for n in (1, 2, 3)]
+    back = replace(lines[0], reason="AC04")
+    first = books.import_(write(books.tmp / "r.xml", pacs004([back], msg_id=msg_id)))
+    assert (first.returned, first.exceptions) == (1, 0)
+    assert books.statuses()[back.e2e] == "failed"
+    # The notification booking it afterwards agrees with the history: recorded only.
+    later = books.import_(write(books.tmp / "n.xml", camt("054", lines, msg_id=msg_id)))
+    assert (later.settled, later.exceptions) == (3, 0)
+    assert books.statuses()[back.e2e] == "failed"
+    assert books.balance(CLEARING) == 0
+    assert books.balance(TREASURY) == FUNDS - lines[1].amount_fen - lines[2].amount_fen
+    assert books.state(exported.batch_id) == "reconciled"

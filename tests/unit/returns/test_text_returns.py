@@ -6,13 +6,16 @@ from pathlib import Path
 import pytest
 
 from ledger.errors import ValidationError
+from ledger.files import profiles as export_profiles
 from ledger.files.returns import (
     CSV_GB18030,
     FIXED_GBK,
     AnomalyKind,
     ReturnStatus,
+    county_return_profiles,
     detect_format,
     read_return,
+    return_profile,
 )
 
 TITLES = "序号,户名,身份证号,卡号,金额(元),摘要,业务流水号,状态,失败原因"
@@ -266,3 +269,56 @@ def test_text_returns_are_detected_by_content_not_by_name(tmp_path: Path) -> Non
     other.write_bytes(b"hello world\r\n")
     with pytest.raises(ValidationError, match="not a return format we know"):
         detect_format(other)
+
+
+def test_a_county_profile_return_is_read_with_the_export_definition(tmp_path: Path) -> None:
+    county = tmp_path / "county.toml"
+    county.write_text(
+        """
+[bank_profiles.abc_csv]
+format = "csv"
+encoding = "utf-8"
+header = [ { title = "笔数", source = "count" }, { title = "合计(分)", source = "total_fen" } ]
+columns = [
+  { title = "账号", source = "account_number" },
+  { title = "户名", source = "account_holder" },
+  { title = "金额(分)", source = "amount_fen" },
+]
+return_columns = [
+  { title = "账号", source = "account_number" },
+  { title = "户名", source = "account_holder" },
+  { title = "金额(分)", source = "amount_fen" },
+  { title = "结果", source = "status" },
+  { title = "说明", source = "reason" },
+]
+return_status = { "S" = "settled", "F" = "failed", "P" = "pending" }
+""",
+        encoding="utf-8",
+    )
+    (profile,) = county_return_profiles(county)
+    assert (profile.name, profile.echoes_end_to_end_id, profile.amount_unit) == (
+        "abc_csv", False, "fen",
+    )  # fmt: skip
+    path = tmp_path / "abc.csv"
+    path.write_text(
+        "笔数,2,合计(分),1501\n账号,户名,金额(分),结果,说明\n6222,张三,1000,S,\n6223,李四,500,F,无此账户\n",
+        encoding="utf-8",
+    )
+    result = read_return(path, profiles=[profile])
+    assert result.format == "abc_csv"
+    assert result.lines["amount_fen"].tolist() == [1000, 500]
+    assert result.lines["reason_code"].tolist()[1] == "AC01"
+    assert result.lines["end_to_end_id"].isna().all()
+    assert [a.kind for a in result.anomalies] == [AnomalyKind.CONTROL_SUM]
+
+
+def test_a_return_profile_needs_a_status_column() -> None:
+    from ledger.files.profiles import Field as ExportField
+
+    broken = replace(
+        export_profiles.CSV_GB18030,
+        name="broken",
+        return_columns=(ExportField("金额(元)", "amount_yuan"),),
+    )
+    with pytest.raises(ValidationError, match="return_columns need a status column"):
+        return_profile(broken)
