@@ -8,7 +8,6 @@ surrounding double quotes (bank return files do not embed delimiters in fields).
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,17 @@ def parse(path: Path, profile: ReturnProfile) -> tuple[pd.DataFrame, list[Anomal
     problems = Problems(path)
     if profile.layout == "csv":
         text = decode(path, data, profile.encoding, profile.name)  # refuses bad encodings
-        header, fields, lines = _csv_fields(path, text, data, profile, problems)
+        # Keep the first lines as text and the rest as UTF-8 bytes only: the decoded
+        # text of 10^6 lines with a rare character (𠮷) takes 4 bytes a character.
+        cut = -1
+        for _ in range(3):
+            cut = text.find("\n", cut + 1)
+            if cut < 0:
+                break
+        head = text if cut < 0 else text[:cut]
+        utf8 = text.encode("utf-8").rstrip()
+        del text
+        header, fields, lines = _csv_fields(path, head.rstrip(), utf8, data, profile, problems)
     else:
         check_bom(path, data, profile.encoding, profile.name)
         header, fields, lines = _fixed_fields(path, data, profile, problems)
@@ -84,11 +93,12 @@ def _delimiters_per_line(data: bytes, delimiter: str, lines: int) -> np.ndarray:
 
 
 def _csv_fields(
-    path: Path, text: str, data: bytes, profile: ReturnProfile, problems: Problems
+    path: Path, head: str, utf8: bytes, data: bytes, profile: ReturnProfile, problems: Problems
 ) -> tuple[list[str] | None, dict[Field, pd.Series], np.ndarray]:
-    text = text.rstrip()  # CRLF or LF: every split below strips the CR
-    lines = text.split("\n", 3) if text else []
-    total_lines = text.count("\n") + 1 if text else 0
+    """``head``: the first lines as text; ``utf8``: the whole file, validated, as UTF-8
+    without trailing blanks; ``data``: the file's own bytes."""
+    lines = head.split("\n", 3) if head else []  # CRLF or LF: the CR is stripped below
+    total_lines = utf8.count(b"\n") + 1 if utf8 else 0
     if not lines:
         problems.add(None, "the file is empty: no header line and no column names")
         problems.raise_if_any()
@@ -132,12 +142,11 @@ def _csv_fields(
     if len(line_numbers):
         start = 0
         for _ in range(first_data):
-            start = text.index("\n", start) + 1
-        body = text[start:]
-        # pyarrow's multi-threaded reader, fed the validated text re-encoded as UTF-8:
-        # 4-6x faster than pandas' C reader for 10^6 lines. No quoting (as before).
+            start = utf8.index(b"\n", start) + 1
+        # pyarrow's multi-threaded reader on the validated text as UTF-8 (a zero-copy
+        # slice): 4-6x faster than pandas' C reader for 10^6 lines. No quoting.
         table = pacsv.read_csv(
-            io.BytesIO(body.encode("utf-8")),
+            pa.BufferReader(pa.py_buffer(utf8).slice(start)),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char=False, double_quote=False, escape_char=False
@@ -154,7 +163,7 @@ def _csv_fields(
         # C-speed scan): a blank or delimiter byte is never part of a GB18030, GBK or
         # UTF-8 multi-byte character; a false hit only costs a tidy-up.
         spaces = _blank_edges(data, delimiter.encode(profile.encoding), profile.encoding)
-        quotes = '"' in text
+        quotes = b'"' in data
         fields = {
             m: _tidy(table.column(f"f{i}").to_pandas().astype(str), spaces=spaces, quotes=quotes)
             for m, i in kept.items()
