@@ -322,3 +322,13 @@ def test_a_return_profile_needs_a_status_column() -> None:
     )
     with pytest.raises(ValidationError, match="return_columns need a status column"):
         return_profile(broken)
+
+
+@pytest.mark.parametrize("ending", ["", "\r\n", "\r\n\r\n  \r\n", "\n"])
+def test_a_one_line_return_reads_whatever_its_last_line_ending(tmp_path: Path, ending: str) -> None:
+    path = tmp_path / "one.csv"
+    text = "\r\n".join(["总笔数,1,总金额(元),650.00", TITLES, ROWS[0]]) + ending
+    path.write_bytes(text.encode("gb18030"))
+    result = read_return(path)
+    assert result.lines["end_to_end_id"].tolist() == ["B202611DB0000001"]
+    assert result.lines["reason_text"].isna().all() and result.anomalies == ()
