@@ -220,17 +220,51 @@ class _Work:
     new_status: np.ndarray  # object
     exception_kind: np.ndarray  # object
     detail: np.ndarray  # object
-    info: pd.DataFrame  # matched instruction columns, indexed by seq
+    info: dict[str, np.ndarray]  # matched instruction columns, aligned with the lines
+
+
+def _matched(connection: sa.Connection, n: int) -> dict[str, np.ndarray]:
+    """The matched instruction of each line as plain numpy columns (no per-row objects
+    beyond the driver's; batch columns looked up once per batch)."""
+    info = {
+        "instruction_id": np.full(n, -1, dtype=np.int64),
+        "batch_id": np.full(n, -1, dtype=np.int64),
+        "amount_fen": np.zeros(n, dtype=np.int64),
+        "status": np.full(n, None, dtype=object),
+        "account_number": np.full(n, None, dtype=object),
+        "recipient_key": np.full(n, None, dtype=object),
+        "batch_state": np.full(n, None, dtype=object),
+        "program": np.full(n, None, dtype=object),
+        "bank": np.full(n, None, dtype=object),
+    }
+    rows = store.matched_instructions(connection)
+    if not rows:
+        return info
+    columns = list(zip(*rows, strict=True))
+    del rows
+    seq = np.array(columns[0], dtype=np.int64)
+    # A line matched twice (EndToEndId of one, account of another) keeps the first.
+    _, first = np.unique(seq, return_index=True)
+    at = seq[first]
+    for name, values in zip(store.MATCHED_COLUMNS[1:], columns[1:], strict=True):
+        column = info[name]
+        column[at] = np.array(values, dtype=column.dtype)[first]
+    batch = info["batch_id"]
+    for batch_id, state, program, bank in store.batch_columns(
+        connection, np.unique(batch[batch >= 0]).tolist()
+    ):
+        here = batch == batch_id
+        info["batch_state"][here] = state
+        info["program"][here] = program
+        info["bank"][here] = bank
+    return info
 
 
 def _decide(connection: sa.Connection, parsed: ReturnFile, lines: pd.DataFrame) -> _Work:
     n = len(lines)
-    matched = store.matched_instructions(connection)
-    info = pd.DataFrame(matched, columns=list(store.MATCHED_COLUMNS))
-    # A line matched twice (EndToEndId of one, account of another) keeps the first.
-    info = info.drop_duplicates("seq").set_index("seq").reindex(range(n))
-    instruction = info["instruction_id"].fillna(-1).astype(np.int64).to_numpy()
-    batch = info["batch_id"].fillna(-1).astype(np.int64).to_numpy()
+    info = _matched(connection, n)
+    instruction = info["instruction_id"]
+    batch = info["batch_id"]
     outcome = np.full(n, None, dtype=object)
     posting = np.full(n, None, dtype=object)
     new_status = np.full(n, None, dtype=object)
@@ -248,7 +282,7 @@ def _decide(connection: sa.Connection, parsed: ReturnFile, lines: pd.DataFrame) 
         "no instruction has this EndToEndId",
     )
     open_ = ~unmatched
-    state = info["batch_state"].astype(object).to_numpy()
+    state = info["batch_state"]
     not_exported = open_ & ~np.isin(state, [s.value for s in EXPORTED_STATES])
     kind[not_exported] = "batch_not_exported"
     detail[not_exported] = [
@@ -257,21 +291,21 @@ def _decide(connection: sa.Connection, parsed: ReturnFile, lines: pd.DataFrame) 
     ]
     open_ &= ~not_exported
     line_amount = lines["amount_fen"].astype("Int64")
-    own_amount = info["amount_fen"].astype("Int64")
-    differs = (line_amount.notna() & (line_amount != own_amount)).fillna(False)
-    wrong_amount = open_ & differs.to_numpy(dtype=bool)
+    stated = line_amount.notna().to_numpy(dtype=bool)
+    given = line_amount.fillna(0).to_numpy(dtype=np.int64)
+    own_amount = info["amount_fen"]
+    wrong_amount = open_ & stated & (given != own_amount)
     kind[wrong_amount] = "amount_mismatch"
     detail[wrong_amount] = [
         f"the line says {format_yuan(int(a))} yuan, the instruction is {format_yuan(int(b))}"
         for a, b in zip(
-            line_amount[wrong_amount].tolist(), own_amount[wrong_amount].tolist(), strict=True
+            given[wrong_amount].tolist(), own_amount[wrong_amount].tolist(), strict=True
         )
     ]
     open_ &= ~wrong_amount
-    line_account = lines["account"].astype(object)
-    own_account = info["account_number"].astype(object)
+    line_account = lines["account"]
     account_differs = line_account.notna().to_numpy(dtype=bool) & (
-        line_account.fillna("").to_numpy() != own_account.fillna("").to_numpy()
+        line_account.fillna("").to_numpy(dtype=object) != info["account_number"]
     )
     wrong_account = open_ & account_differs
     kind[wrong_account] = "account_mismatch"
@@ -284,7 +318,7 @@ def _decide(connection: sa.Connection, parsed: ReturnFile, lines: pd.DataFrame) 
     if len(rows):
         ids = instruction[rows]
         unique_ids, first_index = np.unique(ids, return_index=True)
-        status = _codes(info["status"].to_numpy(dtype=object)[rows][first_index], _STATUSES)
+        status = _codes(info["status"][rows][first_index], _STATUSES)
         flags = np.zeros((len(unique_ids), 3), dtype=bool)  # returned, settled/returned same
         earlier = store.earlier_outcomes(connection, parsed.format)
         if earlier:
@@ -359,36 +393,24 @@ def _postings(lines: pd.DataFrame, work: _Work) -> tuple[PostingColumns, dict[st
     rows = np.flatnonzero(pd.notna(work.posting))
     if not len(rows):
         return PostingColumns([], [], []), {}
-    info = work.info.iloc[rows]
+    info = {name: column[rows] for name, column in work.info.items()}
     kinds = np.array([str(k) for k in work.posting[rows]], dtype=object)
-    program = info["program"].astype(str).to_numpy(dtype=object)
-    payable = (
-        "Liabilities:Payable:"
-        + program
-        + ":"
-        + info["recipient_key"].astype(str).to_numpy(dtype=object)
-    )
+    program = info["program"]
+    payable = "Liabilities:Payable:" + program + ":" + info["recipient_key"]
     treasury = "Assets:Treasury:" + program
-    clearing = "Assets:BankClearing:" + info["bank"].astype(str).to_numpy(dtype=object)
-    settle = kinds == Posting.SETTLE.value
-    debit = np.where(settle, payable, treasury)
+    clearing = "Assets:BankClearing:" + info["bank"]
+    debit = np.where(kinds == Posting.SETTLE.value, payable, treasury)
     credit = np.where(kinds == Posting.RETURN.value, payable, clearing)
-    amounts = info["amount_fen"].to_numpy(dtype=np.int64)
+    amounts = info["amount_fen"]
     ids = work.instruction[rows]
-    frame = pd.DataFrame(
-        {
-            "account": np.concatenate([debit, credit]),
-            "amount": np.concatenate([amounts, -amounts]),
-            "instruction": np.concatenate([ids, ids]),
-        }
-    ).sort_values(["account", "instruction"], kind="stable")
+    names = np.concatenate([debit, credit])
+    fen = np.concatenate([amounts, -amounts])
+    instruction_ids = np.concatenate([ids, ids])
+    codes, _ = pd.factorize(names, sort=True)
+    order = np.lexsort((instruction_ids, codes))
     totals = {p.value: int(amounts[kinds == p.value].sum()) for p in Posting}
     return (
-        PostingColumns(
-            frame["account"].tolist(),
-            frame["amount"].tolist(),
-            frame["instruction"].tolist(),
-        ),
+        PostingColumns(names[order].tolist(), fen[order].tolist(), instruction_ids[order].tolist()),
         totals,
     )
 

@@ -92,11 +92,7 @@ MATCHED_COLUMNS = (
     "amount_fen",
     "account_number",
     "batch_id",
-    "batch_state",
-    "program",
-    "bank",
     "recipient_key",
-    "end_to_end_id",
 )
 
 
@@ -104,10 +100,20 @@ def matched_instructions(connection: sa.Connection) -> list[tuple[Any, ...]]:
     """The instruction each matched line names, ``MATCHED_COLUMNS`` per row."""
     return fetch_all(
         connection,
-        "SELECT m.seq, i.id, i.status, i.amount_fen, i.account_number, i.batch_id, b.state,"
-        " b.program, i.bank, r.key, i.end_to_end_id"
+        "SELECT m.seq, i.id, i.status, i.amount_fen, i.account_number, i.batch_id, r.key"
         f" FROM {MATCHES} m JOIN payment_instructions i ON i.id = m.instruction_id"
-        " JOIN batches b ON b.id = i.batch_id JOIN recipients r ON r.id = i.recipient_id",
+        " JOIN recipients r ON r.id = i.recipient_id",
+    )
+
+
+def batch_columns(connection: sa.Connection, batch_ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """(id, state, program, bank) of each batch: the bank is the one its funding
+    moved money to (BankClearing:{bank})."""
+    if not batch_ids:
+        return []
+    ids = ", ".join(str(int(b)) for b in batch_ids)
+    return fetch_all(
+        connection, f"SELECT id, state, program, bank FROM batches WHERE id IN ({ids})"
     )
 
 
