@@ -31,7 +31,7 @@ def write_return(path: Path, lines: int) -> None:
             f"{STATUSES[k]},{REASONS[k]}"
         )
     titles = "序号,户名,身份证号,卡号,金额(元),摘要,业务流水号,状态,失败原因"
-    header = f"{lines},{total // 100}.{total % 100:02d}\r\n{titles}\r\n"
+    header = f"总笔数,{lines},总金额(元),{total // 100}.{total % 100:02d}\r\n{titles}\r\n"
     path.write_bytes((header + "\r\n".join(rows) + "\r\n").encode("gb18030"))
 
 

@@ -19,6 +19,7 @@ from ledger.batch import (
     funds,
     journal,
     payments,
+    reconcile,
     refdata,
     registry,
     report_documents,
@@ -84,6 +85,7 @@ cli.add_command(funds.funds)
 cli.add_command(payments.batch)
 cli.add_command(demo.demo)
 cli.add_command(report_documents.report)
+cli.add_command(reconcile.reconcile)
 
 
 def main() -> None:

@@ -6,13 +6,16 @@ from pathlib import Path
 import pytest
 
 from ledger.errors import ValidationError
+from ledger.files import profiles as export_profiles
 from ledger.files.returns import (
     CSV_GB18030,
     FIXED_GBK,
     AnomalyKind,
     ReturnStatus,
+    county_return_profiles,
     detect_format,
     read_return,
+    return_profile,
 )
 
 TITLES = "序号,户名,身份证号,卡号,金额(元),摘要,业务流水号,状态,失败原因"
@@ -30,13 +33,14 @@ def write_csv(
     tmp_path: Path,
     rows: list[str],
     *,
-    totals: str = f"5,{TOTAL}",
+    totals: str | None = f"总笔数,5,总金额(元),{TOTAL}",
     titles: str = TITLES,
     encoding: str = "gb18030",
     name: str = "return.csv",
 ) -> Path:
     path = tmp_path / name
-    path.write_bytes(("\r\n".join([totals, titles, *rows]) + "\r\n").encode(encoding))
+    head = [] if totals is None else [totals]
+    path.write_bytes(("\r\n".join([*head, titles, *rows]) + "\r\n").encode(encoding))
     return path
 
 
@@ -77,7 +81,7 @@ def test_a_gb18030_csv_return_reads_every_line_with_exact_fen(tmp_path: Path) ->
 def test_control_totals_that_contradict_the_lines_are_anomalies_not_refusals(
     tmp_path: Path,
 ) -> None:
-    path = write_csv(tmp_path, ROWS, totals="6,1900.00")
+    path = write_csv(tmp_path, ROWS, totals="总笔数,6,总金额(元),1900.00")
     result = read_return(path)
     assert len(result.lines) == 5
     kinds = {a.kind: str(a) for a in result.anomalies}
@@ -118,14 +122,15 @@ def test_every_problem_is_listed_not_only_the_first(tmp_path: Path) -> None:
 def test_a_csv_with_missing_columns_is_refused(tmp_path: Path) -> None:
     titles = TITLES.replace(",状态", "")
     rows = [r.replace(",成功", "") for r in ROWS[:1]]
-    message = refusal(write_csv(tmp_path, rows, titles=titles, totals="1,650.00"))
+    message = refusal(write_csv(tmp_path, rows, titles=titles, totals="总笔数,1,总金额(元),650.00"))
     assert "return.csv:2: missing columns: 状态" in message
 
 
 def test_a_utf8_file_given_as_gb18030_is_refused_as_bad_encoding(tmp_path: Path) -> None:
     path = tmp_path / "return.csv"
     path.write_bytes(
-        "\r\n".join([f"5,{TOTAL}", TITLES, *ROWS]).encode("gb18030") + b"\r\n9,\xff\xfe\r\n"
+        "\r\n".join([f"总笔数,5,总金额(元),{TOTAL}", TITLES, *ROWS]).encode("gb18030")
+        + b"\r\n9,\xff\xfe\r\n"
     )
     message = refusal(path)
     assert "return.csv:8: bad encoding: byte 0xff at column 3 is not valid gb18030" in message
@@ -133,13 +138,16 @@ def test_a_utf8_file_given_as_gb18030_is_refused_as_bad_encoding(tmp_path: Path)
 
 def test_a_utf8_bom_in_a_gb18030_profile_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "return.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join([f"5,{TOTAL}", TITLES, *ROWS]).encode("utf-8"))
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + "\r\n".join([f"总笔数,5,总金额(元),{TOTAL}", TITLES, *ROWS]).encode("utf-8")
+    )
     assert "UTF-8 byte-order mark" in refusal(path)
 
 
 def test_a_bad_totals_line_is_refused(tmp_path: Path) -> None:
-    message = refusal(write_csv(tmp_path, ROWS, totals="五,1889.51"))
-    assert "return.csv:1: total count '五' is not a number" in message
+    message = refusal(write_csv(tmp_path, ROWS, totals="总笔数,五,总金额(元),1889.51"))
+    assert "return.csv:1: 总笔数 '五' is not a number" in message
 
 
 def test_a_utf8_profile_is_just_another_return_profile(tmp_path: Path) -> None:
@@ -166,41 +174,51 @@ def gbk_field(value: str, width: int, *, right: bool = False) -> bytes:
     return raw.rjust(width) if right else raw.ljust(width)
 
 
-def fixed_line(seq: int, name: str, amount: str, e2e: str, status: str, reason: str) -> bytes:
-    widths = [c.width or 0 for c in FIXED_GBK.columns]
-    values = [
-        str(seq),
-        name,
-        "110101199001011234",
-        "6222020200000000001",
-        amount,
-        "2026年11月低保金",
-        e2e,
-        status,
-        reason,
-    ]
-    return b"".join(
-        gbk_field(v, w, right=(i in (0, 4)))
-        for i, (v, w) in enumerate(zip(values, widths, strict=True))
+def fixed_line(seq: int, name: str, fen: int, e2e: str, status: str, reason: str) -> bytes:
+    values = {
+        "记录类型": "D",
+        "序号": f"{seq:06d}",
+        "户名": name,
+        "身份证号": "110101199001011234",
+        "卡号": "6222020200000000001",
+        "金额(分)": f"{fen:015d}",
+        "摘要": "2026年11月低保金",
+        "业务流水号": e2e,
+        "状态": status,
+        "失败原因": reason,
+    }
+    return b"".join(gbk_field(values[c.title], c.width or 0) for c in FIXED_GBK.columns)
+
+
+def fixed_header(count: int, total_fen: int) -> bytes:
+    return (
+        b"H"
+        + f"{count:010d}".encode()
+        + f"{total_fen:018d}".encode()
+        + b"0402020109300012345".ljust(32)
+        + b"202611"
+        + b"20261110"
     )
 
 
-def write_fixed(tmp_path: Path, lines: list[bytes], count: int, total: str) -> Path:
+def write_fixed(
+    tmp_path: Path, lines: list[bytes], count: int, total_fen: int, *, header: bool = True
+) -> Path:
     path = tmp_path / "return.txt"
-    header = str(count).rjust(10).encode() + total.rjust(18).encode()
-    path.write_bytes(b"\r\n".join([header, *lines]) + b"\r\n")
+    head = [fixed_header(count, total_fen)] if header else []
+    path.write_bytes(b"\r\n".join([*head, *lines]) + b"\r\n")
     return path
 
 
 FIXED_LINES = [
-    fixed_line(1, "张三", "650.00", "B202611DB0000001", "成功", ""),
-    fixed_line(2, "欧阳娜娜", "650.50", "B202611DB0000002", "失败", "账户已销户"),
-    fixed_line(3, "王五", "12.34", "B202611DB0000003", "失败", "户主死亡"),
+    fixed_line(1, "张三", 65000, "B202611DB0000001", "成功", ""),
+    fixed_line(2, "欧阳娜娜", 65050, "B202611DB0000002", "失败", "账户已销户"),
+    fixed_line(3, "王五", 1234, "B202611DB0000003", "失败", "户主死亡"),
 ]
 
 
 def test_a_gbk_fixed_width_return_pads_chinese_names_by_bytes(tmp_path: Path) -> None:
-    path = write_fixed(tmp_path, FIXED_LINES, 3, "1312.84")
+    path = write_fixed(tmp_path, FIXED_LINES, 3, 131284)
     assert all(len(line) == FIXED_GBK.record_width for line in FIXED_LINES)
     result = read_return(path)
     assert result.format == "fixed_gbk"
@@ -213,7 +231,7 @@ def test_a_gbk_fixed_width_return_pads_chinese_names_by_bytes(tmp_path: Path) ->
 
 def test_a_fixed_width_line_of_the_wrong_width_is_refused(tmp_path: Path) -> None:
     short = FIXED_LINES[1][:-1]
-    message = refusal(write_fixed(tmp_path, [FIXED_LINES[0], short], 2, "1300.50"))
+    message = refusal(write_fixed(tmp_path, [FIXED_LINES[0], short], 2, 130050))
     assert (
         f"return.txt:3: {FIXED_GBK.record_width - 1} bytes, profile fixed_gbk records are"
         in message
@@ -225,27 +243,92 @@ def test_a_fixed_width_field_that_splits_a_character_is_refused(tmp_path: Path) 
     widths = [c.width or 0 for c in FIXED_GBK.columns]
     line = bytearray(FIXED_LINES[0])
     # Shift the name one byte right: its last byte spills into the 身份证号 field.
-    name_start = widths[0]
-    line[name_start : name_start + widths[1]] = b" " + line[name_start : name_start + widths[1] - 1]
-    line[name_start + widths[1] - 1 : name_start + widths[1]] = "张".encode("gbk")[:1]
-    message = refusal(write_fixed(tmp_path, [bytes(line)], 1, "650.00"))
+    name_start, name_width = widths[0] + widths[1], widths[2]
+    line[name_start : name_start + name_width] = (
+        b" " + line[name_start : name_start + name_width - 1]
+    )
+    line[name_start + name_width - 1 : name_start + name_width] = "张".encode("gbk")[:1]
+    message = refusal(write_fixed(tmp_path, [bytes(line)], 1, 65000))
     assert (
-        "return.txt:2: field 户名 (bytes 9-48) is not valid gbk: a character split by wrong field"
+        "return.txt:2: field 户名 (bytes 8-37) is not valid gbk: a character split by wrong field"
         in message
     )
 
 
 def test_a_fixed_width_return_with_a_wrong_total_is_an_anomaly(tmp_path: Path) -> None:
-    result = read_return(write_fixed(tmp_path, FIXED_LINES, 3, "1312.85"))
+    result = read_return(write_fixed(tmp_path, FIXED_LINES, 3, 131285))
     assert [a.kind for a in result.anomalies] == [AnomalyKind.CONTROL_SUM]
 
 
 def test_text_returns_are_detected_by_content_not_by_name(tmp_path: Path) -> None:
     csv_path = write_csv(tmp_path, ROWS, name="bank.dat")
-    fixed_path = write_fixed(tmp_path, FIXED_LINES, 3, "1312.84")
+    fixed_path = write_fixed(tmp_path, FIXED_LINES, 3, 131284)
     assert detect_format(csv_path) == "csv_gb18030"
     assert detect_format(fixed_path) == "fixed_gbk"
     other = tmp_path / "other.txt"
     other.write_bytes(b"hello world\r\n")
     with pytest.raises(ValidationError, match="not a return format we know"):
         detect_format(other)
+
+
+def test_a_county_profile_return_is_read_with_the_export_definition(tmp_path: Path) -> None:
+    county = tmp_path / "county.toml"
+    county.write_text(
+        """
+[bank_profiles.abc_csv]
+format = "csv"
+encoding = "utf-8"
+header = [ { title = "笔数", source = "count" }, { title = "合计(分)", source = "total_fen" } ]
+columns = [
+  { title = "账号", source = "account_number" },
+  { title = "户名", source = "account_holder" },
+  { title = "金额(分)", source = "amount_fen" },
+]
+return_columns = [
+  { title = "账号", source = "account_number" },
+  { title = "户名", source = "account_holder" },
+  { title = "金额(分)", source = "amount_fen" },
+  { title = "结果", source = "status" },
+  { title = "说明", source = "reason" },
+]
+return_status = { "S" = "settled", "F" = "failed", "P" = "pending" }
+""",
+        encoding="utf-8",
+    )
+    (profile,) = county_return_profiles(county)
+    assert (profile.name, profile.echoes_end_to_end_id, profile.amount_unit) == (
+        "abc_csv", False, "fen",
+    )  # fmt: skip
+    path = tmp_path / "abc.csv"
+    path.write_text(
+        "笔数,2,合计(分),1501\n账号,户名,金额(分),结果,说明\n6222,张三,1000,S,\n6223,李四,500,F,无此账户\n",
+        encoding="utf-8",
+    )
+    result = read_return(path, profiles=[profile])
+    assert result.format == "abc_csv"
+    assert result.lines["amount_fen"].tolist() == [1000, 500]
+    assert result.lines["reason_code"].tolist()[1] == "AC01"
+    assert result.lines["end_to_end_id"].isna().all()
+    assert [a.kind for a in result.anomalies] == [AnomalyKind.CONTROL_SUM]
+
+
+def test_a_return_profile_needs_a_status_column() -> None:
+    from ledger.files.profiles import Field as ExportField
+
+    broken = replace(
+        export_profiles.CSV_GB18030,
+        name="broken",
+        return_columns=(ExportField("金额(元)", "amount_yuan"),),
+    )
+    with pytest.raises(ValidationError, match="return_columns need a status column"):
+        return_profile(broken)
+
+
+@pytest.mark.parametrize("ending", ["", "\r\n", "\r\n\r\n  \r\n", "\n"])
+def test_a_one_line_return_reads_whatever_its_last_line_ending(tmp_path: Path, ending: str) -> None:
+    path = tmp_path / "one.csv"
+    text = "\r\n".join(["总笔数,1,总金额(元),650.00", TITLES, ROWS[0]]) + ending
+    path.write_bytes(text.encode("gb18030"))
+    result = read_return(path)
+    assert result.lines["end_to_end_id"].tolist() == ["B202611DB0000001"]
+    assert result.lines["reason_text"].isna().all() and result.anomalies == ()

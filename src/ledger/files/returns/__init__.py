@@ -34,6 +34,8 @@ from ledger.files.returns.profiles import (
     Column,
     Field,
     ReturnProfile,
+    county_return_profiles,
+    return_profile,
 )
 from ledger.files.returns.reasons import REASON_TABLE, reason_code
 from ledger.files.returns.xml_support import Reader, load, message_root
@@ -53,11 +55,13 @@ __all__ = [
     "ReturnRecord",
     "ReturnStatus",
     "Scope",
+    "county_return_profiles",
     "detect_format",
     "fallback_statuses",
     "file_sha256",
     "read_return",
     "reason_code",
+    "return_profile",
 ]
 
 _XML_PARSERS = {

@@ -17,7 +17,7 @@ from ledger.money import parse_yuan
 
 # Up to 15 digits of yuan (10^13 yuan fits int64 fen with room to spare).
 YUAN_PATTERN = r"\d{1,15}(?:\.\d{1,2})?"
-FEN_PATTERN = r"\d{1,17}"
+FEN_PATTERN = r"0*\d{1,17}"  # fixed-width files zero-pad
 _YUAN_RE = re.compile(YUAN_PATTERN)
 
 Unit = Literal["yuan", "fen"]

@@ -46,14 +46,35 @@ def _iso_message(path: Path) -> str:
 def _matches(profile: ReturnProfile, lines: list[bytes]) -> bool:
     # The shape only: a file that has the shape but bad bytes or missing columns is
     # then refused by the parser with the line and the reason.
-    head = [line.decode(profile.encoding, "replace") for line in lines[:2]]
     if profile.layout == "csv":
-        if len(head[0].split(profile.delimiter)) != 2:
-            return False
-        return len(head) < 2 or profile.delimiter in head[1]
-    if profile.delimiter in head[0] or len(lines[0]) != sum(profile.header_widths):
+        # A file in another encoding (UTF-8 given to a GB18030 profile) still has the
+        # profile's shape: it is matched, then refused by the parser as bad encoding.
+        return _csv_matches(profile, _decode(lines[:2], profile.encoding)) or _csv_matches(
+            profile, _decode(lines[:2], "utf-8")
+        )
+    head = [line.decode(profile.encoding, "replace") for line in lines[:1]]
+    if profile.delimiter in head[0]:
         return False
-    return len(lines) < 2 or len(lines[1]) == profile.record_width
+    record = profile.record_width
+    if len(lines[0]) == record:
+        return True
+    if not profile.header or len(lines[0]) != profile.header_width:
+        return False
+    return len(lines) < 2 or len(lines[1]) == record
+
+
+def _decode(lines: list[bytes], encoding: str) -> list[str]:
+    return [line.decode(encoding, "replace") for line in lines]
+
+
+def _csv_matches(profile: ReturnProfile, head: list[str]) -> bool:
+    fields = [f.strip().strip('"') for f in head[0].split(profile.delimiter)]
+    if profile.header and fields[0] == profile.header[0].title:
+        return len(head) < 2 or profile.delimiter in head[1]
+    if profile.column_names_row:
+        titles = {c.title for c in profile.columns}
+        return len(fields) > 1 and titles <= set(fields)
+    return len(fields) == len(profile.columns)
 
 
 def detect_format(path: Path | str, profiles: Iterable[ReturnProfile] = ()) -> str:

@@ -8,14 +8,13 @@ surrounding double quotes (bank return files do not embed delimiters in fields).
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from ledger.files.returns.amounts import bad_amounts, column_to_fen, why_bad
 from ledger.files.returns.frame import build_frame, text_column
@@ -31,15 +30,42 @@ def parse(path: Path, profile: ReturnProfile) -> tuple[pd.DataFrame, list[Anomal
     problems = Problems(path)
     if profile.layout == "csv":
         text = decode(path, data, profile.encoding, profile.name)  # refuses bad encodings
-        header, fields, lines = _csv_fields(path, text, data, profile, problems)
+        # Keep the first lines as text and the rest as UTF-8 bytes only: the decoded
+        # text of 10^6 lines with a rare character (𠮷) takes 4 bytes a character.
+        cut = -1
+        for _ in range(3):
+            cut = text.find("\n", cut + 1)
+            if cut < 0:
+                break
+        head = text if cut < 0 else text[:cut]
+        utf8 = text.encode("utf-8")
+        del text
+        header, fields, lines = _csv_fields(path, head.rstrip(), utf8, data, profile, problems)
     else:
         check_bom(path, data, profile.encoding, profile.name)
         header, fields, lines = _fixed_fields(path, data, profile, problems)
     return _records(path, profile, header, fields, lines, problems)
 
 
+def _blank_edges(data: bytes, delimiter: bytes, encoding: str) -> bool:
+    """Whether any field may carry blanks to strip: a space or tab next to a delimiter
+    or a line end (vectorised on the bytes), or any full-width space (conservative)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    at = np.flatnonzero((raw == 0x20) | (raw == 0x09))
+    if len(at):
+        edges = np.array([delimiter[0], 0x0A, 0x0D], dtype=np.uint8)
+        before = raw[np.maximum(at - 1, 0)]
+        after = raw[np.minimum(at + 1, len(raw) - 1)]
+        if bool((np.isin(before, edges) | np.isin(after, edges)).any()):
+            return True
+        if at[0] == 0 or at[-1] == len(raw) - 1:
+            return True
+    wide = "\u3000".encode(encoding, "ignore")
+    return bool(wide) and wide in data
+
+
 # Columns read and checked for presence but never kept (personal data, free text).
-_NOT_KEPT = frozenset({Field.ID_NUMBER, Field.MEMO})
+_NOT_KEPT = frozenset({Field.ID_NUMBER, Field.MEMO, Field.OTHER})
 
 
 def _tidy(column: pd.Series, *, spaces: bool, quotes: bool) -> pd.Series:
@@ -67,24 +93,38 @@ def _delimiters_per_line(data: bytes, delimiter: str, lines: int) -> np.ndarray:
 
 
 def _csv_fields(
-    path: Path, text: str, data: bytes, profile: ReturnProfile, problems: Problems
-) -> tuple[list[str], dict[Field, pd.Series], np.ndarray]:
-    text = text.replace("\r\n", "\n").rstrip()
-    lines = text.split("\n", 2) if text else []
-    total_lines = text.count("\n") + 1 if text else 0
+    path: Path, head: str, utf8: bytes, data: bytes, profile: ReturnProfile, problems: Problems
+) -> tuple[list[str] | None, dict[Field, pd.Series], np.ndarray]:
+    """``head``: the first lines as text; ``utf8``: the whole file, validated, as UTF-8;
+    ``data``: the file's own bytes."""
+    lines = head.split("\n", 3) if head else []  # CRLF or LF: the CR is stripped below
+    end = len(utf8)  # without trailing blank lines (no copy of 10^6 lines to strip them)
+    while end and utf8[end - 1] in b" \t\r\n\x0b\x0c":
+        end -= 1
+    total_lines = utf8.count(b"\n", 0, end) + 1 if end else 0
     if not lines:
-        problems.add(None, "the file is empty: no totals line")
+        problems.add(None, "the file is empty: no header line and no column names")
         problems.raise_if_any()
     delimiter = profile.delimiter
-    header = [part.strip() for part in lines[0].split(delimiter)]
-    first_data = 1
+    first = [part.strip().strip('"') for part in lines[0].rstrip("\r").split(delimiter)]
+    # The bank may echo the export's header line (总笔数,N,总金额(元),X) first.
+    header: list[str] | None = None
+    first_data = 0
+    if profile.header and first and first[0] == profile.header[0].title:
+        header = first
+        first_data = 1
     positions: dict[Field, int] = {}
     if profile.column_names_row:
-        titles = [t.strip().strip('"') for t in lines[1].split(delimiter)] if len(lines) > 1 else []
-        first_data = 2
+        row = first_data + 1
+        titles = (
+            [t.strip().strip('"') for t in lines[first_data].rstrip("\r").split(delimiter)]
+            if len(lines) > first_data
+            else []
+        )
+        first_data += 1
         missing = [c.title for c in profile.columns if c.title not in titles]
         if missing:
-            problems.add(2, f"missing columns: {', '.join(missing)} (found: {', '.join(titles)})")
+            problems.add(row, f"missing columns: {', '.join(missing)} (found: {', '.join(titles)})")
             problems.raise_if_any()
         positions = {c.meaning: titles.index(c.title) for c in profile.columns}
         width = len(titles)
@@ -105,33 +145,39 @@ def _csv_fields(
     if len(line_numbers):
         start = 0
         for _ in range(first_data):
-            start = text.index("\n", start) + 1
-        table = pd.read_csv(
-            io.StringIO(text[start:]),
-            sep=delimiter,
-            header=None,
-            usecols=sorted(kept.values()),
-            dtype=object,
-            keep_default_na=False,
-            na_filter=False,
-            quoting=csv.QUOTE_NONE,
-            skip_blank_lines=False,
-            engine="c",
+            start = utf8.index(b"\n", start) + 1
+        # pyarrow's multi-threaded reader on the validated text as UTF-8 (a zero-copy
+        # slice): 4-6x faster than pandas' C reader for 10^6 lines. No quoting.
+        # Up to and including the last line's newline (pyarrow needs one after a last
+        # line that ends with an empty field).
+        newline = utf8.find(b"\n", end)
+        body = (
+            pa.py_buffer(utf8).slice(start, newline + 1 - start)
+            if newline >= 0
+            else pa.py_buffer(utf8[start:end] + b"\n")
+        )
+        table = pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char=False, double_quote=False, escape_char=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in kept.values()},
+                include_columns=[f"f{i}" for i in sorted(kept.values())],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
         # Blanks next to a delimiter or at a line end, and quotes, are rare in bank
-        # files: tidy the columns only when the text has any (a C-speed search).
-        spaces = (
-            re.search(
-                rf"[ \t\u3000]{re.escape(delimiter)}|{re.escape(delimiter)}[ \t\u3000]"
-                r"|[ \t\u3000]$|^[ \t\u3000]",
-                text,
-                re.MULTILINE,
-            )
-            is not None
-        )
-        quotes = '"' in text
+        # files: tidy the columns only when the file has any. Searched on the bytes (a
+        # C-speed scan): a blank or delimiter byte is never part of a GB18030, GBK or
+        # UTF-8 multi-byte character; a false hit only costs a tidy-up.
+        spaces = _blank_edges(data, delimiter.encode(profile.encoding), profile.encoding)
+        quotes = b'"' in data
         fields = {
-            m: _tidy(table[i].astype(str), spaces=spaces, quotes=quotes) for m, i in kept.items()
+            m: _tidy(table.column(f"f{i}").to_pandas().astype(str), spaces=spaces, quotes=quotes)
+            for m, i in kept.items()
         }
     else:
         fields = {m: pd.Series([], dtype=str) for m in kept}
@@ -140,37 +186,38 @@ def _csv_fields(
 
 def _fixed_fields(
     path: Path, data: bytes, profile: ReturnProfile, problems: Problems
-) -> tuple[list[str], dict[Field, pd.Series], np.ndarray]:
+) -> tuple[list[str] | None, dict[Field, pd.Series], np.ndarray]:
     lines = byte_lines(data)
     if not lines:
-        problems.add(None, "the file is empty: no totals line")
+        problems.add(None, "the file is empty: no records")
         problems.raise_if_any()
-    count_width, amount_width = profile.header_widths
-    head = lines[0]
-    if len(head) != count_width + amount_width:
-        problems.add(
-            1,
-            f"totals line is {len(head)} bytes, profile {profile.name} says "
-            f"{count_width + amount_width} (count {count_width} + amount "
-            f"{amount_width}): wrong field widths",
-        )
-    header = [
-        head[:count_width].decode(profile.encoding, "replace").strip(),
-        head[count_width:].decode(profile.encoding, "replace").strip(),
-    ]
     record = profile.record_width
-    body = lines[1:]
+    # The bank may echo the export's header record (e.g. H + 总笔数 + 总金额(分) ...) first.
+    header: list[str] | None = None
+    skip = 0
+    header_width = profile.header_width
+    if profile.header and len(lines[0]) == header_width and header_width != record:
+        header = []
+        offset = 0
+        for column in profile.header:
+            chunk = lines[0][offset : offset + (column.width or 0)]
+            header.append(chunk.decode(profile.encoding, "replace").strip())
+            offset += column.width or 0
+        skip = 1
+    body = lines[skip:]
     for index, line in enumerate(body):
         if len(line) != record:
             problems.add(
-                index + 2,
+                index + 1 + skip,
                 f"{len(line)} bytes, profile {profile.name} records are "
-                f"{record} bytes: wrong field widths",
+                f"{record} bytes"
+                + (f" (its header record {header_width})" if index + skip == 0 else "")
+                + ": wrong field widths",
             )
     problems.raise_if_any()
     dtype = np.dtype([(f"f{i}", f"S{c.width}") for i, c in enumerate(profile.columns)])
     table = np.frombuffer(b"".join(body), dtype=dtype) if body else np.zeros(0, dtype=dtype)
-    line_numbers = np.arange(2, 2 + len(body), dtype=np.int64)
+    line_numbers = np.arange(1 + skip, 1 + skip + len(body), dtype=np.int64)
     fields: dict[Field, pd.Series] = {}
     offset = 0
     for i, column in enumerate(profile.columns):
@@ -189,7 +236,16 @@ def _fixed_fields(
                         "widths, or bad encoding",
                     )
             decoded = raw.map(lambda b: b.decode(profile.encoding, "replace"))
-        fields[column.meaning] = decoded.astype(str).str.strip()
+        values = decoded.astype(str).str.strip()
+        if column.literal is not None:
+            for index in np.flatnonzero((values != column.literal).to_numpy(dtype=bool))[:50]:
+                problems.add(
+                    int(line_numbers[index]),
+                    f"field {column.title} is {values.iloc[index]!r}, every record has "
+                    f"{column.literal!r}: wrong record type or field widths",
+                )
+        if column.meaning not in _NOT_KEPT:
+            fields[column.meaning] = values
         offset += column.width or 0
     return header, fields, line_numbers
 
@@ -197,7 +253,7 @@ def _fixed_fields(
 def _records(
     path: Path,
     profile: ReturnProfile,
-    header: list[str],
+    header: list[str] | None,
     fields: dict[Field, pd.Series],
     line_numbers: np.ndarray,
     problems: Problems,
@@ -225,9 +281,7 @@ def _records(
     codes = reasons.map(unique).where(failed, None)
     columns: dict[str, Any] = {
         "line": line_numbers,
-        "sequence": None
-        if sequence is None
-        else pd.to_numeric(sequence.replace("", None)).astype("Int64"),
+        "sequence": None if sequence is None else _sequence(sequence),
         "end_to_end_id": fields.get(Field.END_TO_END_ID) if profile.echoes_end_to_end_id else None,
         "account": fields.get(Field.ACCOUNT),
         "holder_name": fields.get(Field.HOLDER_NAME),
@@ -244,7 +298,7 @@ def _records(
                 path.name,
                 1,
                 AnomalyKind.CONTROL_COUNT,
-                f"the totals line says {stated_count} lines, the file has {len(frame)}",
+                f"the header line says {stated_count} lines, the file has {len(frame)}",
             )
         )
     total = int(amount_fen.sum())
@@ -254,27 +308,56 @@ def _records(
                 path.name,
                 1,
                 AnomalyKind.CONTROL_SUM,
-                f"the totals line says {stated_total} fen, the lines sum to "
+                f"the header line says {stated_total} fen, the lines sum to "
                 f"{total} fen ({total - stated_total:+d})",
             )
         )
     return frame, anomalies
 
 
+def _sequence(text: pd.Series) -> pd.Series:
+    """Validated 序号 text to nullable integers (blank: <NA>)."""
+    blank = (text == "").to_numpy(dtype=bool)
+    if not blank.any():
+        return pd.Series(text.to_numpy(dtype=object).astype(np.int64), dtype="Int64")
+    return pd.to_numeric(text.replace("", None)).astype("Int64")
+
+
 def _header(
-    profile: ReturnProfile, header: list[str], problems: Problems
+    profile: ReturnProfile, header: list[str] | None, problems: Problems
 ) -> tuple[int | None, int | None]:
-    if len(header) != 2:
-        problems.add(
-            1, f"the totals line has {len(header)} fields, expected 2 (total count, total amount)"
-        )
+    """The control totals of the echoed header line (None when the bank did not echo it)."""
+    if header is None:
         return None, None
-    count_text, amount_text = header
-    count = int(count_text) if count_text.isdigit() else None
-    if count is None:
-        problems.add(1, f"total count {count_text!r} is not a number")
-    series = pd.Series([amount_text], dtype=str)
-    if len(bad_amounts(series, profile.amount_unit)):
-        problems.add(1, "total " + why_bad(amount_text, profile.amount_unit))
-        return count, None
-    return count, int(column_to_fen(series, profile.amount_unit)[0])
+    if profile.layout == "csv":
+        # title,value,title,value...
+        values = dict(zip(header[0::2], header[1::2], strict=False))
+        if len(header) != 2 * len(profile.header):
+            problems.add(
+                1,
+                f"the header line has {len(header)} fields, profile {profile.name} writes "
+                f"{2 * len(profile.header)} (title, value pairs)",
+            )
+            return None, None
+    else:
+        values = {c.title: v for c, v in zip(profile.header, header, strict=True)}
+    count: int | None = None
+    total: int | None = None
+    for column in profile.header:
+        text = values.get(column.title)
+        if text is None:
+            problems.add(1, f"the header line has no {column.title}")
+            continue
+        if column.meaning is Field.COUNT:
+            if text.isdigit():
+                count = int(text)
+            else:
+                problems.add(1, f"{column.title} {text!r} is not a number")
+        elif column.meaning is Field.TOTAL:
+            unit = column.unit or "yuan"
+            series = pd.Series([text], dtype=str)
+            if len(bad_amounts(series, unit)):
+                problems.add(1, f"{column.title}: " + why_bad(text, unit))
+            else:
+                total = int(column_to_fen(series, unit)[0])
+    return count, total
