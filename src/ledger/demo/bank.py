@@ -18,11 +18,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from ledger.files.returns.profiles import CSV_GB18030 as CSV_RETURN
-from ledger.files.returns.profiles import FIXED_GBK as FIXED_RETURN
+from ledger.files.profiles import CSV_GB18030 as CSV_EXPORT
+from ledger.files.profiles import FIXED_GBK as FIXED_EXPORT
 from ledger.money import format_yuan, parse_yuan
 
-_FIXED_DETAIL = (1, 6, 30, 18, 32, 15, 40, 35)  # our fixed_gbk export's detail record
+# Our fixed_gbk export's detail record widths, in GBK bytes.
+_FIXED_DETAIL = tuple(f.width for f in FIXED_EXPORT.columns)
 PAIN002_NS = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"
 REASONS = {
     "AC04": "账户已销户",
@@ -55,6 +56,8 @@ class BankFile:
     lines: list[Line]
     msg_id: str = ""
     pmt_inf_id: str = ""
+    # The header line of a CSV or fixed-width file, which the bank echoes.
+    header_line: str = ""
 
 
 @dataclass
@@ -96,10 +99,10 @@ class SimulatedBank:
             path.write_bytes(pain002(parsed, now))
         elif parsed.profile == "fixed_gbk":
             path = out_dir / f"{stem}-return.txt"
-            path.write_bytes(fixed_return(parsed.lines))
+            path.write_bytes(fixed_return(parsed))
         else:
             path = out_dir / f"{stem}-return.csv"
-            path.write_bytes(csv_return(parsed.lines))
+            path.write_bytes(csv_return(parsed))
         return Answer(path, parsed.profile, parsed.lines)
 
     def _decide(self, line: Line) -> None:
@@ -171,7 +174,8 @@ def _read_csv(data: bytes) -> BankFile:
                 cell["业务流水号"],
             )
         )
-    return BankFile("csv_gb18030", lines)
+    header = data.decode("gb18030").split("\r\n", 1)[0]
+    return BankFile("csv_gb18030", lines, header_line=header)
 
 
 def _read_fixed(data: bytes) -> BankFile:
@@ -185,7 +189,8 @@ def _read_fixed(data: bytes) -> BankFile:
             start += width
         _, seq, holder, id_number, account, fen, memo, e2e = fields
         lines.append(Line(int(seq), holder, id_number, account, int(fen), memo, e2e))
-    return BankFile("fixed_gbk", lines)
+    header = data.split(b"\r\n", 1)[0].decode("gbk")
+    return BankFile("fixed_gbk", lines, header_line=header)
 
 
 def _read_pain001(data: bytes) -> BankFile:
@@ -213,55 +218,51 @@ def _read_pain001(data: bytes) -> BankFile:
     return BankFile("pain001", lines, msg_id, pmt_inf_id)
 
 
-def csv_return(lines: list[Line]) -> bytes:
-    """The csv_gb18030 return: ``count,total yuan``, column titles, one line per payment."""
-    total = sum(line.amount_fen for line in lines)
-    out = [f"{len(lines)},{format_yuan(total)}", ",".join(c.title for c in CSV_RETURN.columns)]
-    for line in lines:
-        out.append(
-            ",".join(
-                [
-                    str(line.sequence),
-                    line.holder,
-                    line.id_number,
-                    line.account,
-                    format_yuan(line.amount_fen),
-                    line.memo,
-                    line.end_to_end_id,
-                    line.status,
-                    line.reason,
-                ]
-            )
-        )
+def _cells(line: Line) -> dict[str, str]:
+    """A return line's values by the profile field source they fill."""
+    return {
+        "line_number": str(line.sequence),
+        "account_holder": line.holder,
+        "id_number": line.id_number,
+        "account_number": line.account,
+        "amount_yuan": format_yuan(line.amount_fen),
+        "amount_fen": str(line.amount_fen),
+        "remittance": line.memo,
+        "end_to_end_id": line.end_to_end_id,
+        "status": line.status,
+        "reason": line.reason,
+    }
+
+
+def csv_return(parsed: BankFile) -> bytes:
+    """The csv_gb18030 return layout: our header line echoed, the return column titles,
+    then one line per payment with 状态 and 失败原因 (see ledger.files.profiles)."""
+    out = [parsed.header_line, ",".join(f.title for f in CSV_EXPORT.return_columns)]
+    for line in parsed.lines:
+        cells = _cells(line)
+        out.append(",".join(cells[f.source] for f in CSV_EXPORT.return_columns))
     return ("\r\n".join(out) + "\r\n").encode("gb18030")
 
 
-def _fit(text: str, width: int, right: bool = False) -> bytes:
+def _fit(text: str, width: int, align: str = "left", fill: str = " ") -> bytes:
     raw = text.encode("gbk")
-    pad = b" " * (width - len(raw))
-    return pad + raw if right else raw + pad
+    pad = fill.encode("ascii") * (width - len(raw))
+    return pad + raw if align == "right" else raw + pad
 
 
-def fixed_return(lines: list[Line]) -> bytes:
-    """The fixed_gbk return: a 28-byte totals line, then 256-byte records (GBK bytes)."""
-    widths = [c.width or 0 for c in FIXED_RETURN.columns]
-    count_width, total_width = FIXED_RETURN.header_widths
-    total = sum(line.amount_fen for line in lines)
-    out = [_fit(str(len(lines)), count_width, True) + _fit(format_yuan(total), total_width, True)]
-    for line in lines:
-        values = [
-            (str(line.sequence), True),
-            (line.holder, False),
-            (line.id_number, False),
-            (line.account, False),
-            (format_yuan(line.amount_fen), True),
-            (line.memo, False),
-            (line.end_to_end_id, False),
-            (line.status, False),
-            (line.reason, False),
-        ]
+def fixed_return(parsed: BankFile) -> bytes:
+    """The fixed_gbk return layout: our header record echoed, then each detail record
+    with 状态 (6 bytes) and 失败原因 (60) appended; widths are GBK bytes."""
+    out = [parsed.header_line.encode("gbk")]
+    for line in parsed.lines:
+        cells = _cells(line)
         out.append(
-            b"".join(_fit(v, w, right) for (v, right), w in zip(values, widths, strict=True))
+            b"".join(
+                f.source.removeprefix("literal:").encode("ascii")
+                if f.source.startswith("literal:")
+                else _fit(cells[f.source], f.width, f.align, f.fill)
+                for f in FIXED_EXPORT.return_columns
+            )
         )
     return b"\r\n".join(out) + b"\r\n"
 

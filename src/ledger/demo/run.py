@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from ledger import payments, sheets
+from ledger import payments, reconciliation, sheets
 from ledger import refdata as refdata_rules
 from ledger.county import County
 from ledger.db import funds_store, refdata_store, registry_store
@@ -335,21 +335,31 @@ class Demo:
             summary.files.append(("bank return file", answer.path))
 
     def _reconcile(self, summary: MonthSummary, *, day: int) -> None:
-        files = [r["file"] for r in summary.returns if not r.get("reconciled")]
-        if WIRING.reconcile_import is None:
-            if "reconciliation" not in " ".join(summary.notes):
-                summary.notes.append(
-                    "reconciliation (ledger reconcile import) is not wired in yet: the "
-                    "return files are written, not imported"
-                )
-            return
-        for path in files:
-            with UnitOfWork(self.engine) as uow:
-                counts = WIRING.reconcile_import(
-                    uow, self.county, path, CIVIL_AFFAIRS, _at(summary.period, day, 10)
-                )
-            summary.reconciliation.append({"file": str(path), **counts})
+        """Civil affairs imports every return file not imported yet (ledger reconcile
+        import), with the county's own return profiles."""
+        moment = _at(summary.period, day, 10)
         for r in summary.returns:
+            if r.get("reconciled"):
+                continue
+            with UnitOfWork(self.engine) as uow:
+                result = reconciliation.import_return(
+                    uow,
+                    r["file"],
+                    operator=CIVIL_AFFAIRS,
+                    county_path=self.county_path,
+                    today=moment.date(),
+                    now=moment,
+                )
+            summary.reconciliation.append(
+                {
+                    "file": str(r["file"]),
+                    "settled": result.settled,
+                    "failed": result.failed,
+                    "returned": result.returned,
+                    "pending": result.pending,
+                    "exceptions": result.exceptions,
+                }
+            )
             r["reconciled"] = True
 
     def _follow_up(self, period: str, k: int, summary: MonthSummary) -> None:
@@ -361,17 +371,18 @@ class Demo:
             for i, reason, bank in failed
             if reason in ("AC04", "BE01") and not (k == 0 and bank == anomalies.NEGLECTED_BANK)
         ]
-        if to_cancel and WIRING.cancel_instruction is not None:
-            for instruction_id in to_cancel:
-                with UnitOfWork(self.engine) as uow:
-                    WIRING.cancel_instruction(
-                        uow,
-                        instruction_id,
-                        "账户已销户或户名不符，待核实后重新申请",
-                        CIVIL_AFFAIRS,
-                        _at(period, 14),
-                    )
-            summary.cancelled = len(to_cancel)
+        moment = _at(period, 14)
+        for instruction_id in to_cancel:
+            with UnitOfWork(self.engine) as uow:
+                reconciliation.cancel(
+                    uow,
+                    str(instruction_id),
+                    operator=CIVIL_AFFAIRS,
+                    reason="账户已销户或户名不符，待核实后重新申请",
+                    today=moment.date(),
+                    now=moment,
+                )
+        summary.cancelled = len(to_cancel)
         exported = self._pay(period, summary, regular=False)
         if exported:
             self._bank_answers(period, exported, summary, day=21)
@@ -445,8 +456,15 @@ def run_demo(options: DemoOptions) -> DemoResult:
         rosters = [demo.roster_file(k)[0] for k in range(len(demo.periods))]
         files = [*demo.files, *(("roster file", p) for p in rosters)]
         return DemoResult(
-            demo.dir, demo.county_path, demo.db_path, demo.dir / "manifest.json",
-            demo.periods, [], files, {}, True,
+            demo.dir,
+            demo.county_path,
+            demo.db_path,
+            demo.dir / "manifest.json",
+            demo.periods,
+            [],
+            files,
+            {},
+            True,
         )
     months = [demo.month(k) for k in range(len(demo.periods))]
     return demo.finish(months)
