@@ -11,7 +11,18 @@ import click
 import sqlalchemy as sa
 
 from ledger import __version__
-from ledger.batch import audit, config, db, funds, journal, payments, refdata, registry
+from ledger.batch import (
+    audit,
+    config,
+    db,
+    findings,
+    funds,
+    journal,
+    payments,
+    refdata,
+    registry,
+    report,
+)
 from ledger.cli_support import make_context
 from ledger.db.journal_store import database_refusal
 from ledger.errors import LedgerError
@@ -71,6 +82,8 @@ cli.add_command(registry.registry)
 cli.add_command(refdata.refdata)
 cli.add_command(funds.funds)
 cli.add_command(payments.batch)
+cli.add_command(findings.findings)
+cli.add_command(report.report)
 
 
 def main() -> None:
