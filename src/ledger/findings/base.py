@@ -97,6 +97,11 @@ class Rule:
     amount: str = ""
 
 
+def records(frame: pd.DataFrame) -> list[Any]:
+    """A frame's rows as named tuples (typed loosely: their fields are the columns)."""
+    return list(frame.itertuples())
+
+
 def period_end(period: str) -> date:
     start = period_start(period)
     return date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
@@ -123,7 +128,7 @@ def group_payments(
     rows: pd.DataFrame,
     by: list[str],
     *,
-    extra: dict[str, tuple[str, str]] | None = None,
+    extra: dict[str, tuple[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """Sum ``amount_fen`` and collect ``instruction_id`` lists per group (pandas)."""
     aggregations: dict[str, Any] = {

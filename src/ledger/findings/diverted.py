@@ -11,6 +11,7 @@ from ledger.findings.base import (
     finish,
     group_payments,
     ids_list,
+    records,
 )
 
 _PAY_COLUMNS = [
@@ -49,7 +50,7 @@ def _holder(ctx: Context) -> pd.DataFrame:
         [*_PAY_COLUMNS, "reason_code"],
     )
     paid = ctx.frame(
-        _PAY_SELECT + ", i.reason_code " + PAYMENTS_OF_PERIOD,
+        _PAY_SELECT + ", i.reason_code " + PAYMENTS_OF_PERIOD + " AND i.account_holder <> r.name",
         (ctx.period,),
         [*_PAY_COLUMNS, "reason_code"],
     )
@@ -73,7 +74,7 @@ def _holder(ctx: Context) -> pd.DataFrame:
                 "instruction_ids": g.instruction_ids,
                 "bank_reason": "BE01" if g.key in be01_keys else None,
             }
-            for g in groups.itertuples()
+            for g in records(groups)
         ],
         summary=[
             "the bank rejected the payee name (BE01)"
@@ -122,12 +123,13 @@ def _shared(ctx: Context) -> pd.DataFrame:
     rows = rows[rows["account_number"].map(households) > 1]
     if rows.empty:
         return empty()
-    rows = rows.assign(at_risk=rows["amount_fen"].where(rows["name"] != rows["account_holder"], 0))
+    # The account's own household (the one paid most through it) is not at risk.
+    per_household = rows.groupby(["account_number", "household_id"])["amount_fen"].sum()
+    largest = per_household.groupby(level=0).max()
     groups = group_payments(
         rows,
         ["account_number"],
         extra={
-            "at_risk": ("at_risk", "sum"),
             "recipients": ("key", lambda s: sorted(set(s))),
             "households": ("household_id", "nunique"),
             "township": ("township", "first"),
@@ -139,16 +141,16 @@ def _shared(ctx: Context) -> pd.DataFrame:
         subject_type="account",
         subject_id=groups["account_number"],
         period=ctx.period,
-        amount_fen=groups["at_risk"],
+        amount_fen=groups["amount_fen"] - groups["account_number"].map(largest),
         township=groups["township"],
         evidence=[
             {"instruction_ids": g.instruction_ids, "recipients": g.recipients}
-            for g in groups.itertuples()
+            for g in records(groups)
         ],
         summary=[
             f"one account receives for {len(g.recipients)} recipients of {int(g.households)} "
             "households (多人一卡)"
-            for g in groups.itertuples()
+            for g in records(groups)
         ],
     )
 
@@ -165,7 +167,7 @@ D02 = Rule(
         "not a finding)."
     ),
     subject="account",
-    amount="the payments into the account for recipients who are not its holder",
+    amount="the payments into the account except those of the household paid most through it",
     detect=_shared,
 )
 
@@ -196,7 +198,7 @@ def _staff_account(ctx: Context) -> pd.DataFrame:
         recipient_id=groups["recipient_id"],
         evidence=[
             {"instruction_ids": g.instruction_ids, "reference": "ref_staff_accounts"}
-            for g in groups.itertuples()
+            for g in records(groups)
         ],
         summary=["paid into a salary account of a public employee"] * len(groups),
     )
@@ -250,7 +252,7 @@ def _changed(ctx: Context) -> pd.DataFrame:
         program=groups["program"],
         recipient_id=groups["recipient_id"],
         severity="medium",
-        evidence=[{"instruction_ids": g.instruction_ids} for g in groups.itertuples()],
+        evidence=[{"instruction_ids": g.instruction_ids} for g in records(groups)],
         summary=[
             f"bank account changed {int(days_by_key[k])} days before the payment (limit {limit})"
             for k in groups["key"]
@@ -423,11 +425,11 @@ def _outflow(ctx: Context) -> pd.DataFrame:
         period=ctx.period,
         amount_fen=-groups["amount_fen"],
         program=groups["program"],
-        evidence=[{"transaction_ids": g.transaction_ids} for g in groups.itertuples()],
+        evidence=[{"transaction_ids": g.transaction_ids} for g in records(groups)],
         summary=[
             f"{len(g.transaction_ids)} payment(s) out of the special account that fund no "
             "payment batch and return nothing to a source"
-            for g in groups.itertuples()
+            for g in records(groups)
         ],
     )
 

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from ledger.batches import previous_period
-from ledger.findings.base import Context, Rule, empty, finish
+from ledger.findings.base import Context, Rule, empty, finish, records
 
 # What a township was paid in a period: the first instruction of each live entitlement
 # of the period's regular batches (re-issues are not new money).
@@ -73,12 +73,12 @@ def _fluctuation(ctx: Context) -> pd.DataFrame:
                 "amount_fen": [int(r.amount_fen_prev), int(r.amount_fen)],
                 "periods": [ctx.previous, ctx.period],
             }
-            for r in both.itertuples()
+            for r in records(both)
         ],
         summary=[
             f"recipients {int(r.recipients_prev)} → {int(r.recipients)} ({r.count_pct:+.1f}%), "
             f"amount {r.amount_pct:+.1f}% against {ctx.previous} (limit ±{limit}%)"
-            for r in both.itertuples()
+            for r in records(both)
         ],
     )
 

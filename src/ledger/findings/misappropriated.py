@@ -1,5 +1,6 @@
 """Misappropriated funds (套取/骗取/侵占): payments to people who should not get them."""
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from ledger.findings.base import (
     empty,
     finish,
     group_payments,
+    records,
 )
 from ledger.identity import ascii_digits, birth_dates, id_check_ok
 
@@ -27,7 +29,7 @@ def _per_recipient(
     *,
     evidence: Any = None,
     severity: Any = "high",
-    amount: pd.Series | None = None,
+    amount: Callable[[pd.DataFrame], pd.Series] | None = None,
 ) -> pd.DataFrame:
     """One finding per recipient: the period's matching payments summed."""
     if rows.empty:
@@ -49,9 +51,9 @@ def _per_recipient(
         severity=severity(groups) if callable(severity) else severity,
         evidence=[
             {"instruction_ids": g.instruction_ids, **(evidence(g) if evidence else {})}
-            for g in groups.itertuples()
+            for g in records(groups)
         ],
-        summary=[summary(g) for g in groups.itertuples()],
+        summary=[summary(g) for g in records(groups)],
     )
 
 
@@ -197,7 +199,9 @@ def _exclusive(ctx: Context) -> pd.DataFrame:
     )
     if rows.empty:
         return empty()
-    held = rows.groupby("key")["program"].agg(lambda s: frozenset(s))
+    held: dict[str, set[str]] = {}
+    for key, program in zip(rows["key"], rows["program"], strict=True):
+        held.setdefault(key, set()).add(program)
     bad = {k for k, ps in held.items() if any(a in ps and b in ps for a, b in pairs)}
     rows = rows[rows["key"].isin(bad)]
     by_program = rows.groupby(["key", "program"])["amount_fen"].sum()
@@ -472,13 +476,13 @@ def _above_cap(ctx: Context) -> pd.DataFrame:
         recipient_id=groups["recipient_id"],
         evidence=[
             {"instruction_ids": g.instruction_ids, "recipients": g.members, "cap_fen": int(g.cap)}
-            for g in groups.itertuples()
+            for g in records(groups)
         ],
         summary=[
             f"{'household' if str(g.unit).startswith('H') else 'person'} paid "
             f"{int(g.amount_fen)} fen in {g.program}, above the monthly standard of "
             f"{int(g.cap)} fen"
-            for g in groups.itertuples()
+            for g in records(groups)
         ],
     )
 

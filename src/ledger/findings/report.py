@@ -85,6 +85,10 @@ def _trend(connection: sa.Connection, county: County, period: str) -> list[dict[
     periods = _periods_back(period, TREND_PERIODS)
     ctx = Context(connection, county, period, date.today())
     totals = township_totals(ctx, periods)
+    # Start at the first period with payments: months before the ledger began are not 0.
+    present = set(totals["period"])
+    while len(periods) > 1 and periods[0] not in present:
+        periods.pop(0)
     flagged: set[tuple[str, str]] = set()
     for p in periods[1:]:
         swings = changes(ctx, totals, p)
@@ -144,10 +148,11 @@ def report_context(
         }
     by_township: dict[str, dict[str, Any]] = {}
     for r in rows:
-        town = r["township"] or "—"
+        town = r["township"] or ""
+        county_wide = "全县（不分乡镇）" if zh else "county-wide (no township)"
         entry = by_township.setdefault(
             town,
-            {"code": town, "name": names.get(town, town), "count": 0, "amount_fen": 0}
+            {"code": town, "name": names.get(town, county_wide), "count": 0, "amount_fen": 0}
             | {c: 0 for c in CATEGORIES},
         )
         entry["count"] += 1

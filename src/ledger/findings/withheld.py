@@ -13,6 +13,7 @@ from ledger.findings.base import (
     group_payments,
     ids_list,
     period_end,
+    records,
 )
 
 
@@ -127,12 +128,12 @@ def _clearing(ctx: Context) -> pd.DataFrame:
                 "instruction_ids": g.instruction_ids,
                 "instruction_count": int(g.instruction_count),
             }
-            for g in groups.itertuples()
+            for g in records(groups)
         ],
         summary=[
             f"{int(g.instruction_count)} payment(s) at {g.bank} unconfirmed {int(g.age)} days "
             f"after export (limit {limit})"
-            for g in groups.itertuples()
+            for g in records(groups)
         ],
     )
 
@@ -295,41 +296,33 @@ W04 = Rule(
 
 
 def _short(ctx: Context) -> pd.DataFrame:
-    settled = ctx.frame(
-        "SELECT i.id, i.recipient_id, r.key, e.id, e.amount_fen, i.amount_fen, o.amount_fen,"
-        " o.return_file_id, o.line, b.program, e.township, 'settled'"
+    # Aggregated in the database: only short entitlements come back.
+    paid = ctx.frame(
+        "SELECT e.id, e.recipient_id, r.key, e.amount_fen,"
+        " SUM(COALESCE(o.amount_fen, i.amount_fen)), b.program, e.township, MIN(i.id),"
+        " MAX(o.return_file_id), MAX(o.line)"
         " FROM batches b JOIN payment_instructions i ON i.batch_id = b.id"
         " JOIN entitlements e ON e.id = i.entitlement_id"
         " JOIN recipients r ON r.id = i.recipient_id"
         " LEFT JOIN instruction_outcomes o ON o.instruction_id = i.id AND o.outcome = 'settled'"
-        " WHERE b.period = ? AND b.state <> 'voided' AND i.status = 'settled'",
+        " WHERE b.period = ? AND b.state <> 'voided' AND i.status = 'settled'"
+        " GROUP BY e.id, e.recipient_id, r.key, e.amount_fen, b.program, e.township"
+        " HAVING SUM(COALESCE(o.amount_fen, i.amount_fen)) < e.amount_fen",
         (ctx.period,),
         [
-            "instruction_id",
+            "entitlement_id",
             "recipient_id",
             "key",
-            "entitlement_id",
             "entitled",
-            "instructed",
-            "confirmed",
-            "file_id",
-            "line",
+            "paid",
             "program",
             "township",
-            "source",
+            "instruction_id",
+            "file_id",
+            "line",
         ],
     )
-    settled["confirmed"] = settled["confirmed"].fillna(settled["instructed"]).astype("int64")
-    paid = settled.groupby(
-        ["entitlement_id", "recipient_id", "key", "entitled", "program", "township"],
-        as_index=False,
-    ).agg(
-        paid=("confirmed", "sum"),
-        instruction_ids=("instruction_id", lambda s: ids_list(s)),
-        file_id=("file_id", "max"),
-        line=("line", "max"),
-    )
-    paid = paid[paid["paid"] < paid["entitled"]]
+    paid["instruction_ids"] = [[int(i)] for i in paid["instruction_id"]]
     mismatches = ctx.frame(
         "SELECT i.id, i.recipient_id, r.key, i.entitlement_id, i.amount_fen, x.amount_fen,"
         " x.return_file_id, x.line, b.program, i.township"
@@ -378,7 +371,7 @@ def _short(ctx: Context) -> pd.DataFrame:
                     else {"return_file_id": int(r.file_id), "line": _int(r.line)}
                 ),
             }
-            for r in both.itertuples()
+            for r in records(both)
         ],
         summary=[
             f"paid {int(p)} fen of {int(e)} fen entitled ({s.replace('_', ' ')})"
