@@ -47,7 +47,8 @@ PROGRAMS = ("dibao_rural", "tekun")
 def ids(n: int) -> list[str]:
     out = []
     for i in range(n):
-        body = f"130123{1940 + i % 60:04d}{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}"
+        day, seq = i % 20_160, i // 20_160  # unique: 60 years x 12 x 28 days, then a serial
+        body = f"130123{1940 + day // 336:04d}{1 + day // 28 % 12:02d}{1 + day % 28:02d}{seq:03d}"
         out.append(body + id_check_char(body))
     return out
 
