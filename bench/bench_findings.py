@@ -54,6 +54,13 @@ def ids(n: int) -> list[str]:
     return out
 
 
+def run_sql(connection: sa.Connection, sql: str) -> None:
+    """Plain SQL without parameters; ``%`` doubled for psycopg."""
+    if connection.dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("%", "%%")
+    connection.exec_driver_sql(sql)
+
+
 def build(engine: sa.Engine, n: int) -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     stamp = now if engine.dialect.name == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S")
@@ -154,7 +161,8 @@ def build(engine: sa.Engine, n: int) -> None:
             " FROM bench_periods p JOIN enrolments e ON 1 = 1"
             " JOIN batches b ON b.period = p.period AND b.program = e.program"
         )
-        c.exec_driver_sql(
+        run_sql(
+            c,
             "INSERT INTO payment_instructions (id, batch_id, entitlement_id, attempt,"
             " recipient_id, township, village, amount_fen, bank, account_number,"
             " account_holder, id_number, end_to_end_id, line_number, status, settled_at,"
@@ -166,7 +174,7 @@ def build(engine: sa.Engine, n: int) -> None:
             "  ELSE 'settled' END,"
             " NULL, NULL, CASE WHEN t.id % 7919 = 0 THEN 'AC04' END"
             " FROM entitlements t JOIN enrolments e ON e.id = t.enrolment_id"
-            " JOIN recipients r ON r.id = t.recipient_id"
+            " JOIN recipients r ON r.id = t.recipient_id",
         )
         if engine.dialect.name == "postgresql":
             c.exec_driver_sql("SET LOCAL session_replication_role = origin")
@@ -189,9 +197,7 @@ def build(engine: sa.Engine, n: int) -> None:
             + ("'2026-12-20 00:00:00'" if engine.dialect.name == "sqlite" else "'2026-12-20'")
             + ")"
         )
-        c.exec_driver_sql(
-            "UPDATE enrolments SET valid_to_import = 2 WHERE recipient_id % 50000 = 0"
-        )
+        run_sql(c, "UPDATE enrolments SET valid_to_import = 2 WHERE recipient_id % 50000 = 0")
         c.exec_driver_sql(
             "INSERT INTO enrolments (recipient_id, program, township, village, household_id,"
             " household_size, amount_fen, bank, account_number, account_holder, start_month,"
@@ -236,8 +242,13 @@ def build(engine: sa.Engine, n: int) -> None:
         c = uow.connection
         sample = [
             (int(i), str(x))
-            for i, x in c.exec_driver_sql(
-                f"SELECT id, id_number FROM recipients WHERE id % {step} = 0"
+            for i, x in c.execute(
+                sa.text(
+                    "SELECT id, id_number FROM recipients WHERE MOD(id, :s) = 0"
+                    if engine.dialect.name == "postgresql"
+                    else "SELECT id, id_number FROM recipients WHERE id % :s = 0"
+                ),
+                {"s": step},
             )
         ]
         deaths = pd.DataFrame(

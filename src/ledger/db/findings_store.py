@@ -125,17 +125,12 @@ def store_candidates(
     ).rowcount
     connection.execute(
         sa.text(
-            "UPDATE findings SET"
-            f" amount_fen = (SELECT c.amount_fen FROM {_STAGE} c"
-            "   WHERE c.fingerprint = findings.fingerprint),"
-            f" evidence = (SELECT c.evidence FROM {_STAGE} c"
-            "   WHERE c.fingerprint = findings.fingerprint),"
-            f" summary = (SELECT c.summary FROM {_STAGE} c"
-            "   WHERE c.fingerprint = findings.fingerprint),"
-            f" severity = (SELECT c.severity FROM {_STAGE} c"
-            "   WHERE c.fingerprint = findings.fingerprint),"
+            # UPDATE ... FROM (PostgreSQL; SQLite >= 3.33): one join, not a
+            # correlated lookup per finding.
+            "UPDATE findings SET amount_fen = c.amount_fen, evidence = c.evidence,"
+            " summary = c.summary, severity = c.severity,"
             " last_detected_at = :now"
-            f" WHERE fingerprint IN (SELECT fingerprint FROM {_STAGE})"
+            f" FROM {_STAGE} c WHERE c.fingerprint = findings.fingerprint"
         ).bindparams(_ts("now")),
         params,
     )
