@@ -223,3 +223,59 @@ def list_(app: AppContext, as_of: Any, output_format: str) -> None:
         ["transaction_id", "allocation_date", "source", "program", "amount", "doc_number", "note"],
         output_format,
     )
+
+
+@funds.command("receive-recovery")
+@click.option("--recipient", required=True, help="The recipient's key (R0000001).")
+@click.option("--program", required=True, help="Program whose special account receives it.")
+@click.option("--amount", required=True, help="Amount received in yuan (e.g. 600.00).")
+@click.option("--date", "day", required=True, help="Day the money arrived (YYYY-MM-DD).")
+@click.option("--finding", "finding_id", type=int, default=None, help="The finding it settles.")
+@click.option("--note", default=None, help="Receipt number or other text.")
+@county_option
+@operator_option
+@pass_app
+def receive_recovery(
+    app: AppContext,
+    recipient: str,
+    program: str,
+    amount: str,
+    day: str,
+    finding_id: int | None,
+    note: str | None,
+    county: County,
+    operator: str,
+) -> None:
+    """Recovered money arrived (追缴到账): Dr Assets:Treasury:{program} /
+    Cr Assets:Receivable:Recovery:{recipient}. The receivable never goes below zero."""
+    from datetime import date as _date
+
+    from ledger.findings import service
+    from ledger.money import parse_yuan
+
+    problems = []
+    try:
+        amount_fen = parse_yuan(amount)
+    except ValueError:
+        problems.append(f"--amount: not a yuan amount: {amount!r}")
+        amount_fen = 0
+    try:
+        when = _date.fromisoformat(day)
+    except ValueError:
+        problems.append(f"--date: not a date (YYYY-MM-DD): {day!r}")
+        when = _date.today()
+    if problems:
+        raise ValidationError("the recovery was refused:", problems)
+    with app.unit_of_work() as uow:
+        tx = service.receive_recovery(
+            uow,
+            county,
+            recipient_key=recipient,
+            program=program,
+            amount_fen=amount_fen,
+            operator=operator,
+            day=when,
+            finding_id=finding_id,
+            note=note,
+        )
+    click.echo(f"Recovered {format_yuan(amount_fen)} yuan from {recipient}: transaction {tx}.")

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import click
+from ledger.batch.report import report
 
 from ledger.batches import parse_period
 from ledger.cli_support import AppContext, county_option, pass_app
@@ -35,11 +36,6 @@ out_option = click.option(
     required=True,
     help="File to write (written to a temporary name, then renamed).",
 )
-
-
-@click.group()
-def report() -> None:
-    """Printable documents: recipient statements and public-disclosure lists."""
 
 
 def _write(path: Path, text: str) -> None:

@@ -9,14 +9,14 @@
   credits a BankClearing account), without reading a 10^6-posting accrual.
 
 Revision ID: 0007_audit_indexes
-Revises: 0005_reconciliation
+Revises: 0006_findings
 Create Date: 2026-11-29
 """
 
 from alembic import op
 
 revision = "0007_audit_indexes"
-down_revision = "0005_reconciliation"
+down_revision = "0006_findings"
 branch_labels = None
 depends_on = None
 

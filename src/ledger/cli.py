@@ -16,13 +16,15 @@ from ledger.batch import (
     config,
     db,
     demo,
+    findings,
     funds,
     journal,
     payments,
     reconcile,
     refdata,
     registry,
-    report_documents,
+    report,
+    report_documents,  # noqa: F401 (adds its commands to the report group)
 )
 from ledger.cli_support import make_context
 from ledger.db.journal_store import database_refusal
@@ -84,8 +86,10 @@ cli.add_command(refdata.refdata)
 cli.add_command(funds.funds)
 cli.add_command(payments.batch)
 cli.add_command(demo.demo)
-cli.add_command(report_documents.report)
 cli.add_command(reconcile.reconcile)
+cli.add_command(findings.findings)
+# One group: the exception report (report) and the documents (report_documents).
+cli.add_command(report.report)
 
 
 def main() -> None:

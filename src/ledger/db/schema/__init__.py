@@ -11,6 +11,7 @@ Dialect-specific guarantees (triggers) are not expressed here; they live in
 from ledger.db.schema.base import metadata
 from ledger.db.schema.batches import batches, entitlements, payment_instructions
 from ledger.db.schema.core import accounts, audit_events, periods, postings, transactions
+from ledger.db.schema.findings import finding_events, findings
 from ledger.db.schema.funds import allocations
 from ledger.db.schema.reconciliation import (
     instruction_outcomes,
@@ -34,6 +35,8 @@ __all__ = [
     "batches",
     "enrolments",
     "entitlements",
+    "finding_events",
+    "findings",
     "instruction_outcomes",
     "metadata",
     "payment_instructions",

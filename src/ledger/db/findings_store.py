@@ -1,0 +1,253 @@
+"""Findings in the database: store a detection run's candidates, read, change status.
+
+``store_candidates`` is set-based: the candidates are staged in a temporary table and
+moved with a few ``INSERT ... SELECT`` / ``UPDATE`` statements, whatever their number.
+Every status change adds a ``finding_events`` row in the same database transaction.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ledger.db.bulk import fill_temporary_table
+from ledger.db.schema import finding_events, findings, recipients
+from ledger.db.schema.base import Timestamp
+from ledger.errors import LedgerError
+
+_STAGE = "ledger_finding_candidates"
+_STAGE_COLUMNS = [
+    ("fingerprint", "VARCHAR(64)"),
+    ("rule", "VARCHAR(8)"),
+    ("category", "VARCHAR(16)"),
+    ("severity", "VARCHAR(8)"),
+    ("subject_type", "VARCHAR(16)"),
+    ("subject_id", "VARCHAR(200)"),
+    ("period", "VARCHAR(7)"),
+    ("township", "VARCHAR(32)"),
+    ("program", "VARCHAR(32)"),
+    ("recipient_id", "BIGINT"),
+    ("amount_fen", "BIGINT"),
+    ("evidence", "TEXT"),
+    ("summary", "TEXT"),
+]
+
+
+def fingerprint(rule: str, subject_type: str, subject_id: str, period: str) -> str:
+    """The identity of a finding: the same rule, subject and period is the same finding."""
+    return hashlib.sha256(f"{rule}|{subject_type}|{subject_id}|{period}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Stored:
+    found: int
+    new: int
+    reopened: int
+    amount_fen: int
+
+
+def _ts(name: str) -> sa.BindParameter[Any]:
+    return sa.bindparam(name, type_=Timestamp)
+
+
+def store_candidates(
+    connection: sa.Connection,
+    rule: str,
+    category: str,
+    frame: pd.DataFrame,
+    *,
+    operator: str,
+    now: datetime,
+) -> Stored:
+    """Insert new findings, refresh the ones found before, reopen verified ones."""
+    if frame.empty:
+        return Stored(0, 0, 0, 0)
+    prints = [
+        fingerprint(rule, t, s, p)
+        for t, s, p in zip(frame["subject_type"], frame["subject_id"], frame["period"], strict=True)
+    ]
+    rows = [
+        (
+            fp,
+            rule,
+            category,
+            sev,
+            st,
+            sid,
+            per,
+            tw,
+            pr,
+            None if rid is None or pd.isna(rid) else int(rid),
+            int(amount),
+            json.dumps(ev, ensure_ascii=False, sort_keys=True, default=str),
+            summ,
+        )
+        for fp, sev, st, sid, per, tw, pr, rid, amount, ev, summ in zip(
+            prints,
+            frame["severity"],
+            frame["subject_type"],
+            frame["subject_id"],
+            frame["period"],
+            frame["township"],
+            frame["program"],
+            frame["recipient_id"],
+            frame["amount_fen"],
+            frame["evidence"],
+            frame["summary"],
+            strict=True,
+        )
+    ]
+    fill_temporary_table(connection, _STAGE, _STAGE_COLUMNS, rows)
+    last_id = connection.execute(
+        sa.select(sa.func.coalesce(sa.func.max(findings.c.id), 0))
+    ).scalar_one()
+    params = {"now": now, "operator": operator}
+    # Verified (or rectified) findings whose condition is back: reopened, with an event.
+    connection.execute(
+        sa.text(
+            "INSERT INTO finding_events (finding_id, occurred_at, operator, action, note)"
+            " SELECT f.id, :now, :operator, 'reopened', 'detected again: ' || c.summary"
+            f" FROM findings f JOIN {_STAGE} c ON c.fingerprint = f.fingerprint"
+            " WHERE f.status = 'verified'"
+        ).bindparams(_ts("now")),
+        params,
+    )
+    reopened = connection.execute(
+        sa.text(
+            "UPDATE findings SET status = 'open', closed_at = NULL"
+            f" WHERE status = 'verified' AND fingerprint IN (SELECT fingerprint FROM {_STAGE})"
+        )
+    ).rowcount
+    connection.execute(
+        sa.text(
+            # UPDATE ... FROM (PostgreSQL; SQLite >= 3.33): one join, not a
+            # correlated lookup per finding.
+            "UPDATE findings SET amount_fen = c.amount_fen, evidence = c.evidence,"
+            " summary = c.summary, severity = c.severity,"
+            " last_detected_at = :now"
+            f" FROM {_STAGE} c WHERE c.fingerprint = findings.fingerprint"
+        ).bindparams(_ts("now")),
+        params,
+    )
+    connection.execute(
+        sa.text(
+            "INSERT INTO findings (fingerprint, rule, category, severity, subject_type,"
+            " subject_id, period, township, program, recipient_id, amount_fen, recovered_fen,"
+            " evidence, summary, status, first_detected_at, last_detected_at)"
+            " SELECT c.fingerprint, c.rule, c.category, c.severity, c.subject_type,"
+            " c.subject_id, c.period, c.township, c.program, c.recipient_id, c.amount_fen, 0,"
+            " c.evidence, c.summary, 'open', :now, :now"
+            f" FROM {_STAGE} c"
+            " WHERE NOT EXISTS (SELECT 1 FROM findings f WHERE f.fingerprint = c.fingerprint)"
+        ).bindparams(_ts("now")),
+        params,
+    )
+    new = connection.execute(
+        sa.text(
+            "INSERT INTO finding_events (finding_id, occurred_at, operator, action, note)"
+            " SELECT id, :now, :operator, 'detected', summary FROM findings WHERE id > :last"
+        ).bindparams(_ts("now")),
+        {**params, "last": int(last_id)},
+    ).rowcount
+    connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
+    return Stored(len(rows), int(new), int(reopened), int(sum(r[10] for r in rows)))
+
+
+def add_event(
+    connection: sa.Connection,
+    finding_id: int,
+    *,
+    operator: str,
+    action: str,
+    now: datetime,
+    note: str | None = None,
+    transaction_id: int | None = None,
+) -> None:
+    connection.execute(
+        finding_events.insert().values(
+            finding_id=finding_id,
+            occurred_at=now,
+            operator=operator,
+            action=action,
+            note=note,
+            transaction_id=transaction_id,
+        )
+    )
+
+
+def load(connection: sa.Connection, finding_id: int, *, lock: bool = False) -> sa.Row[Any]:
+    query = (
+        sa.select(findings, recipients.c.key.label("recipient_key"))
+        .select_from(findings.outerjoin(recipients, recipients.c.id == findings.c.recipient_id))
+        .where(findings.c.id == finding_id)
+    )
+    if lock and connection.dialect.name == "postgresql":
+        query = query.with_for_update(of=findings)
+    row = connection.execute(query).first()
+    if row is None:
+        raise LedgerError(f"no finding {finding_id}")
+    return row
+
+
+def update(connection: sa.Connection, finding_id: int, **values: Any) -> None:
+    connection.execute(findings.update().where(findings.c.id == finding_id).values(**values))
+
+
+def events(connection: sa.Connection, finding_id: int) -> list[dict[str, Any]]:
+    return [
+        dict(r._mapping)
+        for r in connection.execute(
+            sa.select(finding_events)
+            .where(finding_events.c.finding_id == finding_id)
+            .order_by(finding_events.c.id)
+        )
+    ]
+
+
+def list_findings(
+    connection: sa.Connection,
+    *,
+    period: str | None = None,
+    periods: Sequence[str] | None = None,
+    rule: str | None = None,
+    category: str | None = None,
+    statuses: Iterable[str] | None = None,
+    township: str | None = None,
+) -> list[dict[str, Any]]:
+    query = (
+        sa.select(
+            findings,
+            recipients.c.key.label("recipient_key"),
+            recipients.c.name.label("recipient_name"),
+            recipients.c.id_number.label("id_number"),
+        )
+        .select_from(findings.outerjoin(recipients, recipients.c.id == findings.c.recipient_id))
+        .order_by(findings.c.category, findings.c.rule, findings.c.period, findings.c.id)
+    )
+    if period is not None:
+        query = query.where(findings.c.period == period)
+    if periods is not None:
+        query = query.where(findings.c.period.in_(list(periods)))
+    if rule is not None:
+        query = query.where(findings.c.rule == rule)
+    if category is not None:
+        query = query.where(findings.c.category == category)
+    if statuses is not None:
+        query = query.where(findings.c.status.in_(list(statuses)))
+    if township is not None:
+        query = query.where(findings.c.township == township)
+    return [dict(r._mapping) for r in connection.execute(query)]
+
+
+def overdue(rows: Iterable[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """Assigned findings whose due date has passed (rectification overdue)."""
+    return [
+        r
+        for r in rows
+        if r["status"] == "assigned" and r["due_date"] is not None and r["due_date"] < today
+    ]

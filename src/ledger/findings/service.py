@@ -1,0 +1,406 @@
+"""Detection and the findings lifecycle as services (one state change, one commit each).
+
+Lifecycle (DESIGN §6): open -> assigned (owner, due date: 责任到人, 限时整改) ->
+rectified (what was done) -> verified (the rule, run again, no longer sees the
+condition: 回头看) or dismissed (with a reason). Verify closes a finding only when the
+condition is gone; when it is still there the finding goes back to assigned (or open).
+A detection that finds a verified finding's condition again reopens it. Every change
+records the operator and time in ``finding_events`` and an audit event.
+"""
+
+import time
+import tracemalloc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+
+from ledger import accounts
+from ledger.batches import parse_period
+from ledger.county import County
+from ledger.db import findings_store as store
+from ledger.db.accounts_store import open_accounts
+from ledger.db.events import record_event
+from ledger.db.journal_store import post
+from ledger.db.uow import UnitOfWork
+from ledger.errors import LedgerError, ValidationError
+from ledger.findings import RULES, RULES_BY_ID, Context, Rule
+from ledger.journal import NewTransaction, PostingColumns
+from ledger.money import format_yuan
+
+# Which status each action may start from.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "assign": ("open", "assigned"),
+    "rectify": ("open", "assigned"),
+    "dismiss": ("open", "assigned", "rectified"),
+    "verify": ("open", "assigned", "rectified"),
+}
+
+
+@dataclass(frozen=True)
+class RuleRun:
+    rule: str
+    found: int
+    new: int
+    reopened: int
+    amount_fen: int
+    seconds: float
+    peak_bytes: int
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC)
+
+
+def latest_period(connection: sa.Connection) -> str:
+    period = connection.execute(
+        sa.text("SELECT MAX(period) FROM batches WHERE state <> 'voided'")
+    ).scalar_one()
+    if period is None:
+        raise LedgerError("no payment batch yet: name the period with --period YYYY-MM")
+    return str(period)
+
+
+def select_rules(ids: Sequence[str]) -> list[Rule]:
+    unknown = [r for r in ids if r.upper() not in RULES_BY_ID]
+    if unknown:
+        raise ValidationError(
+            "unknown rule(s):", [f"{r!r} (known: {', '.join(RULES_BY_ID)})" for r in unknown]
+        )
+    return [RULES_BY_ID[r.upper()] for r in ids] if ids else list(RULES)
+
+
+def detect(
+    uow: UnitOfWork,
+    county: County,
+    *,
+    operator: str,
+    period: str | None = None,
+    rules: Sequence[str] = (),
+    as_of: date | None = None,
+    now: datetime | None = None,
+    measure_memory: bool = False,
+) -> tuple[str, list[RuleRun]]:
+    """Run the rules for a period and store what they find; return per-rule figures."""
+    connection = uow.connection
+    period = parse_period(period) if period else latest_period(connection)
+    chosen = select_rules(rules)
+    moment = _now(now)
+    ctx = Context(connection, county, period, as_of or moment.date())
+    runs = []
+    for rule in chosen:
+        if measure_memory:
+            tracemalloc.start()
+        started = time.perf_counter()
+        frame = rule.detect(ctx)
+        stored = store.store_candidates(
+            connection, rule.id, rule.category, frame, operator=operator, now=moment
+        )
+        seconds = time.perf_counter() - started
+        peak = 0
+        if measure_memory:
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        runs.append(
+            RuleRun(
+                rule.id, stored.found, stored.new, stored.reopened, stored.amount_fen, seconds, peak
+            )
+        )
+    record_event(
+        connection,
+        operator=operator,
+        action="findings.detected",
+        subject_type="period",
+        subject_id=period,
+        detail={
+            "as_of": ctx.as_of,
+            "rules": {r.rule: {"found": r.found, "new": r.new} for r in runs},
+        },
+    )
+    uow.commit()
+    return period, runs
+
+
+def _change(
+    uow: UnitOfWork,
+    finding_id: int,
+    action: str,
+    *,
+    operator: str,
+    now: datetime | None,
+    note: str | None,
+    **values: object,
+) -> sa.Row:
+    connection = uow.connection
+    row = store.load(connection, finding_id, lock=True)
+    allowed = TRANSITIONS[action]
+    if row.status not in allowed:
+        raise LedgerError(
+            f"finding {finding_id} is {row.status}: it cannot be {action}ed "
+            f"(only when {' or '.join(allowed)})"
+        )
+    moment = _now(now)
+    if values:
+        store.update(connection, finding_id, **values)
+    store.add_event(connection, finding_id, operator=operator, action=action, now=moment, note=note)
+    record_event(
+        connection,
+        operator=operator,
+        action=f"finding.{action}",
+        subject_type="finding",
+        subject_id=finding_id,
+        detail={"note": note, **{k: v for k, v in values.items() if k != "closed_at"}},
+    )
+    uow.commit()
+    return row
+
+
+def assign(
+    uow: UnitOfWork,
+    finding_id: int,
+    *,
+    owner: str,
+    due: date,
+    operator: str,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    if not owner.strip():
+        raise ValidationError("the finding was not assigned:", ["--owner: missing"])
+    _change(
+        uow,
+        finding_id,
+        "assign",
+        operator=operator,
+        now=now,
+        note=note or f"owner {owner}, due {due}",
+        status="assigned",
+        owner=owner.strip(),
+        due_date=due,
+    )
+
+
+def rectify(
+    uow: UnitOfWork, finding_id: int, *, note: str, operator: str, now: datetime | None = None
+) -> None:
+    if not note.strip():
+        raise ValidationError("the finding was not changed:", ["--note: say what was done"])
+    _change(uow, finding_id, "rectify", operator=operator, now=now, note=note, status="rectified")
+
+
+def dismiss(
+    uow: UnitOfWork, finding_id: int, *, reason: str, operator: str, now: datetime | None = None
+) -> None:
+    if not reason.strip():
+        raise ValidationError("the finding was not dismissed:", ["--reason: missing"])
+    _change(
+        uow,
+        finding_id,
+        "dismiss",
+        operator=operator,
+        now=now,
+        note=reason,
+        status="dismissed",
+        closed_at=_now(now),
+    )
+
+
+def condition_present(connection: sa.Connection, county: County, row: sa.Row, as_of: date) -> bool:
+    """Run the finding's rule for its period; whether it still sees this finding."""
+    rule = RULES_BY_ID[row.rule]
+    frame = rule.detect(Context(connection, county, row.period, as_of))
+    if frame.empty:
+        return False
+    prints = {
+        store.fingerprint(rule.id, t, s, p)
+        for t, s, p in zip(frame["subject_type"], frame["subject_id"], frame["period"], strict=True)
+    }
+    return str(row.fingerprint) in prints
+
+
+def verify(
+    uow: UnitOfWork,
+    county: County,
+    finding_id: int,
+    *,
+    operator: str,
+    as_of: date | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Close the finding (verified) if its condition is gone; return whether it closed."""
+    connection = uow.connection
+    row = store.load(connection, finding_id, lock=True)
+    if row.status not in TRANSITIONS["verify"]:
+        raise LedgerError(f"finding {finding_id} is {row.status}: there is nothing to verify")
+    moment = _now(now)
+    present = condition_present(connection, county, row, as_of or moment.date())
+    if present:
+        back = "assigned" if row.owner else "open"
+        store.update(connection, finding_id, status=back, last_detected_at=moment)
+        action, note = "verify_failed", f"the condition is still present; back to {back}"
+    else:
+        store.update(connection, finding_id, status="verified", closed_at=moment)
+        action, note = "verified", "the rule no longer sees the condition"
+    store.add_event(connection, finding_id, operator=operator, action=action, now=moment, note=note)
+    record_event(
+        connection,
+        operator=operator,
+        action=f"finding.{action}",
+        subject_type="finding",
+        subject_id=finding_id,
+        detail={"rule": row.rule, "period": row.period},
+    )
+    uow.commit()
+    return not present
+
+
+def recover(
+    uow: UnitOfWork,
+    finding_id: int,
+    *,
+    amount_fen: int,
+    operator: str,
+    day: date | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Post the recovery receivable for a finding: Dr Assets:Receivable:Recovery:{r} /
+    Cr Expenses:Assistance:{p}:{township}; return the transaction id."""
+    connection = uow.connection
+    row = store.load(connection, finding_id, lock=True)
+    problems = []
+    if row.recipient_key is None or row.program is None or row.township is None:
+        problems.append(
+            f"finding {finding_id} ({row.rule}) names no recipient, program and township: "
+            "there is no one to recover from"
+        )
+    if amount_fen <= 0:
+        problems.append("--amount: must be more than 0")
+    left = int(row.amount_fen) - int(row.recovered_fen)
+    if amount_fen > left:
+        problems.append(
+            f"--amount: {format_yuan(amount_fen)} is more than the amount at risk not yet "
+            f"recovered ({format_yuan(left)})"
+        )
+    if row.status == "dismissed":
+        problems.append(f"finding {finding_id} is dismissed")
+    if problems:
+        raise ValidationError("the recovery was refused:", problems)
+    receivable = accounts.recovery_receivable(row.recipient_key)
+    expense = accounts.assistance(row.program, row.township)
+    open_accounts(connection, [receivable, expense])
+    count = connection.execute(
+        sa.text(
+            "SELECT COUNT(*) FROM finding_events WHERE finding_id = :f"
+            " AND action = 'recovery_posted'"
+        ),
+        {"f": finding_id},
+    ).scalar_one()
+    moment = _now(now)
+    recorded = post(
+        connection,
+        NewTransaction(
+            type="recovery",
+            effective_date=day or moment.date(),
+            description=(
+                f"recovery receivable for finding {finding_id} ({row.rule} {row.period}): "
+                f"{format_yuan(amount_fen)} yuan"
+            ),
+            operator=operator,
+            postings=PostingColumns(
+                accounts=[receivable, expense], amounts_fen=[amount_fen, -amount_fen]
+            ),
+            idempotency_key=f"finding:{finding_id}:recovery:{int(count) + 1}",
+        ),
+    )
+    store.update(connection, finding_id, recovered_fen=int(row.recovered_fen) + amount_fen)
+    store.add_event(
+        connection,
+        finding_id,
+        operator=operator,
+        action="recovery_posted",
+        now=moment,
+        note=f"{format_yuan(amount_fen)} yuan to {receivable}",
+        transaction_id=recorded.id,
+    )
+    uow.commit()
+    return recorded.id
+
+
+def receive_recovery(
+    uow: UnitOfWork,
+    county: County,
+    *,
+    recipient_key: str,
+    program: str,
+    amount_fen: int,
+    operator: str,
+    day: date,
+    finding_id: int | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Recovered money arrives: Dr Assets:Treasury:{p} / Cr Assets:Receivable:Recovery:{r}."""
+    connection = uow.connection
+    problems = []
+    if program not in county.programs:
+        problems.append(f"--program: unknown program {program!r}")
+    if amount_fen <= 0:
+        problems.append("--amount: must be more than 0")
+    if finding_id is not None:
+        row = store.load(connection, finding_id, lock=True)
+        if row.recipient_key != recipient_key:
+            problems.append(f"--finding: finding {finding_id} is not about {recipient_key}")
+    if problems:
+        raise ValidationError("the recovery was refused:", problems)
+    receivable = accounts.recovery_receivable(recipient_key)
+    treasury = accounts.treasury(program)
+    exists = connection.execute(
+        sa.text("SELECT COUNT(*) FROM accounts WHERE name = :n"), {"n": receivable}
+    ).scalar_one()
+    if not exists:
+        raise LedgerError(f"{recipient_key} owes nothing: {receivable} was never opened")
+    open_accounts(
+        connection,
+        [treasury],
+        treasury_negative_programs=[
+            p.code for p in county.programs.values() if p.treasury_may_go_negative
+        ],
+    )
+    moment = _now(now)
+    recorded = post(
+        connection,
+        NewTransaction(
+            type="recovery_received",
+            effective_date=day,
+            description=(
+                f"recovered from {recipient_key} for {program}: {format_yuan(amount_fen)} yuan"
+                + (f" (finding {finding_id})" if finding_id else "")
+                + (f"; {note}" if note else "")
+            ),
+            operator=operator,
+            postings=PostingColumns(
+                accounts=[treasury, receivable], amounts_fen=[amount_fen, -amount_fen]
+            ),
+        ),
+    )
+    if finding_id is not None:
+        store.add_event(
+            connection,
+            finding_id,
+            operator=operator,
+            action="recovery_received",
+            now=moment,
+            note=f"{format_yuan(amount_fen)} yuan received into {treasury}",
+            transaction_id=recorded.id,
+        )
+    record_event(
+        connection,
+        operator=operator,
+        action="recovery.received",
+        subject_type="account",
+        subject_id=receivable,
+        detail={"amount_fen": amount_fen, "transaction_id": recorded.id, "finding": finding_id},
+    )
+    uow.commit()
+    return recorded.id
