@@ -52,6 +52,30 @@ COUNTS = {
     "failed_not_followed_up": 2,
 }
 # Ordinary bank failures each month (not anomalies: they are followed up).
+# The findings rule (src/ledger/findings/) that must find each planted kind.
+RULE_OF_KIND = {
+    "paid_after_death": "M01",
+    "paid_after_exit": "M02",
+    "duplicate_two_townships": "M05",
+    "duplicate_exclusive_programs": "M04",
+    "invalid_identity": "M06",
+    "above_program_cap": "M09",
+    "age_inconsistent": "M10",
+    "public_employee": "M07",
+    "cadre_relative_unfiled": "M08",
+    "holder_mismatch_be01": "D01",
+    "holder_differs_in_roster": "D01",
+    "shared_account": "D02",
+    "payee_is_staff_account": "D03",
+    "account_changed_before_payment": "D04",
+    "tampered_amount": "D05",
+    "tampered_account": "D05",
+    "never_instructed": "D05",
+    "clearing_unresolved": "W02",
+    "failed_not_followed_up": "W03",
+    "idle_funds": "W04",
+    "township_jump": "F01",
+}
 CLOSED_PER_MONTH = 2
 FROZEN_PER_MONTH = 2
 NEGLECTED_BANK = "RCC"  # month 1: its failures are never re-issued nor cancelled

@@ -4,11 +4,10 @@ Every step calls the same Python services the commands call (roster import, refe
 lists, allocations, batch run/approve/export, re-issue), with simulated dates inside the
 month: roster and allocations on the 1st, batch run on the 5th (maker), approval on the
 6th (checker), export on the 8th, the bank's answer on the 11th, follow-up of failures
-(cancel, re-issue) from the 15th, period close at the end of the month.
+(cancel, re-issue) from the 14th, period close at the end of the month.
 
-Reconciliation, cancellation, findings and the exception report are built in parallel
-(issues 5 and 6); their steps are the ``WIRING`` callables below and are skipped, with a
-note in the summary, while they are ``None``.
+Then the bank's returns are reconciled (the 12th), failures cancelled or re-issued, and
+on the 25th the checker runs the findings rules and writes the exception report.
 """
 
 import json
@@ -38,6 +37,8 @@ from ledger.demo.bank import Answer, SimulatedBank
 from ledger.demo.county import base_roster, month_of, write_county
 from ledger.errors import LedgerError, ValidationError
 from ledger.files_util import sha256_of
+from ledger.findings import service as findings_service
+from ledger.findings.report import write_report
 from ledger.funds import make_allocation
 from ledger.roster import COLUMNS as ROSTER_COLUMNS
 from ledger.tabular import Problems, open_table
@@ -46,31 +47,6 @@ from ledger.tabular import Problems, open_table
 MAKER = "li.finance"
 CHECKER = "wang.finance"
 CIVIL_AFFAIRS = "zhao.civil"
-
-
-@dataclass
-class Wiring:
-    """Steps that plug in when reconciliation (issue 5) and findings (issue 6) land.
-
-    - ``reconcile_import(uow, county, path, operator, now) -> dict``: import one return
-      file (``ledger reconcile import``), commit, return counts such as
-      {"settled": n, "failed": n, "pending": n, "exceptions": n}.
-    - ``cancel_instruction(uow, instruction_id, reason, operator, now) -> None``:
-      ``ledger reconcile cancel``; commit.
-    - ``detect_findings(uow, county, period, operator, now) -> dict[str, int]``:
-      ``ledger findings detect --period``; commit; return found counts per kind (the
-      manifest's kinds, or rule ids mapped to them).
-    - ``report_exceptions(uow, county, period, out_path) -> Path``:
-      ``ledger report exceptions --period P --out out_path``.
-    """
-
-    reconcile_import: Callable[..., dict[str, int]] | None = None
-    cancel_instruction: Callable[..., None] | None = None
-    detect_findings: Callable[..., dict[str, int]] | None = None
-    report_exceptions: Callable[..., Path] | None = None
-
-
-WIRING = Wiring()
 
 
 @dataclass
@@ -389,19 +365,43 @@ class Demo:
             self._reconcile(summary, day=22)
 
     def _findings(self, period: str, summary: MonthSummary) -> None:
-        if WIRING.detect_findings is None:
-            summary.notes.append("findings (ledger findings detect) are not wired in yet")
-            return
+        """The checker runs detection (ledger findings detect) and writes the exception
+        report (ledger report exceptions); found counts are per planted kind."""
+        moment = _at(period, 25)
         with UnitOfWork(self.engine) as uow:
-            summary.findings = WIRING.detect_findings(
-                uow, self.county, period, CHECKER, _at(period, 25)
+            findings_service.detect(
+                uow, self.county, operator=CHECKER, period=period, as_of=moment.date(), now=moment
             )
-        if WIRING.report_exceptions is not None:
-            out = self.dir / "reports" / f"exceptions-{period}.html"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with UnitOfWork(self.engine) as uow:
-                summary.exception_report = WIRING.report_exceptions(uow, self.county, period, out)
-            summary.files.append(("exception report", summary.exception_report))
+        summary.findings = self._found()
+        out = self.dir / "reports" / f"exceptions-{period}.html"
+        with UnitOfWork(self.engine) as uow:
+            write_report(uow.connection, self.county, period, out, today=moment.date())
+        summary.exception_report = out
+        summary.files.append(("exception report", out))
+
+    def _found(self) -> dict[str, int]:
+        """Per planted kind: how many planted recipients have a finding of the kind's
+        rule; for kinds whose subject is not a recipient (a file line, a batch, the
+        treasury, a township), how many findings the rule holds."""
+        by_rule: dict[str, set[int]] = {}
+        counts: dict[str, int] = {}
+        for rule, recipient_id in fetch_all_rows(
+            self.engine, "SELECT rule, recipient_id FROM findings"
+        ):
+            counts[rule] = counts.get(rule, 0) + 1
+            if recipient_id is not None:
+                by_rule.setdefault(rule, set()).add(int(recipient_id))
+        ids = dict(fetch_all_rows(self.engine, "SELECT id_number, id FROM recipients"))
+        found: dict[str, int] = {}
+        for item in self.plan.manifest()["planted"]:
+            rule = anomalies.RULE_OF_KIND[item["kind"]]
+            people = [s["id_number"] for s in item["subjects"] if s.get("type") == "recipient"]
+            if people and rule not in _RULES_WITHOUT_RECIPIENT:
+                hit = by_rule.get(rule, set())
+                found[item["kind"]] = sum(1 for p in people if ids.get(p) in hit)
+            else:
+                found[item["kind"]] = counts.get(rule, 0)
+        return found
 
     # -- the end ----------------------------------------------------------------------------
     def finish(self, months: list[MonthSummary]) -> DemoResult:
@@ -471,6 +471,11 @@ def run_demo(options: DemoOptions) -> DemoResult:
 
 
 # -- the services, called as the commands call them -------------------------------------------
+
+
+# Rules whose findings name a file line, a batch, the treasury or a township, not a
+# recipient: their planted kinds are compared by the number of findings.
+_RULES_WITHOUT_RECIPIENT = {"D02", "D05", "W02", "W04", "F01"}
 
 
 def fetch_all_rows(engine: Engine, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -577,4 +582,4 @@ def allocate(
         uow.commit()
 
 
-__all__ = ["WIRING", "DemoOptions", "DemoResult", "MonthSummary", "Wiring", "run_demo"]
+__all__ = ["DemoOptions", "DemoResult", "MonthSummary", "run_demo"]
