@@ -71,7 +71,20 @@ def test_the_demo_ledger_verifies(demo_dir: Path) -> None:
             sa.text("SELECT state, COUNT(*) FROM batches GROUP BY state")
         ).all()
     engine.dispose()
-    assert dict(batches) == {"exported": sum(n for _, n in batches)}
+    # Every return was reconciled; the planted stuck payments keep a few batches open.
+    states = dict(batches)
+    assert set(states) <= {"reconciled", "partially_reconciled"}
+    assert states["reconciled"] > states.get("partially_reconciled", 0) > 0
+
+
+def test_every_planted_anomaly_is_found(demo_dir: Path) -> None:
+    manifest = json.loads((demo_dir / "manifest.json").read_text(encoding="utf-8"))
+    found = manifest["found"]
+    for item in manifest["planted"]:
+        assert found[item["kind"]] >= item["count"], (item["kind"], found[item["kind"]])
+    for period in manifest["periods"]:
+        report = demo_dir / "reports" / f"exceptions-{period}.html"
+        assert "class=\"finding " in report.read_text(encoding="utf-8")
 
 
 def test_every_return_file_reads_and_carries_the_planted_lines(demo_dir: Path) -> None:

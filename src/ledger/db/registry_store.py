@@ -89,9 +89,11 @@ def import_roster(
     roster_month: str,
     partial: bool = False,
     progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
 ) -> ImportResult:
     """Validate and apply a roster file; raise ``ValidationError`` (nothing written)
-    listing every problem if any row is wrong."""
+    listing every problem if any row is wrong. ``now`` is the recorded import time
+    (default: the clock), which the findings rules compare with pay dates."""
     earlier = previous_import_of(connection, file_sha256)
     if earlier is not None:
         raise LedgerError(
@@ -132,7 +134,7 @@ def import_roster(
     _check_across_rows(connection, county, table.labels, problems, programs)
     problems.raise_if_errors("the roster import was")
 
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     import_id = int(
         connection.execute(
             roster_imports.insert()

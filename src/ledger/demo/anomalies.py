@@ -51,7 +51,6 @@ COUNTS = {
     "clearing_unresolved": 2,
     "failed_not_followed_up": 2,
 }
-# Ordinary bank failures each month (not anomalies: they are followed up).
 # The findings rule (src/ledger/findings/) that must find each planted kind.
 RULE_OF_KIND = {
     "paid_after_death": "M01",
@@ -76,6 +75,7 @@ RULE_OF_KIND = {
     "idle_funds": "W04",
     "township_jump": "F01",
 }
+# Ordinary bank failures each month (not anomalies: they are followed up).
 CLOSED_PER_MONTH = 2
 FROZEN_PER_MONTH = 2
 NEGLECTED_BANK = "RCC"  # month 1: its failures are never re-issued nor cancelled

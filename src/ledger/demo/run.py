@@ -180,7 +180,12 @@ class Demo:
         summary = MonthSummary(period, roster_file)
         summary.files.append(("roster file", roster_file))
         summary.roster = import_roster(
-            self.engine, self.county, roster_file, month=period, operator=CIVIL_AFFAIRS
+            self.engine,
+            self.county,
+            roster_file,
+            month=period,
+            operator=CIVIL_AFFAIRS,
+            now=_at(period, 1, 9),
         )
         with UnitOfWork(self.engine) as uow:
             assert self.plan.unvalidated is not None
@@ -381,24 +386,31 @@ class Demo:
 
     def _found(self) -> dict[str, int]:
         """Per planted kind: how many planted recipients have a finding of the kind's
-        rule; for kinds whose subject is not a recipient (a file line, a batch, the
-        treasury, a township), how many findings the rule holds."""
+        rule (through their shared account for D02); for kinds whose subject is not a
+        recipient (a file line, a batch, the treasury, a township), how many findings
+        the rule holds."""
         by_rule: dict[str, set[int]] = {}
+        accounts: dict[str, set[str]] = {}
         counts: dict[str, int] = {}
-        for rule, recipient_id in fetch_all_rows(
-            self.engine, "SELECT rule, recipient_id FROM findings"
+        for rule, recipient_id, subject_type, subject_id in fetch_all_rows(
+            self.engine, "SELECT rule, recipient_id, subject_type, subject_id FROM findings"
         ):
             counts[rule] = counts.get(rule, 0) + 1
             if recipient_id is not None:
                 by_rule.setdefault(rule, set()).add(int(recipient_id))
+            if subject_type == "account":
+                accounts.setdefault(rule, set()).add(str(subject_id))
         ids = dict(fetch_all_rows(self.engine, "SELECT id_number, id FROM recipients"))
         found: dict[str, int] = {}
         for item in self.plan.manifest()["planted"]:
             rule = anomalies.RULE_OF_KIND[item["kind"]]
-            people = [s["id_number"] for s in item["subjects"] if s.get("type") == "recipient"]
-            if people and rule not in _RULES_WITHOUT_RECIPIENT:
+            people = [s for s in item["subjects"] if s.get("type") == "recipient"]
+            if people and rule in _RULES_ON_ACCOUNTS:
+                hit_accounts = accounts.get(rule, set())
+                found[item["kind"]] = sum(1 for p in people if p["account_number"] in hit_accounts)
+            elif people and rule not in _RULES_WITHOUT_RECIPIENT:
                 hit = by_rule.get(rule, set())
-                found[item["kind"]] = sum(1 for p in people if ids.get(p) in hit)
+                found[item["kind"]] = sum(1 for p in people if ids.get(p["id_number"]) in hit)
             else:
                 found[item["kind"]] = counts.get(rule, 0)
         return found
@@ -475,7 +487,9 @@ def run_demo(options: DemoOptions) -> DemoResult:
 
 # Rules whose findings name a file line, a batch, the treasury or a township, not a
 # recipient: their planted kinds are compared by the number of findings.
-_RULES_WITHOUT_RECIPIENT = {"D02", "D05", "W02", "W04", "F01"}
+_RULES_WITHOUT_RECIPIENT = {"D05", "W02", "W04", "F01"}
+# Rules whose findings name the shared account: planted people are found through it.
+_RULES_ON_ACCOUNTS = {"D02"}
 
 
 def fetch_all_rows(engine: Engine, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -496,7 +510,7 @@ def failed_instructions(engine: Engine, period: str) -> list[tuple[int, str, str
 
 
 def import_roster(
-    engine: Engine, county: County, path: Path, *, month: str, operator: str
+    engine: Engine, county: County, path: Path, *, month: str, operator: str, now: datetime
 ) -> dict[str, int]:
     """``ledger registry import FILE --month M``."""
     table = open_table(path, ROSTER_COLUMNS)
@@ -510,6 +524,7 @@ def import_roster(
             file_sha256=digest,
             operator=operator,
             roster_month=month,
+            now=now,
         )
         record_event(
             uow.connection,

@@ -1,6 +1,7 @@
 """Misappropriated funds (套取/骗取/侵占): payments to people who should not get them."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -96,26 +97,40 @@ M01 = Rule(
 )
 
 
+def _left(g: Any) -> str:
+    return f"exit {g.exit_date}" if g.exit_date else f"last month {g.end_month}"
+
+
 def _after_exit(ctx: Context) -> pd.DataFrame:
+    # Exits are often recorded late: a roster that records an exit dated last month
+    # reveals last month's payment. So every payment up to the period is compared with
+    # the current enrolment, and each finding carries the period it was paid for (its
+    # fingerprint is then the same whichever later run finds it).
     rows = ctx.frame(
-        _SELECT + ", e.exit_date, e.end_month FROM batches b"
+        _SELECT + ", e.exit_date, e.end_month, b.period FROM batches b"
         " JOIN payment_instructions i ON i.batch_id = b.id"
         " JOIN recipients r ON r.id = i.recipient_id"
         " JOIN enrolments e ON e.recipient_id = i.recipient_id AND e.program = b.program"
         "  AND e.valid_to_import IS NULL"
-        " WHERE b.period = ? AND b.state <> 'voided' AND i.status IN ('pending', 'settled')"
-        " AND (e.exit_date < ? OR e.end_month < ?)",
-        (ctx.period, ctx.start, ctx.period),
-        [*_COLUMNS, "exit_date", "end_month"],
+        " WHERE b.period <= ? AND b.state <> 'voided' AND i.status IN ('pending', 'settled')"
+        " AND (substr(CAST(e.exit_date AS VARCHAR(10)), 1, 7) < b.period"
+        "  OR e.end_month < b.period)",
+        (ctx.period,),
+        [*_COLUMNS, "exit_date", "end_month", "paid_period"],
     )
-    return _per_recipient(
-        ctx,
-        rows,
-        lambda g: (
-            f"paid for {ctx.period} after leaving the program "
-            f"({'exit ' + str(g.exit_date) if g.exit_date else 'last month ' + str(g.end_month)})"
-        ),
-    )
+    if rows.empty:
+        return empty()
+    found = []
+    for period, paid in rows.groupby("paid_period"):
+        at = replace(ctx, period=str(period))
+        found.append(
+            _per_recipient(
+                at,
+                paid.drop(columns=["paid_period"]),
+                lambda g, p=period: f"paid for {p} after leaving the program ({_left(g)})",
+            )
+        )
+    return pd.concat(found, ignore_index=True)
 
 
 M02 = Rule(
@@ -125,9 +140,10 @@ M02 = Rule(
     title_en="Paid after exit",
     data=("payment_instructions", "enrolments (current version)"),
     checks=(
-        "Payments of the period to a recipient whose current enrolment in the program "
-        "records an exit date before the period, or a last month before it (exits "
-        "recorded after the batch was run)."
+        "Payments for the period or any earlier one to a recipient whose current "
+        "enrolment in the program records an exit date before the month paid for, or a "
+        "last month before it (exits recorded after the batch was run, even months later); "
+        "each finding is dated by the month paid for."
     ),
     amount="the period's payments in that program",
     detect=_after_exit,
