@@ -84,7 +84,7 @@ def test_every_planted_anomaly_is_found(demo_dir: Path) -> None:
         assert found[item["kind"]] >= item["count"], (item["kind"], found[item["kind"]])
     for period in manifest["periods"]:
         report = demo_dir / "reports" / f"exceptions-{period}.html"
-        assert "class=\"finding " in report.read_text(encoding="utf-8")
+        assert 'class="finding ' in report.read_text(encoding="utf-8")
 
 
 def test_every_return_file_reads_and_carries_the_planted_lines(demo_dir: Path) -> None:
