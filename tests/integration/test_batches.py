@@ -124,6 +124,66 @@ def test_running_a_period_creates_a_draft_batch_with_one_instruction_per_entitle
     assert batch_id == 1
 
 
+def test_each_batch_numbers_its_lines_from_one_in_township_village_recipient_order(engine):
+    # Four groups (two programs x two banks), rows arranged out of order on purpose.
+    people = [
+        Person(
+            f"R{n:07d}",
+            f"人{n}",
+            f"13012319800101{n:03d}0",
+            township,
+            village,
+            program=program,
+            bank=bank,
+            account_number=f"62170000000000{n:05d}",
+        )
+        for n, (program, bank, township, village) in enumerate(
+            [
+                ("dibao_urban", "RCC", "T02", "V0201"),
+                (P, "RCC", "T02", "V0202"),
+                (P, "ICBC", "T02", "V0201"),
+                ("dibao_urban", "ICBC", "T01", "V0101"),
+                (P, "ICBC", "T01", "V0102"),
+                (P, "RCC", "T01", "V0101"),
+                (P, "ICBC", "T01", "V0101"),
+                ("dibao_urban", "RCC", "T01", "V0102"),
+                (P, "ICBC", "T02", "V0201"),
+            ],
+            start=1,
+        )
+    ]
+    with UnitOfWork(engine) as uow:
+        add_people(uow.connection, people)
+        uow.commit()
+    created = run(engine).created
+    assert [(b.program, b.bank, b.count) for b in created] == [
+        ("dibao_rural", "ICBC", 4),
+        ("dibao_rural", "RCC", 2),
+        ("dibao_urban", "ICBC", 1),
+        ("dibao_urban", "RCC", 2),
+    ]
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(
+                batches.c.program,
+                batches.c.bank,
+                payment_instructions.c.line_number,
+                payment_instructions.c.account_holder,
+            )
+            .join(batches, batches.c.id == payment_instructions.c.batch_id)
+            .order_by(batches.c.id, payment_instructions.c.line_number)
+        ).all()
+    lines: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for program, bank, line, holder in rows:
+        lines.setdefault((program, bank), []).append((line, holder))
+    assert lines == {
+        (P, "ICBC"): [(1, "人7"), (2, "人5"), (3, "人3"), (4, "人9")],
+        (P, "RCC"): [(1, "人6"), (2, "人2")],
+        ("dibao_urban", "ICBC"): [(1, "人4")],
+        ("dibao_urban", "RCC"): [(1, "人8"), (2, "人1")],
+    }
+
+
 def test_running_the_same_period_again_creates_nothing_and_says_which_batch_exists(engine):
     arrange(engine)
     first = run(engine)
