@@ -40,7 +40,7 @@ from ledger.batches import (
 )
 from ledger.county import County
 from ledger.db import batches_store as store
-from ledger.db.accounts_store import open_accounts
+from ledger.db.accounts_store import open_accounts, open_payables
 from ledger.db.balances import account_balance
 from ledger.db.events import record_event
 from ledger.db.journal_store import post, reverse
@@ -272,7 +272,8 @@ def _post_accrual(connection: sa.Connection, batch: Any, operator: str, day: dat
         by_township[township] = by_township.get(township, 0) + amount
     expense_names = [accounts.assistance(program, t) for t in sorted(by_township)]
     payable_names = [accounts.payable(program, key) for key in keys]
-    open_accounts(connection, expense_names + payable_names)
+    open_accounts(connection, expense_names)
+    open_payables(connection, program, int(batch.id))
     postings = PostingColumns(
         accounts=expense_names + payable_names,
         amounts_fen=[by_township[t] for t in sorted(by_township)] + [-a for a in amounts],

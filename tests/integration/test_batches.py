@@ -7,10 +7,18 @@ import pytest
 import sqlalchemy as sa
 
 from ledger import payments
+from ledger.accounts import account_row, payable
 from ledger.batches import end_to_end_id
 from ledger.county import example_path, load_county
 from ledger.db.balances import account_balance, trial_balance
-from ledger.db.schema import batches, entitlements, payment_instructions, postings, transactions
+from ledger.db.schema import (
+    accounts,
+    batches,
+    entitlements,
+    payment_instructions,
+    postings,
+    transactions,
+)
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from ledger.files import pain001
@@ -299,6 +307,30 @@ def test_a_batch_goes_from_draft_to_approved_to_exported_with_its_entries(engine
         changed.write_bytes(content.replace(b"600.00", b"900.00"))
         verdict = payments.verify_file(connection, changed)
         assert not verdict.ok and "changed after export" in verdict.message
+
+
+def test_approval_opens_each_payable_once_as_the_chart_of_accounts_defines_it(engine):
+    arrange(engine)
+    approve(engine, run(engine).created[0].id)
+    arrange(engine, [PEOPLE[0]], funds=0)  # a new version for R0000001 only
+    approve(engine, run(engine, period="2026-12").created[0].id)
+    with engine.connect() as connection:
+        opened = connection.execute(
+            sa.select(
+                accounts.c.name,
+                accounts.c.kind,
+                accounts.c.balance_rule,
+                accounts.c.program,
+                accounts.c.source,
+                accounts.c.bank,
+                accounts.c.recipient,
+                accounts.c.township,
+            )
+            .where(accounts.c.name.like("Liabilities:Payable:%"))
+            .order_by(accounts.c.name)
+        ).all()
+    expected = [account_row(payable(P, p.key)) for p in PEOPLE]
+    assert [tuple(row) for row in opened] == expected
 
 
 def test_approval_by_the_operator_who_created_the_batch_is_refused(engine):
