@@ -65,7 +65,6 @@ enrolments = sa.Table(
     sa.CheckConstraint("status IN ('active', 'suspended', 'exited')", name="status"),
     sa.Index(None, "recipient_id", "program"),
     sa.Index(None, "program", "township"),
-    sa.Index(None, "account_number"),
     # At most one current version per person and program.
     sa.Index(
         "uq_enrolments_current",
