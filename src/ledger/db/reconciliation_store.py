@@ -2,35 +2,62 @@
 
 A return file's lines are staged in a temporary table; matching is three joins
 (EndToEndId; batch and line number; account, amount and name when unique); outcomes,
-exceptions and the new instruction statuses are written with ``INSERT ... SELECT`` and
-one ``UPDATE ... FROM``. No row travels through Python more than once. Nothing here
+the decisions (what each line does, decided in ``ledger.reconciliation``) are staged as a
+few short columns; the postings, outcomes and exceptions are then written with
+``INSERT ... SELECT`` joined to the staged lines and the new instruction statuses with
+one ``UPDATE ... FROM``. No row travels through Python more than once each way. Nothing here
 commits or decides policy: ``ledger.reconciliation`` does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from ledger.db.bulk import copy_rows, fetch_all, fill_temporary_table
+from ledger.db.bulk import fetch_all, fill_temporary_table
 from ledger.db.schema import reconciliation_exceptions, return_files
 from ledger.db.schema.base import Timestamp
 
 LINES = "ledger_recon_lines"
 MATCHES = "ledger_recon_matches"
-SETTLED = "ledger_recon_settled"
-FAILED = "ledger_recon_failed"
+DECISIONS = "ledger_recon_decisions"
+CODES = "ledger_recon_codes"
+EXCEPTIONS = "ledger_recon_exceptions"
+BATCH_ACCOUNTS = "ledger_recon_batch_accounts"
 
+# Everything later statements need of a line: matching (EndToEndId, 序号, account, name,
+# amount) and recording (line, element, reason). ``seq`` is the line's position.
 LINE_COLUMNS = [
-    ("seq", "BIGINT"),
+    ("seq", "INTEGER PRIMARY KEY"),
     ("end_to_end_id", "VARCHAR(35)"),
     ("sequence", "BIGINT"),
     ("account", "VARCHAR(40)"),
     ("holder_name", "VARCHAR(64)"),
     ("amount_fen", "BIGINT"),
+    ("line", "BIGINT"),
+    ("element", "VARCHAR(128)"),
+    ("reason_code", "VARCHAR(8)"),
+    ("reason_text", "TEXT"),
+]
+# What each line with an outcome does, as a code (few distinct ones per file) whose
+# meaning CODES gives: the outcome recorded, the posting made (settle, fail, return or
+# NULL) and, on the line that decides it, the instruction's new status (else NULL).
+DECISION_COLUMNS = [("seq", "INTEGER PRIMARY KEY"), ("code", "INTEGER")]
+CODE_COLUMNS = [
+    ("code", "INTEGER PRIMARY KEY"),
+    ("outcome", "VARCHAR(16)"),
+    ("posting", "VARCHAR(8)"),
+    ("status", "VARCHAR(16)"),
+]
+EXCEPTION_LINE_COLUMNS = [
+    ("seq", "BIGINT"),
+    ("kind", "VARCHAR(32)"),
+    ("instruction_id", "BIGINT"),
+    ("batch_id", "BIGINT"),
+    ("detail", "TEXT"),
 ]
 
 
@@ -56,8 +83,12 @@ def match_lines(connection: sa.Connection, batch_id: int | None) -> None:
     """Fill MATCHES (seq, instruction_id): by EndToEndId when the line has one; else by
     (batch, line number) when the batch is known; else by (account, amount, name) when
     exactly one instruction of an exported batch has them."""
+    # At most one instruction per line: the EndToEndId is unique, so is (batch, line
+    # number), and the third join takes only lines that neither matched, and a group of
+    # exactly one instruction; the key says so.
     connection.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {MATCHES} (seq BIGINT, instruction_id BIGINT)"
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {MATCHES}"
+        " (seq INTEGER PRIMARY KEY, instruction_id BIGINT)"
     )
     connection.exec_driver_sql(f"DELETE FROM {MATCHES}")
     connection.exec_driver_sql(
@@ -88,22 +119,37 @@ def match_lines(connection: sa.Connection, batch_id: int | None) -> None:
 MATCHED_COLUMNS = (
     "seq",
     "instruction_id",
-    "status",
-    "amount_fen",
-    "account_number",
     "batch_id",
-    "recipient_key",
+    "amount_fen",  # the instruction's
+    # The position of the instruction's status in ``statuses`` * 4, + 2 if the line
+    # states another amount, + 1 if it names another account (compared in SQL: no
+    # account number travels to Python).
+    "state",
 )
 
 
-def matched_instructions(connection: sa.Connection) -> list[tuple[Any, ...]]:
-    """The instruction each matched line names, ``MATCHED_COLUMNS`` per row."""
-    return fetch_all(
-        connection,
-        "SELECT m.seq, i.id, i.status, i.amount_fen, i.account_number, i.batch_id, r.key"
-        f" FROM {MATCHES} m JOIN payment_instructions i ON i.id = m.instruction_id"
-        " JOIN recipients r ON r.id = i.recipient_id",
-    )
+def matched_instructions(
+    connection: sa.Connection, statuses: Sequence[str], chunk: int = 200_000
+) -> Iterator[list[tuple[int, ...]]]:
+    """The instruction each matched line names, ``MATCHED_COLUMNS`` per row, all
+    integers, in line order, in chunks."""
+    status = " ".join(f"WHEN '{s}' THEN {4 * i}" for i, s in enumerate(statuses))
+    raw: Any = connection.connection.dbapi_connection
+    cursor = raw.cursor()
+    try:
+        cursor.execute(
+            f"SELECT m.seq, i.id, i.batch_id, i.amount_fen, CASE i.status {status} ELSE -4 END"
+            " + CASE WHEN l.amount_fen IS NOT NULL AND l.amount_fen <> i.amount_fen"
+            "  THEN 2 ELSE 0 END"
+            " + CASE WHEN l.account IS NOT NULL AND l.account <> i.account_number"
+            "  THEN 1 ELSE 0 END"
+            f" FROM {MATCHES} m JOIN payment_instructions i ON i.id = m.instruction_id"
+            f" JOIN {LINES} l ON l.seq = m.seq ORDER BY m.seq"
+        )
+        while rows := cursor.fetchmany(chunk):
+            yield rows
+    finally:
+        cursor.close()
 
 
 def batch_columns(connection: sa.Connection, batch_ids: Sequence[int]) -> list[tuple[Any, ...]]:
@@ -163,41 +209,107 @@ def db_time(connection: sa.Connection, moment: datetime) -> Any:
     return process(moment) if process is not None else moment
 
 
-OUTCOME_COLUMNS = (
-    "instruction_id",
-    "return_file_id",
-    "line",
-    "element",
-    "outcome",
-    "reason_code",
-    "reason_text",
-    "amount_fen",
-    "transaction_id",
-    "recorded_at",
-)
-EXCEPTION_COLUMNS = (
-    "return_file_id",
-    "line",
-    "element",
-    "kind",
-    "end_to_end_id",
-    "instruction_id",
-    "batch_id",
-    "account_number",
-    "holder_name",
-    "amount_fen",
-    "detail",
-    "created_at",
-)
+def stage_decisions(
+    connection: sa.Connection,
+    codes: Sequence[tuple[int, str, str | None, str | None]],
+    rows: Iterable[tuple[int, int]],
+) -> int:
+    """``codes``: (code, outcome, posting, status); ``rows``: (seq, code) per line that
+    has an outcome."""
+    fill_temporary_table(connection, CODES, CODE_COLUMNS, list(codes))
+    return fill_temporary_table(connection, DECISIONS, DECISION_COLUMNS, rows)
 
 
-def write_outcomes(connection: sa.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
-    """Append outcome rows (``OUTCOME_COLUMNS``): COPY on PostgreSQL, executemany on SQLite."""
-    copy_rows(connection, "instruction_outcomes", OUTCOME_COLUMNS, rows)
+# The decisions with their meaning and instruction: d.seq, m.instruction_id, c.outcome,
+# c.posting, c.status.
+_DECIDED = f"{DECISIONS} d JOIN {CODES} c ON c.code = d.code JOIN {MATCHES} m ON m.seq = d.seq"
 
 
-def write_exceptions(connection: sa.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
-    copy_rows(connection, "reconciliation_exceptions", EXCEPTION_COLUMNS, rows)
+def stage_postings(
+    connection: sa.Connection, table: str, accounts: Sequence[tuple[Any, ...]]
+) -> None:
+    """Two postings per decision with a posting, into the journal's staging ``table``
+    (``journal_store.staging_table``) by account id. ``accounts`` gives per batch (id,
+    payable name prefix, treasury, clearing): the payable of an instruction is its
+    batch's prefix + its recipient's key (its name staged only if no such account is
+    open, for the journal to refuse naming it).
+
+    settle: Dr payable / Cr clearing; fail: Dr treasury / Cr clearing; return: Dr
+    treasury / Cr payable. Each posting names its instruction."""
+    fill_temporary_table(
+        connection,
+        BATCH_ACCOUNTS,
+        [("batch_id", "BIGINT"), ("payable_prefix", "VARCHAR(200)"),
+         ("treasury", "VARCHAR(200)"), ("clearing", "VARCHAR(200)"),
+         ("treasury_id", "BIGINT"), ("clearing_id", "BIGINT")],
+        [(*row, None, None) for row in accounts],
+    )  # fmt: skip
+    connection.exec_driver_sql(
+        f"UPDATE {BATCH_ACCOUNTS} SET"
+        f" treasury_id = (SELECT id FROM accounts WHERE name = {BATCH_ACCOUNTS}.treasury),"
+        f" clearing_id = (SELECT id FROM accounts WHERE name = {BATCH_ACCOUNTS}.clearing)"
+    )
+    payable = "(s.side = 1 AND c.posting = 'settle') OR (s.side = -1 AND c.posting = 'return')"
+    connection.exec_driver_sql(
+        f"INSERT INTO {table} (account_id, account, amount_fen, instruction_id)"
+        f" SELECT CASE WHEN {payable} THEN a.id"
+        "  WHEN s.side = 1 THEN n.treasury_id ELSE n.clearing_id END,"
+        f" CASE WHEN {payable} THEN"
+        "  CASE WHEN a.id IS NULL THEN n.payable_prefix || r.key END"
+        "  WHEN s.side = 1 THEN n.treasury ELSE n.clearing END,"
+        " s.side * i.amount_fen, i.id"
+        f" FROM {_DECIDED} JOIN payment_instructions i ON i.id = m.instruction_id"
+        f" JOIN {BATCH_ACCOUNTS} n ON n.batch_id = i.batch_id"
+        " JOIN recipients r ON r.id = i.recipient_id"
+        " LEFT JOIN accounts a ON a.name = n.payable_prefix || r.key"
+        "  AND c.posting IN ('settle', 'return')"
+        " CROSS JOIN (SELECT 1 AS side UNION ALL SELECT -1 AS side) s"
+        " WHERE c.posting IS NOT NULL"
+    )
+
+
+def write_outcomes(
+    connection: sa.Connection, file_id: int, transaction_id: int | None, now: datetime
+) -> None:
+    """One outcome row per decision, in line order: the reason only for a failure or a
+    return, the transaction only where the line posted."""
+    connection.execute(
+        sa.text(
+            "INSERT INTO instruction_outcomes (instruction_id, return_file_id, line, element,"
+            " outcome, reason_code, reason_text, amount_fen, transaction_id, recorded_at)"
+            " SELECT m.instruction_id, :file, l.line, l.element, c.outcome,"
+            " CASE WHEN c.outcome IN ('failed', 'returned') THEN l.reason_code END,"
+            " l.reason_text, l.amount_fen,"
+            " CASE WHEN c.posting IS NOT NULL THEN :tx END, :now"
+            f" FROM {_DECIDED} JOIN {LINES} l ON l.seq = d.seq ORDER BY d.seq"
+        ).bindparams(
+            sa.bindparam("now", type_=Timestamp),
+            sa.bindparam("tx", type_=sa.BigInteger),
+            sa.bindparam("file", type_=sa.BigInteger),
+        ),
+        {"file": file_id, "tx": transaction_id, "now": now},
+    )
+
+
+def write_exceptions(
+    connection: sa.Connection, file_id: int, rows: Iterable[tuple[Any, ...]], now: datetime
+) -> None:
+    """One exception per ``EXCEPTION_LINE_COLUMNS`` row, with the line's own words."""
+    if not fill_temporary_table(connection, EXCEPTIONS, EXCEPTION_LINE_COLUMNS, rows):
+        return
+    connection.execute(
+        sa.text(
+            "INSERT INTO reconciliation_exceptions (return_file_id, line, element, kind,"
+            " end_to_end_id, instruction_id, batch_id, account_number, holder_name,"
+            " amount_fen, detail, created_at)"
+            " SELECT :file, l.line, l.element, e.kind, l.end_to_end_id, e.instruction_id,"
+            " e.batch_id, l.account, l.holder_name, l.amount_fen, e.detail, :now"
+            f" FROM {EXCEPTIONS} e JOIN {LINES} l ON l.seq = e.seq ORDER BY e.seq"
+        ).bindparams(
+            sa.bindparam("now", type_=Timestamp), sa.bindparam("file", type_=sa.BigInteger)
+        ),
+        {"file": file_id, "now": now},
+    )
 
 
 def insert_exceptions(connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -205,46 +317,31 @@ def insert_exceptions(connection: sa.Connection, rows: Sequence[dict[str, Any]])
         connection.execute(reconciliation_exceptions.insert(), list(rows))
 
 
-def update_statuses(
-    connection: sa.Connection,
-    settled: Sequence[int],
-    failed: Iterable[tuple[int, str, str | None]],
-    now: datetime,
-) -> None:
-    """Settled instructions (ids), and failed ones with their reason (id, code, text):
-    two set-based UPDATEs from staged ids."""
-    stamp = {"now": now}
-    if settled:
-        fill_temporary_table(
-            connection, SETTLED, [("instruction_id", "BIGINT PRIMARY KEY")], ((i,) for i in settled)
-        )
-        connection.execute(
-            sa.text(
-                "UPDATE payment_instructions SET status = 'settled', settled_at = :now"
-                f" WHERE id IN (SELECT instruction_id FROM {SETTLED})"
-            ).bindparams(sa.bindparam("now", type_=Timestamp)),
-            stamp,
-        )
-    count = fill_temporary_table(
-        connection,
-        FAILED,
-        [("instruction_id", "BIGINT PRIMARY KEY"), ("reason_code", "VARCHAR(8)"),
-         ("reason_text", "TEXT")],
-        failed,
-    )  # fmt: skip
-    if count:
-        connection.execute(
-            sa.text(
-                "UPDATE payment_instructions SET status = 'failed', failed_at = :now,"
-                " reason_code = f.reason_code, reason_text = f.reason_text"
-                f" FROM {FAILED} f WHERE f.instruction_id = payment_instructions.id"
-            ).bindparams(sa.bindparam("now", type_=Timestamp)),
-            stamp,
-        )
+def update_statuses(connection: sa.Connection, now: datetime) -> None:
+    """The new status of each instruction from the decision that sets it (one UPDATE):
+    settled with its time; failed with its time and the line's reason (NARR when the
+    bank gave no code)."""
+    pi = "payment_instructions"
+    connection.execute(
+        sa.text(
+            f"UPDATE {pi} SET status = f.status,"
+            f" settled_at = CASE WHEN f.status = 'settled' THEN :now ELSE {pi}.settled_at END,"
+            f" failed_at = CASE WHEN f.status = 'failed' THEN :now ELSE {pi}.failed_at END,"
+            " reason_code = CASE WHEN f.status = 'failed'"
+            f"  THEN COALESCE(f.reason_code, 'NARR') ELSE {pi}.reason_code END,"
+            " reason_text = CASE WHEN f.status = 'failed'"
+            f"  THEN f.reason_text ELSE {pi}.reason_text END"
+            " FROM (SELECT m.instruction_id, c.status, l.reason_code, l.reason_text"
+            f"  FROM {_DECIDED} JOIN {LINES} l ON l.seq = d.seq"
+            "  WHERE c.status IS NOT NULL) f"
+            f" WHERE {pi}.id = f.instruction_id"
+        ).bindparams(sa.bindparam("now", type_=Timestamp)),
+        {"now": now},
+    )
 
 
 def drop_staged(connection: sa.Connection) -> None:
-    for table in (LINES, MATCHES, SETTLED, FAILED):
+    for table in (LINES, MATCHES, DECISIONS, CODES, EXCEPTIONS, BATCH_ACCOUNTS):
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
 
 
