@@ -249,22 +249,29 @@ def stage_postings(
         f" treasury_id = (SELECT id FROM accounts WHERE name = {BATCH_ACCOUNTS}.treasury),"
         f" clearing_id = (SELECT id FROM accounts WHERE name = {BATCH_ACCOUNTS}.clearing)"
     )
-    payable = "(s.side = 1 AND c.posting = 'settle') OR (s.side = -1 AND c.posting = 'return')"
-    connection.exec_driver_sql(
-        f"INSERT INTO {table} (account_id, account, amount_fen, instruction_id)"
-        f" SELECT CASE WHEN {payable} THEN a.id"
-        "  WHEN s.side = 1 THEN n.treasury_id ELSE n.clearing_id END,"
-        f" CASE WHEN {payable} THEN"
-        "  CASE WHEN a.id IS NULL THEN n.payable_prefix || r.key END"
-        "  WHEN s.side = 1 THEN n.treasury ELSE n.clearing END,"
-        " s.side * i.amount_fen, i.id"
+    instructions = (
         f" FROM {_DECIDED} JOIN payment_instructions i ON i.id = m.instruction_id"
         f" JOIN {BATCH_ACCOUNTS} n ON n.batch_id = i.batch_id"
-        " JOIN recipients r ON r.id = i.recipient_id"
+    )
+    # The payable leg (Dr on settle, Cr on return): the one that needs the recipient.
+    connection.exec_driver_sql(
+        f"INSERT INTO {table} (account_id, account, amount_fen, instruction_id)"
+        " SELECT a.id, CASE WHEN a.id IS NULL THEN n.payable_prefix || r.key END,"
+        " CASE c.posting WHEN 'settle' THEN i.amount_fen ELSE -i.amount_fen END, i.id"
+        + instructions
+        + " JOIN recipients r ON r.id = i.recipient_id"
         " LEFT JOIN accounts a ON a.name = n.payable_prefix || r.key"
-        "  AND c.posting IN ('settle', 'return')"
-        " CROSS JOIN (SELECT 1 AS side UNION ALL SELECT -1 AS side) s"
-        " WHERE c.posting IS NOT NULL"
+        " WHERE c.posting IN ('settle', 'return')"
+    )
+    # The treasury (Dr on fail and return) and clearing (Cr on settle and fail) legs.
+    connection.exec_driver_sql(
+        f"INSERT INTO {table} (account_id, account, amount_fen, instruction_id)"
+        " SELECT n.treasury_id, n.treasury, i.amount_fen, i.id"
+        + instructions
+        + " WHERE c.posting IN ('fail', 'return')"
+        " UNION ALL SELECT n.clearing_id, n.clearing, -i.amount_fen, i.id"
+        + instructions
+        + " WHERE c.posting IN ('settle', 'fail')"
     )
 
 
