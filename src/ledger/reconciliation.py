@@ -102,6 +102,7 @@ def import_return(
         return _already(earlier)
     parsed = read_return(path, profile, profiles=county_return_profiles(county_path))
     batches_store.lock_batches(connection)
+    store.prepare(connection)
     earlier = store.find_file(connection, parsed.sha256)  # imported meanwhile
     if earlier is not None:
         return _already(earlier)
@@ -112,7 +113,7 @@ def import_return(
     source = _Source(parsed.path.name, parsed.format, parsed.sha256, parsed.anomalies)
     del parsed  # the frame's columns go to the database; only a few stay, as numpy
     try:
-        store.stage_lines(connection, _line_rows(lines))
+        store.stage_lines(connection, _line_columns(lines), _reason_rows(lines))
         said = _said(lines)
         e2e_missing = lines["end_to_end_id"].isna().to_numpy(dtype=bool)
         line_amount = lines["amount_fen"].fillna(0).to_numpy(dtype=np.int64)
@@ -208,34 +209,45 @@ def _said(lines: pd.DataFrame) -> np.ndarray:
     return np.where(returned, _SAID.index("returned"), status)
 
 
-def _line_rows(lines: pd.DataFrame) -> Iterable[tuple[Any, ...]]:
-    """Each line as staged (``store.LINE_COLUMNS``); blank text is NULL."""
+def _line_columns(lines: pd.DataFrame) -> dict[str, list[Any]]:
+    """Each line's values as staged (``store.LINE_COLUMNS``); blank text is NULL. The
+    序号 only matters (matching by batch and line) where the line has no EndToEndId."""
+    has_e2e = lines["end_to_end_id"].notna()
+    return {
+        "end_to_end_id": _column(lines["end_to_end_id"]),
+        "sequence": _integers(
+            lines["sequence"].mask(has_e2e) if has_e2e.any() else lines["sequence"]
+        ),
+        "account": _column(lines["account"]),
+        "holder_name": _column(lines["holder_name"]),
+        "amount_fen": _integers(lines["amount_fen"]),
+        "line": lines["line"].to_numpy(dtype=np.int64).tolist(),
+        "element": _column(lines["element"]),
+    }
+
+
+def _reason_rows(lines: pd.DataFrame) -> Iterable[tuple[int, str | None, str | None]]:
+    """(seq, reason code, reason text) of the lines that give either."""
+    given = (lines["reason_code"].fillna("") != "") | (lines["reason_text"].fillna("") != "")
+    rows = np.flatnonzero(given.to_numpy(dtype=bool))
     return zip(
-        range(len(lines)),
-        _column(lines, "end_to_end_id"),
-        _integers(lines, "sequence"),
-        _column(lines, "account"),
-        _column(lines, "holder_name"),
-        _integers(lines, "amount_fen"),
-        lines["line"].to_numpy(dtype=np.int64).tolist(),
-        _column(lines, "element"),
-        _column(lines, "reason_code"),
-        _column(lines, "reason_text"),
+        rows.tolist(),
+        _column(lines["reason_code"].iloc[rows]),
+        _column(lines["reason_text"].iloc[rows]),
         strict=True,
     )
 
 
-def _column(lines: pd.DataFrame, name: str) -> list[str | None]:
+def _column(column: pd.Series) -> list[str | None]:
     """A text column's values, with <NA> and "" as None."""
-    values = np.array(lines[name].to_numpy(dtype=object, na_value=cast(Any, None)), dtype=object)
+    values = np.array(column.to_numpy(dtype=object, na_value=cast(Any, None)), dtype=object)
     if len(values):
         values[values == ""] = None
     return values.tolist()
 
 
-def _integers(lines: pd.DataFrame, name: str) -> list[int | None]:
+def _integers(column: pd.Series) -> list[int | None]:
     """An integer column's values as Python ints, with <NA> as None."""
-    column = lines[name]
     if column.dtype == np.int64:
         return column.to_numpy().tolist()
     if isinstance(column.dtype, pd.Int64Dtype):

@@ -224,6 +224,8 @@ def post_staged(
     in that recorded order. The staging table is emptied.
     """
     lock_journal(connection)
+    if connection.dialect.name == "postgresql":  # plans with the staged rows' statistics
+        connection.exec_driver_sql(f"ANALYZE {_STAGE}")
     count, total, zeros, nulls = connection.exec_driver_sql(
         "SELECT COUNT(*), COALESCE(SUM(amount_fen), 0),"
         " COALESCE(SUM(CASE WHEN amount_fen = 0 THEN 1 ELSE 0 END), 0),"
