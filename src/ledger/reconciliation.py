@@ -414,6 +414,8 @@ def _decide(
                 if d.posting is not None:
                     posting[rows_k] = _POSTINGS.index(d.posting)
                 if d.status is not None:
+                    if d.status not in ("settled", "failed"):  # store.update_statuses
+                        raise ValueError(f"a line cannot make an instruction {d.status}")
                     new_status[rows_k] = _STATUSES.index(d.status)
                     status[at_k] = _STATUSES.index(d.status)
                 if d.outcome == "settled":

@@ -369,22 +369,25 @@ def insert_exceptions(connection: sa.Connection, rows: Sequence[dict[str, Any]])
 
 
 def update_statuses(connection: sa.Connection, now: datetime) -> None:
-    """The new status of each instruction from the decision that sets it (one UPDATE):
-    settled with its time; failed with its time and the line's reason (NARR when the
-    bank gave no code)."""
+    """The new status of each instruction from the decision that sets it: settled with
+    its time (one UPDATE of constant values over the ids, which SQLite walks in id
+    order); failed with its time and the line's reason, NARR when the bank gave no code
+    (one UPDATE ... FROM)."""
     pi = "payment_instructions"
     connection.execute(
         sa.text(
-            f"UPDATE {pi} SET status = f.status,"
-            f" settled_at = CASE WHEN f.status = 'settled' THEN :now ELSE {pi}.settled_at END,"
-            f" failed_at = CASE WHEN f.status = 'failed' THEN :now ELSE {pi}.failed_at END,"
-            " reason_code = CASE WHEN f.status = 'failed'"
-            f"  THEN COALESCE(f.reason_code, 'NARR') ELSE {pi}.reason_code END,"
-            " reason_text = CASE WHEN f.status = 'failed'"
-            f"  THEN f.reason_text ELSE {pi}.reason_text END"
-            " FROM (SELECT m.instruction_id, c.status, x.reason_code, x.reason_text"
+            f"UPDATE {pi} SET status = 'settled', settled_at = :now WHERE id IN"
+            f" (SELECT m.instruction_id FROM {_DECIDED} WHERE c.status = 'settled')"
+        ).bindparams(sa.bindparam("now", type_=Timestamp)),
+        {"now": now},
+    )
+    connection.execute(
+        sa.text(
+            f"UPDATE {pi} SET status = 'failed', failed_at = :now,"
+            " reason_code = COALESCE(f.reason_code, 'NARR'), reason_text = f.reason_text"
+            " FROM (SELECT m.instruction_id, x.reason_code, x.reason_text"
             f"  FROM {_DECIDED} LEFT JOIN {REASONS} x ON x.seq = d.seq"
-            "  WHERE c.status IS NOT NULL) f"
+            "  WHERE c.status = 'failed') f"
             f" WHERE {pi}.id = f.instruction_id"
         ).bindparams(sa.bindparam("now", type_=Timestamp)),
         {"now": now},
