@@ -1,12 +1,13 @@
 """The SQL behind reconciliation: staged lines, matching by joins, bulk writes.
 
 A return file's lines are staged in a temporary table; matching is three joins
-(EndToEndId; batch and line number; account, amount and name when unique); outcomes,
-the decisions (what each line does, decided in ``ledger.reconciliation``) are staged as a
-few short columns; the postings, outcomes and exceptions are then written with
-``INSERT ... SELECT`` joined to the staged lines and the new instruction statuses with
-one ``UPDATE ... FROM``. No row travels through Python more than once each way. Nothing here
-commits or decides policy: ``ledger.reconciliation`` does.
+(EndToEndId; batch and line number; account, amount and name when unique). The
+decisions (what each line does, decided in ``ledger.reconciliation``) are staged as
+(line, code) pairs; the postings (into the journal's staging table), outcomes and
+exceptions are then written with ``INSERT ... SELECT`` joined to the staged lines, and
+the new instruction statuses with two set-based UPDATEs. No row travels through Python
+more than once each way. Nothing here commits or decides policy:
+``ledger.reconciliation`` does.
 """
 
 from __future__ import annotations
