@@ -13,7 +13,7 @@ Postings can be given as a list of ``Posting`` or, for bulk work, as ``PostingCo
 """
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -153,6 +153,20 @@ def transaction_hash(
     appear in an account name or a number, and free text is length-prefixed.
     """
     sep = "\x1f"
+    lines = (
+        f"{a}{sep}{m}{sep}{'' if i is None else i}"
+        for a, m, i in zip(accounts, amounts_fen, instruction_ids, strict=True)
+    )
+    return chunked_transaction_hash(prev_hash, header, [lines])
+
+
+def chunked_transaction_hash(
+    prev_hash: str, header: HeaderFields, chunks: Iterable[Iterable[str]]
+) -> str:
+    """``transaction_hash`` from the postings' canonical lines (``account``, amount and
+    instruction id joined by the unit separator), given in recorded order and in chunks,
+    so that 10^6 postings read back from the database never become one list."""
+    sep = "\x1f"
 
     def text(value: str | None) -> str:
         value = value or ""
@@ -174,12 +188,16 @@ def transaction_hash(
         ]
     )
     digest = hashlib.sha256(head.encode("utf-8"))
-    lines = "\n".join(
-        f"{a}{sep}{m}{sep}{'' if i is None else i}"
-        for a, m, i in zip(accounts, amounts_fen, instruction_ids, strict=True)
-    )
     digest.update(b"\n")
-    digest.update(lines.encode("utf-8"))
+    first = True
+    for chunk in chunks:
+        joined = "\n".join(chunk)
+        if not joined:  # an empty chunk (a posting's line is never empty)
+            continue
+        if not first:
+            digest.update(b"\n")
+        digest.update(joined.encode("utf-8"))
+        first = False
     return digest.hexdigest()
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -36,11 +36,12 @@ from ledger.batches import EXPORTED_STATES, BatchState, InstructionStatus
 from ledger.db import batches_store
 from ledger.db import reconciliation_store as store
 from ledger.db.events import record_event
-from ledger.db.journal_store import post
+from ledger.db.journal_store import StagedTransaction, post, post_staged, staging_table
 from ledger.db.schema import payment_instructions, recipients
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from ledger.files.returns import (
+    Anomaly,
     ReturnFile,
     ReturnProfile,
     Scope,
@@ -101,6 +102,7 @@ def import_return(
         return _already(earlier)
     parsed = read_return(path, profile, profiles=county_return_profiles(county_path))
     batches_store.lock_batches(connection)
+    store.prepare(connection)
     earlier = store.find_file(connection, parsed.sha256)  # imported meanwhile
     if earlier is not None:
         return _already(earlier)
@@ -108,15 +110,31 @@ def import_return(
         raise LedgerError(f"batch {batch_id} does not exist (see `ledger batch list`)")
     moment = _now(now)
     lines = _transaction_lines(connection, parsed)
-    store.stage_lines(connection, _line_rows(lines))
-    store.match_lines(connection, batch_id)
-    work = _decide(connection, parsed, lines)
+    source = _Source(parsed.path.name, parsed.format, parsed.sha256, parsed.anomalies)
+    del parsed  # the frame's columns go to the database; only a few stay, as numpy
     try:
-        result = _record(connection, parsed, lines, work, operator, today or date.today(), moment)
+        store.stage_lines(connection, _line_columns(lines), _reason_rows(lines))
+        said = _said(lines)
+        e2e_missing = lines["end_to_end_id"].isna().to_numpy(dtype=bool)
+        line_amount = lines["amount_fen"].fillna(0).to_numpy(dtype=np.int64)
+        del lines
+        store.match_lines(connection, batch_id)
+        work = _decide(connection, source.format, said, e2e_missing, line_amount)
+        result = _record(connection, source, work, operator, today or date.today(), moment)
     finally:
         store.drop_staged(connection)
     uow.commit()
     return result
+
+
+@dataclass(frozen=True)
+class _Source:
+    """What the import keeps of a parsed file once its lines are staged."""
+
+    name: str
+    format: str
+    sha256: str
+    anomalies: tuple[Anomaly, ...]
 
 
 def _already(row: Any) -> ImportResult:
@@ -185,25 +203,56 @@ def _transaction_lines(connection: sa.Connection, parsed: ReturnFile) -> pd.Data
 
 
 def _said(lines: pd.DataFrame) -> np.ndarray:
-    """settled / failed / returned / pending per line."""
-    status = lines["status"].astype(str).to_numpy(dtype=object)
-    returned = lines["is_return"].to_numpy(dtype=bool) & (status == "failed")
-    return np.where(returned, "returned", status)
+    """settled / failed / returned / pending per line, as positions in ``_SAID``."""
+    status = _codes(lines["status"].astype(str).to_numpy(dtype=object), _SAID)
+    returned = lines["is_return"].to_numpy(dtype=bool) & (status == _SAID.index("failed"))
+    return np.where(returned, _SAID.index("returned"), status)
 
 
-def _line_rows(lines: pd.DataFrame) -> Iterable[tuple[Any, ...]]:
-    """What matching needs of each line: (seq, EndToEndId, 序号, account, name, amount)."""
-    every = np.arange(len(lines))
-    sequence = [None if pd.isna(v) else int(v) for v in lines["sequence"].to_numpy(dtype=object)]
+def _line_columns(lines: pd.DataFrame) -> dict[str, list[Any]]:
+    """Each line's values as staged (``store.LINE_COLUMNS``); blank text is NULL. The
+    序号 only matters (matching by batch and line) where the line has no EndToEndId."""
+    has_e2e = lines["end_to_end_id"].notna()
+    return {
+        "end_to_end_id": _column(lines["end_to_end_id"]),
+        "sequence": _integers(
+            lines["sequence"].mask(has_e2e) if has_e2e.any() else lines["sequence"]
+        ),
+        "account": _column(lines["account"]),
+        "holder_name": _column(lines["holder_name"]),
+        "amount_fen": _integers(lines["amount_fen"]),
+        "line": lines["line"].to_numpy(dtype=np.int64).tolist(),
+        "element": _column(lines["element"]),
+    }
+
+
+def _reason_rows(lines: pd.DataFrame) -> Iterable[tuple[int, str | None, str | None]]:
+    """(seq, reason code, reason text) of the lines that give either."""
+    given = (lines["reason_code"].fillna("") != "") | (lines["reason_text"].fillna("") != "")
+    rows = np.flatnonzero(given.to_numpy(dtype=bool))
     return zip(
-        every.tolist(),
-        _column(lines, "end_to_end_id", every),
-        sequence,
-        _column(lines, "account", every),
-        _column(lines, "holder_name", every),
-        _amounts(lines, every),
+        rows.tolist(),
+        _column(lines["reason_code"].iloc[rows]),
+        _column(lines["reason_text"].iloc[rows]),
         strict=True,
     )
+
+
+def _column(column: pd.Series) -> list[str | None]:
+    """A text column's values, with <NA> and "" as None."""
+    values = np.array(column.to_numpy(dtype=object, na_value=cast(Any, None)), dtype=object)
+    if len(values):
+        values[values == ""] = None
+    return values.tolist()
+
+
+def _integers(column: pd.Series) -> list[int | None]:
+    """An integer column's values as Python ints, with <NA> as None."""
+    if column.dtype == np.int64:
+        return column.to_numpy().tolist()
+    if isinstance(column.dtype, pd.Int64Dtype):
+        return column.to_numpy(dtype=object, na_value=cast(Any, None)).tolist()
+    return [None if pd.isna(v) else int(v) for v in column.to_numpy(dtype=object)]
 
 
 # --- decisions -----------------------------------------------------------------------
@@ -211,106 +260,119 @@ def _line_rows(lines: pd.DataFrame) -> Iterable[tuple[Any, ...]]:
 
 @dataclass
 class _Work:
-    """Per line (aligned with the lines frame): the instruction and what happens."""
+    """Per line (aligned with the staged lines, -1: none), the instruction and what
+    happens, as small integer codes: positions in ``_OUTCOMES``, ``Posting``,
+    ``_STATUSES`` and ``_EXCEPTION_KINDS``; ``detail`` per line with an exception."""
 
     instruction: np.ndarray  # int64, -1: unmatched
     batch: np.ndarray  # int64, -1: none
-    outcome: np.ndarray  # object: settled/failed/returned/pending/None
-    posting: np.ndarray  # object: Posting or None
-    new_status: np.ndarray  # object
-    exception_kind: np.ndarray  # object
-    detail: np.ndarray  # object
-    info: dict[str, np.ndarray]  # matched instruction columns, aligned with the lines
+    amount_fen: np.ndarray  # int64: the matched instruction's amount
+    outcome: np.ndarray  # int8
+    posting: np.ndarray  # int8
+    new_status: np.ndarray  # int8
+    exception_kind: np.ndarray  # int8
+    detail: dict[int, str]
+    batch_state: dict[int, tuple[str, str, str]]  # batch: (state, program, bank)
+
+
+_OUTCOMES = ("settled", "failed", "returned", "pending")
+_POSTINGS = tuple(Posting)
+_EXCEPTION_KINDS = (
+    "unmatched",
+    "batch_not_exported",
+    "amount_mismatch",
+    "account_mismatch",
+    "duplicate_confirmation",
+)
 
 
 def _matched(connection: sa.Connection, n: int) -> dict[str, np.ndarray]:
-    """The matched instruction of each line as plain numpy columns (no per-row objects
-    beyond the driver's; batch columns looked up once per batch)."""
-    info = {
-        "instruction_id": np.full(n, -1, dtype=np.int64),
-        "batch_id": np.full(n, -1, dtype=np.int64),
-        "amount_fen": np.zeros(n, dtype=np.int64),
-        "status": np.full(n, None, dtype=object),
-        "account_number": np.full(n, None, dtype=object),
-        "recipient_key": np.full(n, None, dtype=object),
-        "batch_state": np.full(n, None, dtype=object),
-        "program": np.full(n, None, dtype=object),
-        "bank": np.full(n, None, dtype=object),
-    }
-    rows = store.matched_instructions(connection)
-    if not rows:
-        return info
-    columns = list(zip(*rows, strict=True))
-    del rows
-    seq = np.array(columns[0], dtype=np.int64)
-    # A line matched twice (EndToEndId of one, account of another) keeps the first.
-    _, first = np.unique(seq, return_index=True)
-    at = seq[first]
-    for name, values in zip(store.MATCHED_COLUMNS[1:], columns[1:], strict=True):
-        column = info[name]
-        column[at] = np.array(values, dtype=column.dtype)[first]
-    batch = info["batch_id"]
-    for batch_id, state, program, bank in store.batch_columns(
-        connection, np.unique(batch[batch >= 0]).tolist()
-    ):
-        here = batch == batch_id
-        info["batch_state"][here] = state
-        info["program"][here] = program
-        info["bank"][here] = bank
+    """The matched instruction of each line as int64 numpy columns (-1: unmatched)."""
+    info = {name: np.full(n, -1, dtype=np.int64) for name in store.MATCHED_COLUMNS[1:]}
+    for rows in store.matched_instructions(connection, _STATUSES):
+        chunk = np.array(rows, dtype=np.int64)
+        del rows
+        at = chunk[:, 0]
+        for index, name in enumerate(store.MATCHED_COLUMNS[1:], 1):
+            info[name][at] = chunk[:, index]
     return info
 
 
-def _decide(connection: sa.Connection, parsed: ReturnFile, lines: pd.DataFrame) -> _Work:
-    n = len(lines)
+def _decide(
+    connection: sa.Connection,
+    file_format: str,
+    said: np.ndarray,
+    e2e_missing: np.ndarray,
+    line_amount: np.ndarray,
+) -> _Work:
+    """What each line does (see ``ledger.outcomes``); ``said`` as positions in
+    ``_SAID``, ``line_amount`` the line's amount (0 if it states none)."""
+    n = len(said)
     info = _matched(connection, n)
     instruction = info["instruction_id"]
     batch = info["batch_id"]
-    outcome = np.full(n, None, dtype=object)
-    posting = np.full(n, None, dtype=object)
-    new_status = np.full(n, None, dtype=object)
-    kind = np.full(n, None, dtype=object)
-    detail = np.full(n, None, dtype=object)
+    state = info["state"]
+    outcome = np.full(n, -1, dtype=np.int8)
+    posting = np.full(n, -1, dtype=np.int8)
+    new_status = np.full(n, -1, dtype=np.int8)
+    kind = np.full(n, -1, dtype=np.int8)
+    detail: dict[int, str] = {}
 
-    said = _said(lines)
-    e2e = lines["end_to_end_id"].astype(object).to_numpy()
-    unmatched = instruction < 0
-    kind[unmatched] = "unmatched"
-    detail[unmatched] = np.where(
-        pd.isna(e2e[unmatched]).astype(bool),
-        "no instruction matches this line (no EndToEndId; account, amount and name match "
-        "no single instruction)",
-        "no instruction has this EndToEndId",
+    def exception(rows: np.ndarray, name: str, texts: Iterable[str]) -> None:
+        kind[rows] = _EXCEPTION_KINDS.index(name)
+        detail.update(zip(rows.tolist(), texts, strict=True))
+
+    unmatched = np.flatnonzero(instruction < 0)
+    exception(
+        unmatched,
+        "unmatched",
+        [
+            "no instruction matches this line (no EndToEndId; account, amount and name match "
+            "no single instruction)"
+            if missing
+            else "no instruction has this EndToEndId"
+            for missing in e2e_missing[unmatched].tolist()
+        ],
     )
-    open_ = ~unmatched
-    state = info["batch_state"]
-    not_exported = open_ & ~np.isin(state, [s.value for s in EXPORTED_STATES])
-    kind[not_exported] = "batch_not_exported"
-    detail[not_exported] = [
-        f"batch {int(b)} is {s}: its file was never exported"
-        for b, s in zip(batch[not_exported], state[not_exported], strict=True)
-    ]
-    open_ &= ~not_exported
-    line_amount = lines["amount_fen"].astype("Int64")
-    stated = line_amount.notna().to_numpy(dtype=bool)
-    given = line_amount.fillna(0).to_numpy(dtype=np.int64)
-    own_amount = info["amount_fen"]
-    wrong_amount = open_ & stated & (given != own_amount)
-    kind[wrong_amount] = "amount_mismatch"
-    detail[wrong_amount] = [
-        f"the line says {format_yuan(int(a))} yuan, the instruction is {format_yuan(int(b))}"
-        for a, b in zip(
-            given[wrong_amount].tolist(), own_amount[wrong_amount].tolist(), strict=True
+    open_ = instruction >= 0
+    batches = {
+        int(b): (str(state), str(program), str(bank))
+        for b, state, program, bank in store.batch_columns(
+            connection, np.unique(batch[batch >= 0]).tolist()
         )
-    ]
-    open_ &= ~wrong_amount
-    line_account = lines["account"]
-    account_differs = line_account.notna().to_numpy(dtype=bool) & (
-        line_account.fillna("").to_numpy(dtype=object) != info["account_number"]
+    }
+    exported = {s.value for s in EXPORTED_STATES}
+    not_exported_batches = [b for b, (state, _, _) in batches.items() if state not in exported]
+    not_exported = np.flatnonzero(open_ & np.isin(batch, not_exported_batches))
+    exception(
+        not_exported,
+        "batch_not_exported",
+        [
+            f"batch {b} is {batches[b][0]}: its file was never exported"
+            for b in batch[not_exported].tolist()
+        ],
     )
-    wrong_account = open_ & account_differs
-    kind[wrong_account] = "account_mismatch"
-    detail[wrong_account] = "the line names another account than the instruction"
-    open_ &= ~wrong_account
+    open_[not_exported] = False
+    own_amount = info["amount_fen"]
+    wrong_amount = np.flatnonzero(open_ & (state & 2 > 0))
+    exception(
+        wrong_amount,
+        "amount_mismatch",
+        [
+            f"the line says {format_yuan(int(a))} yuan, the instruction is {format_yuan(int(b))}"
+            for a, b in zip(
+                line_amount[wrong_amount].tolist(), own_amount[wrong_amount].tolist(), strict=True
+            )
+        ],
+    )
+    open_[wrong_amount] = False
+    wrong_account = np.flatnonzero(open_ & (state & 1 > 0))
+    exception(
+        wrong_account,
+        "account_mismatch",
+        ["the line names another account than the instruction"] * len(wrong_account),
+    )
+    open_[wrong_account] = False
 
     # The state machine, in rounds: round k takes each instruction's k-th line. The rule
     # depends on a few discrete inputs: it is evaluated once per distinct combination.
@@ -318,16 +380,18 @@ def _decide(connection: sa.Connection, parsed: ReturnFile, lines: pd.DataFrame) 
     if len(rows):
         ids = instruction[rows]
         unique_ids, first_index = np.unique(ids, return_index=True)
-        status = _codes(info["status"][rows][first_index], _STATUSES)
+        status = state[rows][first_index] // 4
+        if (status < 0).any():  # programmer error: a status outside the known ones
+            raise ValueError(f"instruction statuses outside {_STATUSES}")
         flags = np.zeros((len(unique_ids), 3), dtype=bool)  # returned, settled/returned same
-        earlier = store.earlier_outcomes(connection, parsed.format)
+        earlier = store.earlier_outcomes(connection, file_format)
         if earlier:
             known = np.array(earlier, dtype=np.int64)
             where = np.minimum(np.searchsorted(unique_ids, known[:, 0]), len(unique_ids) - 1)
             ours = unique_ids[where] == known[:, 0]
             flags[where[ours]] = known[ours, 1:].astype(bool)
         position = np.searchsorted(unique_ids, ids)
-        said_code = _codes(said[rows], _SAID)
+        said_code = said[rows]
         order = pd.Series(ids).groupby(ids).cumcount().to_numpy()
         for round_ in range(int(order.max()) + 1):
             pick = order == round_
@@ -339,17 +403,20 @@ def _decide(connection: sa.Connection, parsed: ReturnFile, lines: pd.DataFrame) 
                 + flags[at, 2]
             )
             for k in np.unique(key):
-                d = _decision(int(k), parsed.format)
+                d = _decision(int(k), file_format)
                 chosen = key == k
                 rows_k, at_k = here[chosen], at[chosen]
                 if d.exception is not None:
-                    kind[rows_k] = "duplicate_confirmation"
-                    detail[rows_k] = d.exception
+                    exception(rows_k, "duplicate_confirmation", [d.exception] * len(rows_k))
                     continue
-                outcome[rows_k] = d.outcome
-                posting[rows_k] = d.posting
+                assert d.outcome is not None
+                outcome[rows_k] = _OUTCOMES.index(d.outcome)
+                if d.posting is not None:
+                    posting[rows_k] = _POSTINGS.index(d.posting)
                 if d.status is not None:
-                    new_status[rows_k] = d.status
+                    if d.status not in ("settled", "failed"):  # store.update_statuses
+                        raise ValueError(f"a line cannot make an instruction {d.status}")
+                    new_status[rows_k] = _STATUSES.index(d.status)
                     status[at_k] = _STATUSES.index(d.status)
                 if d.outcome == "settled":
                     flags[at_k, 1] = True
@@ -357,7 +424,9 @@ def _decide(connection: sa.Connection, parsed: ReturnFile, lines: pd.DataFrame) 
                     flags[at_k, 2] = True
                     if d.posting is not None:
                         flags[at_k, 0] = True
-    return _Work(instruction, batch, outcome, posting, new_status, kind, detail, info)
+    return _Work(
+        instruction, batch, own_amount, outcome, posting, new_status, kind, detail, batches
+    )
 
 
 _STATUSES = tuple(s.value for s in InstructionStatus)
@@ -387,55 +456,98 @@ def _decision(key: int, file_format: str) -> Decision:
 # --- recording -----------------------------------------------------------------------
 
 
-def _postings(lines: pd.DataFrame, work: _Work) -> tuple[PostingColumns, dict[str, int]]:
-    """Two postings per resolved instruction, each naming it, ordered by account name (so
-    10^6 postings append to the journal's indexes instead of landing all over them)."""
-    rows = np.flatnonzero(pd.notna(work.posting))
-    if not len(rows):
-        return PostingColumns([], [], []), {}
-    info = {name: column[rows] for name, column in work.info.items()}
-    kinds = np.array([str(k) for k in work.posting[rows]], dtype=object)
-    program = info["program"]
-    payable = "Liabilities:Payable:" + program + ":" + info["recipient_key"]
-    treasury = "Assets:Treasury:" + program
-    clearing = "Assets:BankClearing:" + info["bank"]
-    debit = np.where(kinds == Posting.SETTLE.value, payable, treasury)
-    credit = np.where(kinds == Posting.RETURN.value, payable, clearing)
-    amounts = info["amount_fen"]
+def _stage_decisions(connection: sa.Connection, work: _Work) -> None:
+    """Each line with an outcome, staged as (seq, code): the code says the outcome, the
+    posting and, only on the last line of an instruction that sets one (it decides), the
+    new status."""
+    rows = np.flatnonzero(work.outcome >= 0)
     ids = work.instruction[rows]
-    names = np.concatenate([debit, credit])
-    fen = np.concatenate([amounts, -amounts])
-    instruction_ids = np.concatenate([ids, ids])
-    codes, _ = pd.factorize(names, sort=True)
-    order = np.lexsort((instruction_ids, codes))
-    totals = {p.value: int(amounts[kinds == p.value].sum()) for p in Posting}
-    return (
-        PostingColumns(names[order].tolist(), fen[order].tolist(), instruction_ids[order].tolist()),
-        totals,
-    )
+    setting = np.flatnonzero(work.new_status[rows] >= 0)
+    # The last status-setting line of each instruction: first of the reversed order.
+    _, last_reversed = np.unique(ids[setting][::-1], return_index=True)
+    deciding = np.zeros(len(rows), dtype=bool)
+    deciding[setting[len(setting) - 1 - last_reversed]] = True
+    status = np.where(deciding, work.new_status[rows], -1).astype(np.int64)
+    # Each part is -1 (none) or a position: shifted by one, they pack into one code.
+    parts = (work.outcome[rows], work.posting[rows], status)
+    sizes = (len(_OUTCOMES) + 1, len(_POSTINGS) + 1, len(_STATUSES) + 1)
+    code = (parts[0].astype(np.int64) + 1) * sizes[1] * sizes[2]
+    code += (parts[1].astype(np.int64) + 1) * sizes[2] + (parts[2] + 1)
+    codes = [
+        (
+            int(c),
+            _OUTCOMES[int(c) // (sizes[1] * sizes[2]) - 1],
+            _name(int(c) // sizes[2] % sizes[1], tuple(p.value for p in _POSTINGS)),
+            _name(int(c) % sizes[2], _STATUSES),
+        )
+        for c in np.unique(code)
+    ]
+    store.stage_decisions(connection, codes, zip(rows.tolist(), code.tolist(), strict=True))
+
+
+def _name(shifted: int, names: tuple[str, ...]) -> str | None:
+    """A packed part back to its name (0: none)."""
+    return None if shifted == 0 else names[shifted - 1]
+
+
+def _names(codes: np.ndarray, names: tuple[str, ...]) -> list[str | None]:
+    """Codes (positions in ``names``, -1: none) as the names, None for -1."""
+    return np.array([*names, None], dtype=object)[codes].tolist()
+
+
+def _post(
+    connection: sa.Connection,
+    source: _Source,
+    work: _Work,
+    counts: dict[str, int],
+    file_id: int,
+    operator: str,
+    today: date,
+) -> int:
+    """The file's one ledger transaction: two postings per decision with a posting,
+    built in SQL from the staged decisions (see ``store.stage_postings``)."""
+    batch_accounts = [
+        (b, accounts.payable(program, ""), accounts.treasury(program), accounts.bank_clearing(bank))
+        for b, (_, program, bank) in sorted(work.batch_state.items())
+    ]
+    store.stage_postings(connection, staging_table(connection), batch_accounts)
+    return post_staged(
+        connection,
+        StagedTransaction(
+            type="reconciliation",
+            effective_date=today,
+            description=(
+                f"bank return {source.name} ({source.format}, file {file_id}): "
+                f"{counts['settled']} settled, {counts['failed']} failed, "
+                f"{counts['returned']} returned; sha256 {source.sha256}"
+            ),
+            operator=operator,
+            idempotency_key=f"return:{source.sha256}",
+        ),
+    ).id
 
 
 def _record(
     connection: sa.Connection,
-    parsed: ReturnFile,
-    lines: pd.DataFrame,
+    source: _Source,
     work: _Work,
     operator: str,
     today: date,
     moment: datetime,
 ) -> ImportResult:
-    counts = {
-        o: int((work.outcome == o).sum()) for o in ("settled", "failed", "returned", "pending")
+    counts = {o: int((work.outcome == _OUTCOMES.index(o)).sum()) for o in _OUTCOMES}
+    line_exceptions = int((work.exception_kind >= 0).sum())
+    exceptions = line_exceptions + len(source.anomalies)
+    totals = {
+        p.value: int(work.amount_fen[work.posting == i].sum()) for i, p in enumerate(_POSTINGS)
     }
-    line_exceptions = int(pd.notna(work.exception_kind).sum())
-    exceptions = line_exceptions + len(parsed.anomalies)
-    postings, totals = _postings(lines, work)
+    n = len(work.outcome)
     file_id = store.insert_return_file(
         connection,
-        file_name=parsed.path.name,
-        file_sha256=parsed.sha256,
-        format=parsed.format,
-        line_count=len(lines),
+        file_name=source.name,
+        file_sha256=source.sha256,
+        format=source.format,
+        line_count=n,
         settled_count=counts["settled"],
         failed_count=counts["failed"] + counts["returned"],
         pending_count=counts["pending"],
@@ -443,27 +555,13 @@ def _record(
         imported_by=operator,
         imported_at=moment,
     )
+    _stage_decisions(connection, work)
     transaction_id = None
-    if len(postings):
-        transaction_id = post(
-            connection,
-            NewTransaction(
-                type="reconciliation",
-                effective_date=today,
-                description=(
-                    f"bank return {parsed.path.name} ({parsed.format}, file {file_id}): "
-                    f"{counts['settled']} settled, {counts['failed']} failed, "
-                    f"{counts['returned']} returned; sha256 {parsed.sha256}"
-                ),
-                operator=operator,
-                postings=postings,
-                idempotency_key=f"return:{parsed.sha256}",
-            ),
-        ).id
-    n = len(lines)
-    _write_outcomes(connection, lines, work, file_id, transaction_id, moment)
-    _write_exceptions(connection, lines, work, file_id, moment)
-    matched_batches = sorted({int(b) for b in work.batch.tolist() if b >= 0})
+    if (work.posting >= 0).any():
+        transaction_id = _post(connection, source, work, counts, file_id, operator, today)
+    store.write_outcomes(connection, file_id, transaction_id, moment)
+    _write_exceptions(connection, work, file_id, moment)
+    matched_batches = sorted({int(b) for b in np.unique(work.batch) if b >= 0})
     store.insert_exceptions(
         connection,
         [
@@ -476,10 +574,10 @@ def _record(
                 "detail": f"{a.kind.value}: {a.message}",
                 "created_at": moment,
             }
-            for a in parsed.anomalies
+            for a in source.anomalies
         ],
     )
-    _update_statuses(connection, lines, work, moment)
+    store.update_statuses(connection, moment)
     changed = _advance_batches(connection, _touched_batches(work), operator, moment)
     record_event(
         connection,
@@ -488,9 +586,9 @@ def _record(
         subject_type="return_file",
         subject_id=file_id,
         detail={
-            "file": parsed.path.name,
-            "format": parsed.format,
-            "sha256": parsed.sha256,
+            "file": source.name,
+            "format": source.format,
+            "sha256": source.sha256,
             "lines": n,
             **counts,
             "exceptions": exceptions,
@@ -501,9 +599,9 @@ def _record(
     )
     return ImportResult(
         return_file_id=file_id,
-        file_name=parsed.path.name,
-        format=parsed.format,
-        sha256=parsed.sha256,
+        file_name=source.name,
+        format=source.format,
+        sha256=source.sha256,
         already_imported=False,
         line_count=n,
         settled=counts["settled"],
@@ -519,112 +617,21 @@ def _record(
     )
 
 
-def _column(lines: pd.DataFrame, name: str, rows: np.ndarray) -> list[Any]:
-    """Values of an optional column at ``rows``, with <NA> as None."""
-    values = lines[name].to_numpy(dtype=object)[rows]
-    return [None if v is None or v is pd.NA or v == "" else v for v in values.tolist()]
-
-
-def _amounts(lines: pd.DataFrame, rows: np.ndarray) -> list[int | None]:
-    amounts = lines["amount_fen"]
-    if str(amounts.dtype) == "int64":
-        return amounts.to_numpy()[rows].tolist()
-    return [None if pd.isna(v) else int(v) for v in amounts.to_numpy(dtype=object)[rows]]
-
-
-def _write_outcomes(
-    connection: sa.Connection,
-    lines: pd.DataFrame,
-    work: _Work,
-    file_id: int,
-    transaction_id: int | None,
-    moment: datetime,
-) -> None:
-    rows = np.flatnonzero(pd.notna(work.outcome))
-    if not len(rows):
-        return
-    outcome = work.outcome[rows]
-    failed = np.isin(outcome, ["failed", "returned"])
-    codes = [
-        c if f and isinstance(c, str) else None
-        for c, f in zip(
-            lines["reason_code"].to_numpy(dtype=object)[rows].tolist(), failed.tolist(), strict=True
-        )
-    ]
-    posted = pd.notna(work.posting[rows]).tolist()
-    stamp = store.db_time(connection, moment)
-    n = len(rows)
-    store.write_outcomes(
-        connection,
-        zip(
-            work.instruction[rows].tolist(),
-            [file_id] * n,
-            lines["line"].to_numpy()[rows].tolist(),
-            _column(lines, "element", rows),
-            outcome.tolist(),
-            codes,
-            _column(lines, "reason_text", rows),
-            _amounts(lines, rows),
-            [transaction_id if p else None for p in posted],
-            [stamp] * n,
-            strict=True,
-        ),
-    )
-
-
 def _write_exceptions(
-    connection: sa.Connection, lines: pd.DataFrame, work: _Work, file_id: int, moment: datetime
+    connection: sa.Connection, work: _Work, file_id: int, moment: datetime
 ) -> None:
-    rows = np.flatnonzero(pd.notna(work.exception_kind))
+    rows = np.flatnonzero(work.exception_kind >= 0)
     if not len(rows):
         return
-    stamp = store.db_time(connection, moment)
-    n = len(rows)
     store.write_exceptions(
         connection,
+        file_id,
         zip(
-            [file_id] * n,
-            lines["line"].to_numpy()[rows].tolist(),
-            _column(lines, "element", rows),
-            work.exception_kind[rows].tolist(),
-            _column(lines, "end_to_end_id", rows),
+            rows.tolist(),
+            _names(work.exception_kind[rows], _EXCEPTION_KINDS),
             [None if i < 0 else i for i in work.instruction[rows].tolist()],
             [None if b < 0 else b for b in work.batch[rows].tolist()],
-            _column(lines, "account", rows),
-            _column(lines, "holder_name", rows),
-            _amounts(lines, rows),
-            work.detail[rows].tolist(),
-            [stamp] * n,
-            strict=True,
-        ),
-    )
-
-
-def _update_statuses(
-    connection: sa.Connection, lines: pd.DataFrame, work: _Work, moment: datetime
-) -> None:
-    rows = np.flatnonzero(pd.notna(work.new_status))
-    if not len(rows):
-        return
-    frame = pd.DataFrame(
-        {
-            "instruction_id": work.instruction[rows],
-            "status": work.new_status[rows],
-            "reason_code": lines["reason_code"].to_numpy(dtype=object)[rows],
-            "reason_text": lines["reason_text"].to_numpy(dtype=object)[rows],
-        }
-    )
-    # The last line of an instruction decides its status; a failure without a code is NARR.
-    frame = frame.drop_duplicates("instruction_id", keep="last")
-    settled = frame[frame["status"] == "settled"]
-    failed = frame[frame["status"] == "failed"]
-    store.update_statuses(
-        connection,
-        settled["instruction_id"].astype(np.int64).tolist(),
-        zip(
-            failed["instruction_id"].astype(np.int64).tolist(),
-            [c if isinstance(c, str) and c else "NARR" for c in failed["reason_code"].tolist()],
-            [t if isinstance(t, str) and t else None for t in failed["reason_text"].tolist()],
+            [work.detail[r] for r in rows.tolist()],
             strict=True,
         ),
         moment,
@@ -632,8 +639,8 @@ def _update_statuses(
 
 
 def _touched_batches(work: _Work) -> list[int]:
-    resolved = pd.notna(work.new_status)
-    return sorted({int(b) for b in work.batch[resolved].tolist() if b >= 0})
+    resolved = work.new_status >= 0
+    return sorted(int(b) for b in np.unique(work.batch[resolved]) if b >= 0)
 
 
 def _advance_batches(

@@ -7,9 +7,17 @@ import sqlalchemy as sa
 
 from ledger.db.accounts_store import open_accounts
 from ledger.db.balances import account_balance, balances, trial_balance
-from ledger.db.journal_store import close_period, post, reverse
+from ledger.db.journal_store import (
+    StagedTransaction,
+    close_period,
+    post,
+    post_staged,
+    reverse,
+    staging_table,
+)
 from ledger.db.schema import postings, transactions
 from ledger.db.uow import UnitOfWork
+from ledger.db.verify import verify
 from ledger.errors import LedgerError, ValidationError
 from tests.helpers import new_tx, post_lines
 
@@ -230,3 +238,58 @@ def test_a_transaction_with_many_postings_posts_in_one_go(engine):
         assert count(connection, postings) == n + 1
         assert account_balance(connection, EXPENSE) == n * 100
     assert recorded.id == 1
+
+
+def stage(connection: sa.Connection, rows: list[tuple[str, int, int | None]]) -> None:
+    """Postings staged by SQL as a bulk caller does: by account id where open, else by
+    name."""
+    table = staging_table(connection)
+    for name, amount, instruction in rows:
+        connection.execute(
+            sa.text(
+                f"INSERT INTO {table} (account_id, account, amount_fen, instruction_id)"
+                " SELECT (SELECT id FROM accounts WHERE name = :name), :name, :amount, :i"
+            ),
+            {"name": name, "amount": amount, "i": instruction},
+        )
+
+
+def staged_tx(key: str | None = None) -> StagedTransaction:
+    return StagedTransaction("test", date(2026, 11, 5), "staged", "tester", key)
+
+
+def test_staged_postings_are_recorded_in_account_order_and_the_chain_verifies(engine):
+    with UnitOfWork(engine) as uow:
+        post_lines(uow.connection, [(TREASURY, 1_000), (APPROPRIATION, -1_000)])
+        open_accounts(uow.connection, [PAYABLE, CLEARING])
+        stage(uow.connection, [(CLEARING, -300, 2), (TREASURY, 300, None), (PAYABLE, 1, 2)])
+        with pytest.raises(ValidationError, match="sum to 1 fen"):
+            post_staged(uow.connection, staged_tx())
+        stage(uow.connection, [(CLEARING, -300, 2), (TREASURY, 300, None)])
+        recorded = post_staged(uow.connection, staged_tx("staged-1"))
+        stage(uow.connection, [(TREASURY, 300, None), (CLEARING, -300, 2)])
+        again = post_staged(uow.connection, staged_tx("staged-1"))
+        stage(uow.connection, [(TREASURY, 301, None), (CLEARING, -301, 2)])
+        with pytest.raises(LedgerError, match="different content"):
+            post_staged(uow.connection, staged_tx("staged-1"))
+        uow.commit()
+    assert recorded.created and not again.created and again.id == recorded.id
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(postings.c.account_id, postings.c.amount_fen)
+            .where(postings.c.transaction_id == recorded.id)
+            .order_by(postings.c.id)
+        ).all()
+        assert [r.amount_fen for r in rows] == [300, -300]  # treasury opened first
+        assert rows[0].account_id < rows[1].account_id
+        assert verify(connection).ok
+
+
+def test_staged_postings_into_an_account_that_is_not_open_are_refused(engine):
+    with UnitOfWork(engine) as uow:
+        open_accounts(uow.connection, [TREASURY])
+        stage(uow.connection, [(TREASURY, 100, None), (APPROPRIATION, -100, None)])
+        with pytest.raises(LedgerError, match=r"not open.*Appropriation"):
+            post_staged(uow.connection, staged_tx())
+    with engine.connect() as connection:
+        assert count(connection, transactions) == 0

@@ -9,6 +9,7 @@ from ledger.journal import (
     PostingColumns,
     canonical_timestamp,
     check_transaction,
+    chunked_transaction_hash,
     mirror,
     period_of,
     transaction_hash,
@@ -112,3 +113,17 @@ def test_the_same_moment_hashes_the_same_whatever_its_time_zone():
         canonical_timestamp(utc) == canonical_timestamp(beijing) == canonical_timestamp(naive_utc)
     )
     assert digest(header(recorded_at=utc)) == digest(header(recorded_at=beijing))
+
+
+def test_the_hash_of_postings_given_in_chunks_is_the_same_as_given_at_once():
+    accounts = ["Assets:Treasury:p", "Liabilities:Payable:p:R1", "Assets:BankClearing:B"]
+    amounts = [300, 200, -500]
+    instructions = [None, 7, 7]
+    h = header(posting_count=3)
+    whole = transaction_hash(GENESIS_HASH, h, accounts, amounts, instructions)
+    lines = [
+        f"{a}\x1f{m}\x1f{'' if i is None else i}"
+        for a, m, i in zip(accounts, amounts, instructions, strict=True)
+    ]
+    for chunks in ([lines], [lines[:1], lines[1:]], [[], lines[:2], [], lines[2:], []]):
+        assert chunked_transaction_hash(GENESIS_HASH, h, chunks) == whole

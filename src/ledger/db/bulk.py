@@ -6,6 +6,7 @@ these two functions with plain tuples of int/str/None values.
 """
 
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,12 +61,22 @@ def copy_rows(
                 copy.write_row(row)
                 count += 1
         return count
-    materialised = rows if isinstance(rows, list) else list(rows)
     placeholders = ", ".join("?" for _ in columns)
-    executemany(
-        connection, f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", materialised
-    )
-    return len(materialised)
+    sql = f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})"
+    if isinstance(rows, list):
+        executemany(connection, sql, rows)
+        return len(rows)
+    # An iterator (e.g. a zip of columns) goes in chunks: 10^6 rows never become one
+    # list of tuples at once.
+    count = 0
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, _CHUNK)):
+        executemany(connection, sql, chunk)
+        count += len(chunk)
+    return count
+
+
+_CHUNK = 100_000
 
 
 def fill_temporary_table(

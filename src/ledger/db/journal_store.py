@@ -4,11 +4,18 @@
 journal's write lock, writes the postings in bulk and then the header, whose insert
 trigger re-checks balance, closed periods, the hash chain and balance rules inside the
 database. Nothing here commits: the caller's unit of work does.
+
+``post_staged`` is the same for a bulk caller that fills the staging table itself with
+``INSERT ... SELECT`` (10^6 postings computed in SQL never travel through Python): the
+checks run as SQL on the staged rows and the hash is computed from the postings as
+recorded, read back in chunks.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import repeat
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -21,7 +28,9 @@ from ledger.journal import (
     NewTransaction,
     PostingColumns,
     check_transaction,
+    chunked_transaction_hash,
     mirror,
+    period_of,
     transaction_hash,
 )
 
@@ -76,25 +85,8 @@ def post(connection: sa.Connection, tx: NewTransaction, *, now: datetime | None 
     names = tx.postings.accounts
     instruction_ids = tx.postings.instruction_column()
     _stage_postings(connection, names, tx.postings.amounts_fen, instruction_ids)
-    unknown = [
-        row[0]
-        for row in connection.exec_driver_sql(
-            f"SELECT DISTINCT s.account FROM {_STAGE} s "
-            "LEFT JOIN accounts a ON a.name = s.account WHERE a.id IS NULL LIMIT 6"
-        )
-    ]
-    if unknown:
-        shown = ", ".join(repr(n) for n in unknown[:5])
-        more = " and more" if len(unknown) > 5 else ""
-        raise LedgerError(f"accounts that are not open: {shown}{more}")
-
-    last = connection.execute(
-        sa.select(transactions.c.id, transactions.c.hash)
-        .order_by(transactions.c.id.desc())
-        .limit(1)
-    ).first()
-    new_id = 1 if last is None else int(last.id) + 1
-    prev_hash = GENESIS_HASH if last is None else str(last.hash)
+    _unknown_accounts(connection)
+    new_id, prev_hash = _chain_end(connection)
     recorded_at = (now or datetime.now(UTC)).astimezone(UTC)
     header = HeaderFields(
         id=new_id,
@@ -116,19 +108,28 @@ def post(connection: sa.Connection, tx: NewTransaction, *, now: datetime | None 
         "JOIN accounts a ON a.name = s.account ORDER BY s.seq"
     )
     connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
+    _insert_header(connection, header, prev_hash, digest)
+    return Recorded(id=new_id, hash=digest, created=True)
+
+
+def _insert_header(
+    connection: sa.Connection, header: HeaderFields, prev_hash: str, digest: str
+) -> None:
+    """The header, last: its insert trigger (SQLite) or deferred constraint trigger
+    (PostgreSQL) checks the transaction as a whole."""
     try:
         connection.execute(
             transactions.insert().values(
-                id=new_id,
-                type=tx.type,
-                effective_date=tx.effective_date,
-                period=period,
-                description=tx.description,
-                operator=tx.operator,
-                idempotency_key=tx.idempotency_key,
-                reverses_id=tx.reverses_id,
-                recorded_at=recorded_at,
-                posting_count=len(names),
+                id=header.id,
+                type=header.type,
+                effective_date=header.effective_date,
+                period=header.period,
+                description=header.description,
+                operator=header.operator,
+                idempotency_key=header.idempotency_key,
+                reverses_id=header.reverses_id,
+                recorded_at=header.recorded_at,
+                posting_count=header.posting_count,
                 prev_hash=prev_hash,
                 hash=digest,
             )
@@ -138,10 +139,44 @@ def post(connection: sa.Connection, tx: NewTransaction, *, now: datetime | None 
         if message is None:
             raise
         raise LedgerError(f"the database refused the transaction: {message}") from error
-    return Recorded(id=new_id, hash=digest, created=True)
+
+
+def _unknown_accounts(connection: sa.Connection, *, by_id: bool = False) -> None:
+    """Refuse staged postings into accounts that are not open (``by_id``: those whose
+    ``account_id`` the name did not resolve)."""
+    sql = (
+        f"SELECT DISTINCT s.account FROM {_STAGE} s WHERE s.account_id IS NULL LIMIT 6"
+        if by_id
+        else f"SELECT DISTINCT s.account FROM {_STAGE} s "
+        "LEFT JOIN accounts a ON a.name = s.account WHERE a.id IS NULL LIMIT 6"
+    )
+    unknown = [row[0] for row in connection.exec_driver_sql(sql)]
+    if unknown:
+        shown = ", ".join(repr(n) for n in unknown[:5])
+        more = " and more" if len(unknown) > 5 else ""
+        raise LedgerError(f"accounts that are not open: {shown}{more}")
+
+
+def _chain_end(connection: sa.Connection) -> tuple[int, str]:
+    """The id the next transaction takes and the hash it chains to."""
+    last = connection.execute(
+        sa.select(transactions.c.id, transactions.c.hash)
+        .order_by(transactions.c.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return 1, GENESIS_HASH
+    return int(last.id) + 1, str(last.hash)
 
 
 _STAGE = "ledger_staged_postings"
+_STAGE_COLUMNS = [
+    ("seq", "BIGINT"),
+    ("account", "VARCHAR(200)"),
+    ("amount_fen", "BIGINT"),
+    ("instruction_id", "BIGINT"),
+    ("account_id", "BIGINT"),  # post_staged only: the account, if the caller knows it
+]
 
 
 def _stage_postings(
@@ -153,14 +188,172 @@ def _stage_postings(
     fill_temporary_table(
         connection,
         _STAGE,
-        [
-            ("seq", "BIGINT"),
-            ("account", "VARCHAR(200)"),
-            ("amount_fen", "BIGINT"),
-            ("instruction_id", "BIGINT"),
-        ],
-        zip(range(len(names)), names, amounts_fen, instruction_ids, strict=True),
+        _STAGE_COLUMNS,
+        zip(range(len(names)), names, amounts_fen, instruction_ids, repeat(None), strict=False),
     )
+
+
+def staging_table(connection: sa.Connection) -> str:
+    """The (emptied) temporary table ``post_staged`` records: a bulk caller inserts its
+    postings into it with SQL, as ``(account_id, account, amount_fen, instruction_id)``
+    rows: the account by id, or by name (``account``) where ``account_id`` is NULL;
+    ``seq`` is not used."""
+    fill_temporary_table(connection, _STAGE, _STAGE_COLUMNS, [])
+    return _STAGE
+
+
+@dataclass(frozen=True, slots=True)
+class StagedTransaction:
+    """A transaction whose postings are the rows of ``staging_table`` (see ``post``)."""
+
+    type: str
+    effective_date: date
+    description: str
+    operator: str
+    idempotency_key: str | None = None
+
+
+def post_staged(
+    connection: sa.Connection, tx: StagedTransaction, *, now: datetime | None = None
+) -> Recorded:
+    """Record the postings staged in ``staging_table`` as one transaction; the same
+    guarantees as ``post`` (checks, idempotency, closed periods, the database's triggers).
+
+    The postings are recorded in account order (account id, then instruction id, then
+    amount), so 10^6 of them append to the journal's indexes, and the hash covers them
+    in that recorded order. The staging table is emptied.
+    """
+    lock_journal(connection)
+    if connection.dialect.name == "postgresql":  # plans with the staged rows' statistics
+        connection.exec_driver_sql(f"ANALYZE {_STAGE}")
+    count, total, zeros, nulls = connection.exec_driver_sql(
+        "SELECT COUNT(*), COALESCE(SUM(amount_fen), 0),"
+        " COALESCE(SUM(CASE WHEN amount_fen = 0 THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN amount_fen IS NULL OR (account IS NULL AND account_id IS NULL)"
+        "  THEN 1 ELSE 0 END), 0)"
+        f" FROM {_STAGE}"
+    ).one()
+    if nulls:
+        raise ValueError(f"{nulls} staged postings without an account or amount")  # a bug
+    problems = _header_problems(tx.type, tx.operator)
+    if not count:
+        problems.append("the transaction has no postings")
+    if zeros:
+        problems.append(f"{zeros} postings with a zero amount")
+    if total:
+        side = "debits exceed credits" if total > 0 else "credits exceed debits"
+        problems.append(
+            f"the postings do not balance: they sum to {total} fen ({side} by {abs(total)} fen)"
+        )
+    if problems:
+        connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
+        raise ValidationError("the transaction was refused:", problems)
+    count = int(count)
+    period = period_of(tx.effective_date)
+    connection.exec_driver_sql(
+        f"UPDATE {_STAGE} SET account_id = (SELECT a.id FROM accounts a"
+        f" WHERE a.name = {_STAGE}.account) WHERE account_id IS NULL"
+    )
+    if tx.idempotency_key is not None:
+        existing = _find_by_key(connection, tx.idempotency_key)
+        if existing is not None:
+            same = _same_staged_content(connection, existing, tx, count)
+            connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
+            if same:
+                return Recorded(id=existing.id, hash=existing.hash, created=False)
+            raise LedgerError(
+                f"idempotency key {tx.idempotency_key!r} was already used by transaction "
+                f"{existing.id} with different content"
+            )
+    if _period_closed(connection, period):
+        raise LedgerError(f"period {period} is closed: nothing more can be posted dated in it")
+    _unknown_accounts(connection, by_id=True)
+    new_id, prev_hash = _chain_end(connection)
+    after = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM postings").scalar()
+    connection.exec_driver_sql(
+        "INSERT INTO postings (transaction_id, account_id, amount_fen, instruction_id) "
+        f"SELECT {new_id}, s.account_id, s.amount_fen, s.instruction_id FROM {_STAGE} s"
+        " ORDER BY s.account_id, s.instruction_id NULLS FIRST, s.amount_fen"
+    )
+    connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
+    header = HeaderFields(
+        id=new_id,
+        type=tx.type,
+        effective_date=tx.effective_date,
+        period=period,
+        description=tx.description,
+        operator=tx.operator,
+        idempotency_key=tx.idempotency_key,
+        reverses_id=None,
+        recorded_at=(now or datetime.now(UTC)).astimezone(UTC),
+        posting_count=count,
+    )
+    digest = chunked_transaction_hash(
+        prev_hash, header, _recorded_lines(connection, new_id, int(after or 0))
+    )
+    _insert_header(connection, header, prev_hash, digest)
+    return Recorded(id=new_id, hash=digest, created=True)
+
+
+def _header_problems(type_: str, operator: str) -> list[str]:
+    problems = []
+    if not type_:
+        problems.append("the transaction has no type")
+    if not operator:
+        problems.append("the transaction names no operator")
+    return problems
+
+
+def _recorded_lines(
+    connection: sa.Connection, transaction_id: int, after: int, chunk: int = 100_000
+) -> Iterator[list[str]]:
+    """The canonical line of each posting of a transaction just written (posting ids
+    above ``after``), in recorded order, built by the database, in chunks."""
+    if connection.dialect.name == "postgresql":
+        sep, text = "chr(31)", "CAST({} AS TEXT)"
+    else:
+        sep, text = "char(31)", "CAST({} AS TEXT)"
+    sql = (
+        f"SELECT a.name || {sep} || {text.format('p.amount_fen')} || {sep}"
+        f" || COALESCE({text.format('p.instruction_id')}, '')"
+        " FROM postings p JOIN accounts a ON a.id = p.account_id"
+        f" WHERE p.id > {int(after)} AND +p.transaction_id = {int(transaction_id)}"
+        " ORDER BY p.id"
+    )
+    raw: Any = connection.connection.dbapi_connection
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(chunk):
+            yield [row[0] for row in rows]
+    finally:
+        cursor.close()
+
+
+def _same_staged_content(
+    connection: sa.Connection, existing: sa.Row, tx: StagedTransaction, count: int
+) -> bool:
+    if (
+        existing.type != tx.type
+        or existing.effective_date != tx.effective_date
+        or existing.description != tx.description
+        or existing.reverses_id is not None
+        or existing.posting_count != count
+    ):
+        return False
+    recorded = (
+        "SELECT account_id, amount_fen, instruction_id, COUNT(*) AS n FROM postings"
+        f" WHERE transaction_id = {int(existing.id)}"
+        " GROUP BY account_id, amount_fen, instruction_id"
+    )
+    staged = (
+        "SELECT account_id, amount_fen, instruction_id, COUNT(*) AS n"
+        f" FROM {_STAGE} GROUP BY account_id, amount_fen, instruction_id"
+    )
+    differing = connection.exec_driver_sql(
+        f"SELECT COUNT(*) FROM ({recorded} EXCEPT {staged}) d"
+    ).scalar()
+    return not differing
 
 
 def database_refusal(error: sa.exc.DBAPIError) -> str | None:

@@ -1,15 +1,18 @@
 """The SQL behind reconciliation: staged lines, matching by joins, bulk writes.
 
 A return file's lines are staged in a temporary table; matching is three joins
-(EndToEndId; batch and line number; account, amount and name when unique); outcomes,
-exceptions and the new instruction statuses are written with ``INSERT ... SELECT`` and
-one ``UPDATE ... FROM``. No row travels through Python more than once. Nothing here
-commits or decides policy: ``ledger.reconciliation`` does.
+(EndToEndId; batch and line number; account, amount and name when unique). The
+decisions (what each line does, decided in ``ledger.reconciliation``) are staged as
+(line, code) pairs; the postings (into the journal's staging table), outcomes and
+exceptions are then written with ``INSERT ... SELECT`` joined to the staged lines, and
+the new instruction statuses with two set-based UPDATEs. No row travels through Python
+more than once each way. Nothing here commits or decides policy:
+``ledger.reconciliation`` does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,18 +23,61 @@ from ledger.db.schema import reconciliation_exceptions, return_files
 from ledger.db.schema.base import Timestamp
 
 LINES = "ledger_recon_lines"
+REASONS = "ledger_recon_reasons"
 MATCHES = "ledger_recon_matches"
-SETTLED = "ledger_recon_settled"
-FAILED = "ledger_recon_failed"
+DECISIONS = "ledger_recon_decisions"
+CODES = "ledger_recon_codes"
+EXCEPTIONS = "ledger_recon_exceptions"
+BATCH_ACCOUNTS = "ledger_recon_batch_accounts"
 
+# Everything later statements need of a line: matching (EndToEndId, 序号, account, name,
+# amount) and recording (line, element, reason). ``seq`` is the line's position.
 LINE_COLUMNS = [
-    ("seq", "BIGINT"),
+    ("seq", "INTEGER PRIMARY KEY"),
     ("end_to_end_id", "VARCHAR(35)"),
     ("sequence", "BIGINT"),
     ("account", "VARCHAR(40)"),
     ("holder_name", "VARCHAR(64)"),
     ("amount_fen", "BIGINT"),
+    ("line", "BIGINT"),
+    ("element", "VARCHAR(128)"),
 ]
+# The bank's reason, staged apart for the (few) lines that give one.
+REASON_COLUMNS = [
+    ("seq", "INTEGER PRIMARY KEY"),
+    ("reason_code", "VARCHAR(8)"),
+    ("reason_text", "TEXT"),
+]
+# What each line with an outcome does, as a code (few distinct ones per file) whose
+# meaning CODES gives: the outcome recorded, the posting made (settle, fail, return or
+# NULL) and, on the line that decides it, the instruction's new status (else NULL).
+DECISION_COLUMNS = [("seq", "INTEGER PRIMARY KEY"), ("code", "INTEGER")]
+CODE_COLUMNS = [
+    ("code", "INTEGER PRIMARY KEY"),
+    ("outcome", "VARCHAR(16)"),
+    ("posting", "VARCHAR(8)"),
+    ("status", "VARCHAR(16)"),
+]
+EXCEPTION_LINE_COLUMNS = [
+    ("seq", "BIGINT"),
+    ("kind", "VARCHAR(32)"),
+    ("instruction_id", "BIGINT"),
+    ("batch_id", "BIGINT"),
+    ("detail", "TEXT"),
+]
+
+
+# PostgreSQL memory for each sort or hash of the import's joins (10^6-row temporary
+# tables): with the default 4 MB they spill to disk in many batches, and the import is
+# ~1.5x slower. For this transaction only.
+POSTGRESQL_WORK_MEM = "256MB"
+
+
+def prepare(connection: sa.Connection) -> None:
+    """Session settings for the import's bulk joins (PostgreSQL: ``work_mem`` for the
+    transaction; SQLite's page cache is set by ``batches_store.lock_batches``)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL work_mem = '{POSTGRESQL_WORK_MEM}'")
 
 
 def find_file(connection: sa.Connection, sha256: str) -> sa.Row[Any] | None:
@@ -40,24 +86,49 @@ def find_file(connection: sa.Connection, sha256: str) -> sa.Row[Any] | None:
     ).first()
 
 
-def stage_lines(connection: sa.Connection, rows: Iterable[tuple[Any, ...]]) -> int:
-    count = fill_temporary_table(connection, LINES, LINE_COLUMNS, rows)
+def stage_lines(
+    connection: sa.Connection,
+    columns: dict[str, list[Any]],
+    reasons: Iterable[tuple[int, str | None, str | None]],
+) -> int:
+    """Stage the lines: ``columns`` by name (``LINE_COLUMNS`` but ``seq``, the position);
+    a column with no value at all is left NULL without binding 10^6 NULLs. ``reasons``:
+    ``REASON_COLUMNS`` for the lines that give a reason."""
+    definition = ", ".join(f"{name} {type_}" for name, type_ in LINE_COLUMNS)
+    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {LINES} ({definition})")
+    connection.exec_driver_sql(f"DELETE FROM {LINES}")
+    given = {n: v for n, v in columns.items() if any(x is not None for x in v)}
+    count = len(next(iter(columns.values()), []))
+    copy_rows(
+        connection,
+        LINES,
+        ["seq", *given],
+        zip(range(count), *given.values(), strict=True),
+    )
+    fill_temporary_table(connection, REASONS, REASON_COLUMNS, reasons)
     connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {LINES}_e2e ON {LINES} (end_to_end_id)")
-    _analyse(connection, LINES)
+    _analyse(connection, LINES, REASONS)
     return count
 
 
-def _analyse(connection: sa.Connection, table: str) -> None:
+def _analyse(connection: sa.Connection, *tables: str) -> None:
+    """PostgreSQL plans joins of temporary tables well only with their statistics (it
+    never analyses them itself: without, 10^6-row joins run as nested loops)."""
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"ANALYZE {table}")
+        for table in tables:
+            connection.exec_driver_sql(f"ANALYZE {table}")
 
 
 def match_lines(connection: sa.Connection, batch_id: int | None) -> None:
     """Fill MATCHES (seq, instruction_id): by EndToEndId when the line has one; else by
     (batch, line number) when the batch is known; else by (account, amount, name) when
     exactly one instruction of an exported batch has them."""
+    # At most one instruction per line: the EndToEndId is unique, so is (batch, line
+    # number), and the third join takes only lines that neither matched, and a group of
+    # exactly one instruction; the key says so.
     connection.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {MATCHES} (seq BIGINT, instruction_id BIGINT)"
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {MATCHES}"
+        " (seq INTEGER PRIMARY KEY, instruction_id BIGINT)"
     )
     connection.exec_driver_sql(f"DELETE FROM {MATCHES}")
     connection.exec_driver_sql(
@@ -83,27 +154,43 @@ def match_lines(connection: sa.Connection, batch_id: int | None) -> None:
         " AND u.account_holder = l.holder_name"
         f" WHERE l.end_to_end_id IS NULL AND l.seq NOT IN (SELECT seq FROM {MATCHES})"
     )
+    _analyse(connection, MATCHES)
 
 
 MATCHED_COLUMNS = (
     "seq",
     "instruction_id",
-    "status",
-    "amount_fen",
-    "account_number",
     "batch_id",
-    "recipient_key",
+    "amount_fen",  # the instruction's
+    # The position of the instruction's status in ``statuses`` * 4, + 2 if the line
+    # states another amount, + 1 if it names another account (compared in SQL: no
+    # account number travels to Python).
+    "state",
 )
 
 
-def matched_instructions(connection: sa.Connection) -> list[tuple[Any, ...]]:
-    """The instruction each matched line names, ``MATCHED_COLUMNS`` per row."""
-    return fetch_all(
-        connection,
-        "SELECT m.seq, i.id, i.status, i.amount_fen, i.account_number, i.batch_id, r.key"
-        f" FROM {MATCHES} m JOIN payment_instructions i ON i.id = m.instruction_id"
-        " JOIN recipients r ON r.id = i.recipient_id",
-    )
+def matched_instructions(
+    connection: sa.Connection, statuses: Sequence[str], chunk: int = 200_000
+) -> Iterator[list[tuple[int, ...]]]:
+    """The instruction each matched line names, ``MATCHED_COLUMNS`` per row, all
+    integers, in line order, in chunks."""
+    status = " ".join(f"WHEN '{s}' THEN {4 * i}" for i, s in enumerate(statuses))
+    raw: Any = connection.connection.dbapi_connection
+    cursor = raw.cursor()
+    try:
+        cursor.execute(
+            f"SELECT m.seq, i.id, i.batch_id, i.amount_fen, CASE i.status {status} ELSE -4 END"
+            " + CASE WHEN l.amount_fen IS NOT NULL AND l.amount_fen <> i.amount_fen"
+            "  THEN 2 ELSE 0 END"
+            " + CASE WHEN l.account IS NOT NULL AND l.account <> i.account_number"
+            "  THEN 1 ELSE 0 END"
+            f" FROM {MATCHES} m JOIN payment_instructions i ON i.id = m.instruction_id"
+            f" JOIN {LINES} l ON l.seq = m.seq ORDER BY m.seq"
+        )
+        while rows := cursor.fetchmany(chunk):
+            yield rows
+    finally:
+        cursor.close()
 
 
 def batch_columns(connection: sa.Connection, batch_ids: Sequence[int]) -> list[tuple[Any, ...]]:
@@ -163,41 +250,118 @@ def db_time(connection: sa.Connection, moment: datetime) -> Any:
     return process(moment) if process is not None else moment
 
 
-OUTCOME_COLUMNS = (
-    "instruction_id",
-    "return_file_id",
-    "line",
-    "element",
-    "outcome",
-    "reason_code",
-    "reason_text",
-    "amount_fen",
-    "transaction_id",
-    "recorded_at",
-)
-EXCEPTION_COLUMNS = (
-    "return_file_id",
-    "line",
-    "element",
-    "kind",
-    "end_to_end_id",
-    "instruction_id",
-    "batch_id",
-    "account_number",
-    "holder_name",
-    "amount_fen",
-    "detail",
-    "created_at",
-)
+def stage_decisions(
+    connection: sa.Connection,
+    codes: Sequence[tuple[int, str, str | None, str | None]],
+    rows: Iterable[tuple[int, int]],
+) -> int:
+    """``codes``: (code, outcome, posting, status); ``rows``: (seq, code) per line that
+    has an outcome."""
+    fill_temporary_table(connection, CODES, CODE_COLUMNS, list(codes))
+    count = fill_temporary_table(connection, DECISIONS, DECISION_COLUMNS, rows)
+    _analyse(connection, CODES, DECISIONS)
+    return count
 
 
-def write_outcomes(connection: sa.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
-    """Append outcome rows (``OUTCOME_COLUMNS``): COPY on PostgreSQL, executemany on SQLite."""
-    copy_rows(connection, "instruction_outcomes", OUTCOME_COLUMNS, rows)
+# The decisions with their meaning and instruction: d.seq, m.instruction_id, c.outcome,
+# c.posting, c.status.
+_DECIDED = f"{DECISIONS} d JOIN {CODES} c ON c.code = d.code JOIN {MATCHES} m ON m.seq = d.seq"
 
 
-def write_exceptions(connection: sa.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
-    copy_rows(connection, "reconciliation_exceptions", EXCEPTION_COLUMNS, rows)
+def stage_postings(
+    connection: sa.Connection, table: str, accounts: Sequence[tuple[Any, ...]]
+) -> None:
+    """Two postings per decision with a posting, into the journal's staging ``table``
+    (``journal_store.staging_table``) by account id. ``accounts`` gives per batch (id,
+    payable name prefix, treasury, clearing): the payable of an instruction is its
+    batch's prefix + its recipient's key (its name staged only if no such account is
+    open, for the journal to refuse naming it).
+
+    settle: Dr payable / Cr clearing; fail: Dr treasury / Cr clearing; return: Dr
+    treasury / Cr payable. Each posting names its instruction."""
+    fill_temporary_table(
+        connection,
+        BATCH_ACCOUNTS,
+        [("batch_id", "BIGINT"), ("payable_prefix", "VARCHAR(200)"),
+         ("treasury", "VARCHAR(200)"), ("clearing", "VARCHAR(200)"),
+         ("treasury_id", "BIGINT"), ("clearing_id", "BIGINT")],
+        [(*row, None, None) for row in accounts],
+    )  # fmt: skip
+    _analyse(connection, BATCH_ACCOUNTS)
+    connection.exec_driver_sql(
+        f"UPDATE {BATCH_ACCOUNTS} SET"
+        f" treasury_id = (SELECT id FROM accounts WHERE name = {BATCH_ACCOUNTS}.treasury),"
+        f" clearing_id = (SELECT id FROM accounts WHERE name = {BATCH_ACCOUNTS}.clearing)"
+    )
+    instructions = (
+        f" FROM {_DECIDED} JOIN payment_instructions i ON i.id = m.instruction_id"
+        f" JOIN {BATCH_ACCOUNTS} n ON n.batch_id = i.batch_id"
+    )
+    # The payable leg (Dr on settle, Cr on return): the one that needs the recipient.
+    connection.exec_driver_sql(
+        f"INSERT INTO {table} (account_id, account, amount_fen, instruction_id)"
+        " SELECT a.id, CASE WHEN a.id IS NULL THEN n.payable_prefix || r.key END,"
+        " CASE c.posting WHEN 'settle' THEN i.amount_fen ELSE -i.amount_fen END, i.id"
+        + instructions
+        + " JOIN recipients r ON r.id = i.recipient_id"
+        " LEFT JOIN accounts a ON a.name = n.payable_prefix || r.key"
+        " WHERE c.posting IN ('settle', 'return')"
+    )
+    # The treasury (Dr on fail and return) and clearing (Cr on settle and fail) legs.
+    connection.exec_driver_sql(
+        f"INSERT INTO {table} (account_id, account, amount_fen, instruction_id)"
+        " SELECT n.treasury_id, n.treasury, i.amount_fen, i.id"
+        + instructions
+        + " WHERE c.posting IN ('fail', 'return')"
+        " UNION ALL SELECT n.clearing_id, n.clearing, -i.amount_fen, i.id"
+        + instructions
+        + " WHERE c.posting IN ('settle', 'fail')"
+    )
+
+
+def write_outcomes(
+    connection: sa.Connection, file_id: int, transaction_id: int | None, now: datetime
+) -> None:
+    """One outcome row per decision, in line order: the reason only for a failure or a
+    return, the transaction only where the line posted."""
+    connection.execute(
+        sa.text(
+            "INSERT INTO instruction_outcomes (instruction_id, return_file_id, line, element,"
+            " outcome, reason_code, reason_text, amount_fen, transaction_id, recorded_at)"
+            " SELECT m.instruction_id, :file, l.line, l.element, c.outcome,"
+            " CASE WHEN c.outcome IN ('failed', 'returned') THEN x.reason_code END,"
+            " x.reason_text, l.amount_fen,"
+            " CASE WHEN c.posting IS NOT NULL THEN :tx END, :now"
+            f" FROM {_DECIDED} JOIN {LINES} l ON l.seq = d.seq"
+            f" LEFT JOIN {REASONS} x ON x.seq = d.seq ORDER BY d.seq"
+        ).bindparams(
+            sa.bindparam("now", type_=Timestamp),
+            sa.bindparam("tx", type_=sa.BigInteger),
+            sa.bindparam("file", type_=sa.BigInteger),
+        ),
+        {"file": file_id, "tx": transaction_id, "now": now},
+    )
+
+
+def write_exceptions(
+    connection: sa.Connection, file_id: int, rows: Iterable[tuple[Any, ...]], now: datetime
+) -> None:
+    """One exception per ``EXCEPTION_LINE_COLUMNS`` row, with the line's own words."""
+    if not fill_temporary_table(connection, EXCEPTIONS, EXCEPTION_LINE_COLUMNS, rows):
+        return
+    connection.execute(
+        sa.text(
+            "INSERT INTO reconciliation_exceptions (return_file_id, line, element, kind,"
+            " end_to_end_id, instruction_id, batch_id, account_number, holder_name,"
+            " amount_fen, detail, created_at)"
+            " SELECT :file, l.line, l.element, e.kind, l.end_to_end_id, e.instruction_id,"
+            " e.batch_id, l.account, l.holder_name, l.amount_fen, e.detail, :now"
+            f" FROM {EXCEPTIONS} e JOIN {LINES} l ON l.seq = e.seq ORDER BY e.seq"
+        ).bindparams(
+            sa.bindparam("now", type_=Timestamp), sa.bindparam("file", type_=sa.BigInteger)
+        ),
+        {"file": file_id, "now": now},
+    )
 
 
 def insert_exceptions(connection: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -205,46 +369,34 @@ def insert_exceptions(connection: sa.Connection, rows: Sequence[dict[str, Any]])
         connection.execute(reconciliation_exceptions.insert(), list(rows))
 
 
-def update_statuses(
-    connection: sa.Connection,
-    settled: Sequence[int],
-    failed: Iterable[tuple[int, str, str | None]],
-    now: datetime,
-) -> None:
-    """Settled instructions (ids), and failed ones with their reason (id, code, text):
-    two set-based UPDATEs from staged ids."""
-    stamp = {"now": now}
-    if settled:
-        fill_temporary_table(
-            connection, SETTLED, [("instruction_id", "BIGINT PRIMARY KEY")], ((i,) for i in settled)
-        )
-        connection.execute(
-            sa.text(
-                "UPDATE payment_instructions SET status = 'settled', settled_at = :now"
-                f" WHERE id IN (SELECT instruction_id FROM {SETTLED})"
-            ).bindparams(sa.bindparam("now", type_=Timestamp)),
-            stamp,
-        )
-    count = fill_temporary_table(
-        connection,
-        FAILED,
-        [("instruction_id", "BIGINT PRIMARY KEY"), ("reason_code", "VARCHAR(8)"),
-         ("reason_text", "TEXT")],
-        failed,
-    )  # fmt: skip
-    if count:
-        connection.execute(
-            sa.text(
-                "UPDATE payment_instructions SET status = 'failed', failed_at = :now,"
-                " reason_code = f.reason_code, reason_text = f.reason_text"
-                f" FROM {FAILED} f WHERE f.instruction_id = payment_instructions.id"
-            ).bindparams(sa.bindparam("now", type_=Timestamp)),
-            stamp,
-        )
+def update_statuses(connection: sa.Connection, now: datetime) -> None:
+    """The new status of each instruction from the decision that sets it: settled with
+    its time (one UPDATE of constant values over the ids, which SQLite walks in id
+    order); failed with its time and the line's reason, NARR when the bank gave no code
+    (one UPDATE ... FROM)."""
+    pi = "payment_instructions"
+    connection.execute(
+        sa.text(
+            f"UPDATE {pi} SET status = 'settled', settled_at = :now WHERE id IN"
+            f" (SELECT m.instruction_id FROM {_DECIDED} WHERE c.status = 'settled')"
+        ).bindparams(sa.bindparam("now", type_=Timestamp)),
+        {"now": now},
+    )
+    connection.execute(
+        sa.text(
+            f"UPDATE {pi} SET status = 'failed', failed_at = :now,"
+            " reason_code = COALESCE(f.reason_code, 'NARR'), reason_text = f.reason_text"
+            " FROM (SELECT m.instruction_id, x.reason_code, x.reason_text"
+            f"  FROM {_DECIDED} LEFT JOIN {REASONS} x ON x.seq = d.seq"
+            "  WHERE c.status = 'failed') f"
+            f" WHERE {pi}.id = f.instruction_id"
+        ).bindparams(sa.bindparam("now", type_=Timestamp)),
+        {"now": now},
+    )
 
 
 def drop_staged(connection: sa.Connection) -> None:
-    for table in (LINES, MATCHES, SETTLED, FAILED):
+    for table in (LINES, REASONS, MATCHES, DECISIONS, CODES, EXCEPTIONS, BATCH_ACCOUNTS):
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
 
 

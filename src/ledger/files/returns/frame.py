@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ledger.files.returns.model import COLUMNS, ReturnRecord, ReturnStatus, Scope
 
@@ -30,6 +31,11 @@ def text_column(values: Any) -> pd.Series:
     """Optional text: "" and None both become <NA>."""
     series = pd.Series(values, dtype="string")
     return series.mask(series == "")
+
+
+def _no_text(length: int) -> pd.Series:
+    """An optional text column with no values (built by Arrow: no list of 10^6 Nones)."""
+    return pd.Series(pd.array(pa.nulls(length, pa.string()), dtype=pd.StringDtype("pyarrow")))
 
 
 def date_column(values: Sequence[str | None] | pd.Series) -> pd.Series:
@@ -55,7 +61,7 @@ def build_frame(source_file: str, columns: dict[str, Any], length: int) -> pd.Da
         elif name == "sequence":
             out[name] = pd.Series([None] * length if given is None else given, dtype="Int64")
         elif name in _OPTIONAL_TEXT:
-            out[name] = text_column([None] * length if given is None else given)
+            out[name] = _no_text(length) if given is None else text_column(given)
         elif name == "amount_fen":
             out[name] = given
         elif name == "status":

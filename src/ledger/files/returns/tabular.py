@@ -22,24 +22,21 @@ from ledger.files.returns.model import Anomaly, AnomalyKind, ReturnStatus
 from ledger.files.returns.problems import Problems
 from ledger.files.returns.profiles import Field, ReturnProfile
 from ledger.files.returns.reasons import reason_code
-from ledger.files.returns.text_source import UTF8_BOM, byte_lines, check_bom, decode
+from ledger.files.returns.text_source import UTF8_BOM, byte_lines, check_bom, to_utf8
 
 
 def parse(path: Path, profile: ReturnProfile) -> tuple[pd.DataFrame, list[Anomaly]]:
     data = path.read_bytes()
     problems = Problems(path)
     if profile.layout == "csv":
-        text = decode(path, data, profile.encoding, profile.name)  # refuses bad encodings
-        # Keep the first lines as text and the rest as UTF-8 bytes only: the decoded
-        # text of 10^6 lines with a rare character (𠮷) takes 4 bytes a character.
+        utf8 = to_utf8(path, data, profile.encoding, profile.name)  # refuses bad encodings
+        # Only the first lines as text, the rest as UTF-8 bytes.
         cut = -1
         for _ in range(3):
-            cut = text.find("\n", cut + 1)
+            cut = utf8.find(b"\n", cut + 1)
             if cut < 0:
                 break
-        head = text if cut < 0 else text[:cut]
-        utf8 = text.encode("utf-8")
-        del text
+        head = (utf8 if cut < 0 else utf8[:cut]).decode("utf-8")
         header, fields, lines = _csv_fields(path, head.rstrip(), utf8, data, profile, problems)
     else:
         check_bom(path, data, profile.encoding, profile.name)
@@ -49,19 +46,25 @@ def parse(path: Path, profile: ReturnProfile) -> tuple[pd.DataFrame, list[Anomal
 
 def _blank_edges(data: bytes, delimiter: bytes, encoding: str) -> bool:
     """Whether any field may carry blanks to strip: a space or tab next to a delimiter
-    or a line end (vectorised on the bytes), or any full-width space (conservative)."""
+    or a line end (vectorised on the bytes, a piece at a time), or any full-width space
+    (conservative)."""
     raw = np.frombuffer(data, dtype=np.uint8)
-    at = np.flatnonzero((raw == 0x20) | (raw == 0x09))
-    if len(at):
-        edges = np.array([delimiter[0], 0x0A, 0x0D], dtype=np.uint8)
-        before = raw[np.maximum(at - 1, 0)]
-        after = raw[np.minimum(at + 1, len(raw) - 1)]
-        if bool((np.isin(before, edges) | np.isin(after, edges)).any()):
-            return True
+    edges = np.array([delimiter[0], 0x0A, 0x0D], dtype=np.uint8)
+    for start in range(0, len(raw), _PIECE):
+        piece = raw[start : start + _PIECE]
+        at = start + np.flatnonzero((piece == 0x20) | (piece == 0x09))
+        if not len(at):
+            continue
         if at[0] == 0 or at[-1] == len(raw) - 1:
+            return True
+        if bool((np.isin(raw[at - 1], edges) | np.isin(raw[at + 1], edges)).any()):
             return True
     wide = "\u3000".encode(encoding, "ignore")
     return bool(wide) and wide in data
+
+
+# Bytes scanned at once by the vectorised checks (their temporary arrays stay small).
+_PIECE = 1 << 23
 
 
 # Columns read and checked for presence but never kept (personal data, free text).
@@ -80,16 +83,31 @@ def _tidy(column: pd.Series, *, spaces: bool, quotes: bool) -> pd.Series:
 
 
 def _delimiters_per_line(data: bytes, delimiter: str, lines: int) -> np.ndarray:
-    """How many delimiters each of the first ``lines`` lines has, counted on the bytes.
+    """How many delimiters each of the first ``lines`` lines has, counted on the bytes,
+    a line-aligned piece at a time.
 
     Safe for GB18030, GBK and UTF-8: no byte of a multi-byte character is ever 0x0A or
     an ASCII delimiter, so counting bytes counts characters.
     """
     raw = np.frombuffer(data, dtype=np.uint8)
-    ends = np.append(np.flatnonzero(raw == 10), len(raw))[:lines]
-    delimiters = np.flatnonzero(raw == ord(delimiter))
-    at_end = np.searchsorted(delimiters, ends)
-    return np.diff(np.concatenate(([0], at_end)))
+    counts: list[np.ndarray] = []
+    found = 0
+    start = 0
+    while found < lines:
+        end = data.find(b"\n", min(start + _PIECE, len(raw)))
+        end = len(raw) if end < 0 else end + 1
+        piece = raw[start:end]
+        ends = np.flatnonzero(piece == 10)
+        if end == len(raw):  # the end of the file ends a last line, too
+            ends = np.append(ends, len(piece))
+        delimiters = np.flatnonzero(piece == ord(delimiter))
+        at_end = np.searchsorted(delimiters, ends)
+        counts.append(np.diff(np.concatenate(([0], at_end))))
+        found += len(ends)
+        start = end
+        if end == len(raw):
+            break
+    return np.concatenate(counts)[:lines] if counts else np.zeros(0, dtype=np.int64)
 
 
 def _csv_fields(
@@ -262,9 +280,10 @@ def _records(
     amounts = fields[Field.AMOUNT]
     for index in bad_amounts(amounts, profile.amount_unit):
         problems.add(int(line_numbers[index]), why_bad(amounts.iloc[index], profile.amount_unit))
-    statuses = fields[Field.STATUS].map(dict(profile.status_texts))
+    # One pass over 10^6 status texts: the values, <NA> for an unknown text.
+    status_values = fields[Field.STATUS].map({t: s.value for t, s in profile.status_texts.items()})
     known = ", ".join(profile.status_texts)
-    for index in np.flatnonzero(statuses.isna().to_numpy()):
+    for index in np.flatnonzero(status_values.isna().to_numpy()):
         text = fields[Field.STATUS].iloc[index]
         problems.add(int(line_numbers[index]), f"unknown status text {text!r} (known: {known})")
     sequence = fields.get(Field.SEQUENCE)
@@ -274,11 +293,12 @@ def _records(
             problems.add(int(line_numbers[index]), f"序号 {sequence.iloc[index]!r} is not a number")
     problems.raise_if_any()
     amount_fen = column_to_fen(amounts, profile.amount_unit)
-    status_values = fields[Field.STATUS].map({t: s.value for t, s in profile.status_texts.items()})
     reasons = fields.get(Field.REASON_TEXT, pd.Series([""] * len(amounts), dtype=str))
     failed = (status_values == ReturnStatus.FAILED.value).to_numpy()
-    unique = {text: reason_code(text) for text in pd.unique(reasons[failed])}
-    codes = reasons.map(unique).where(failed, None)
+    failed_reasons = reasons[failed]  # only failures have a code: map only those
+    unique = {text: reason_code(text) for text in pd.unique(failed_reasons)}
+    codes = pd.Series(np.full(len(reasons), None, dtype=object), index=reasons.index)
+    codes[failed] = failed_reasons.map(unique).to_numpy(dtype=object)
     columns: dict[str, Any] = {
         "line": line_numbers,
         "sequence": None if sequence is None else _sequence(sequence),
