@@ -17,7 +17,7 @@ Nothing is overwritten; nothing here commits (the caller's unit of work does, or
 back for a dry run).
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +31,6 @@ from ledger.db.bulk import copy_rows
 from ledger.db.schema import enrolments, recipients, roster_import_details, roster_imports
 from ledger.db.schema.base import Timestamp
 from ledger.errors import LedgerError
-from ledger.prefetch import prefetch
 from ledger.tabular import Problems, Table
 
 STAGING = "roster_staging"
@@ -112,27 +111,14 @@ def import_roster(
     row_count = 0
     program_set: set[str] = set()
     township_set: set[str] = set()
-
-    def prepared() -> Iterator[tuple[int, set[str], set[str], list[tuple[Any, ...]]]]:
-        # Runs in a background thread: the next chunk is read and validated while this
-        # one is inserted. Only this thread touches ``problems`` until it is done.
-        for chunk in table.chunks():
-            normalised = roster.validate_chunk(chunk, county, table.labels, problems)
-            yield (
-                len(normalised),
-                set(normalised["program"].dropna().unique()),
-                set(normalised["township"].dropna().unique()),
-                _tuples(normalised),
-            )
-
-    for count, chunk_programs, chunk_townships, rows in prefetch(prepared()):
-        copy_rows(connection, STAGING, roster.STAGED, rows)
-        del rows
-        row_count += count
-        program_set |= chunk_programs
-        township_set |= chunk_townships
+    for chunk in table.chunks():
+        normalised = roster.validate_chunk(chunk, county, table.labels, problems)
+        copy_rows(connection, STAGING, roster.STAGED, _tuples(normalised))
+        row_count += len(normalised)
+        program_set.update(normalised["program"].dropna().unique())
+        township_set.update(normalised["township"].dropna().unique())
         if progress is not None:
-            progress(count)
+            progress(len(normalised))
     if row_count == 0:
         raise LedgerError(f"{file_name}: the file has a header but no rows; nothing was changed")
     if connection.dialect.name == "postgresql":
