@@ -5,19 +5,16 @@
 
 Builds the batch with bench_batch's helpers (roster, run, approve, CSV export), writes
 the bank's answer from the exported file (every 20th line failed 户名不符, every 50th
-处理中, the rest 成功), then imports it in a forked child and prints seconds and peak
+处理中, the rest 成功), then imports it in a fresh interpreter and prints seconds and peak
 resident memory (MB, including the interpreter) for the parse alone and for the whole
 import (parse, staging, matching, one journal transaction, outcomes, statuses).
 """
 
 import argparse
-import multiprocessing
 import os
-import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -57,32 +54,6 @@ def step_import(url: str, path: str) -> str:
     )
 
 
-def _child(
-    step: Callable[[str, str], str], url: str, path: str, queue: multiprocessing.Queue
-) -> None:
-    started = time.perf_counter()
-    note = step(url, path)
-    queue.put(
-        (
-            time.perf_counter() - started,
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            note,
-        )
-    )
-
-
-def measure(step: Callable[[str, str], str], url: str, path: str) -> tuple[float, float, str]:
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(step, url, path, queue))
-    process.start()
-    result = queue.get()
-    process.join()
-    if process.exitcode != 0:
-        raise SystemExit(f"{step.__name__} failed")
-    return result
-
-
 def bench(label: str, url: str, n: int, out: str) -> None:
     started = time.perf_counter()
     bench_batch.generate(url, n)
@@ -93,7 +64,7 @@ def bench(label: str, url: str, n: int, out: str) -> None:
     write_return(export, answer)
     print(f"{label:<10} n={n:>9,}  setup {time.perf_counter() - started:7.1f} s", flush=True)
     for name, step in (("parse", step_parse), ("import", step_import)):
-        seconds, peak, note = measure(step, url, str(answer))
+        seconds, peak, note = bench_batch.measure(step, url, str(answer))
         print(
             f"{label:<10} n={n:>9,}  {name:<7} {seconds:6.1f} s  peak {peak:6.0f} MB  {note}",
             flush=True,
