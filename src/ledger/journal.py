@@ -78,12 +78,8 @@ def period_of(day: date) -> str:
 
 def check_transaction(tx: NewTransaction) -> list[str]:
     """Every rule a transaction breaks, as readable sentences (empty when it is fine)."""
-    problems: list[str] = []
+    problems = header_problems(tx.type, tx.operator)
     postings = tx.postings
-    if not tx.type:
-        problems.append("the transaction has no type")
-    if not tx.operator:
-        problems.append("the transaction names no operator")
     n = len(postings)
     if n == 0:
         problems.append("the transaction has no postings")
@@ -106,11 +102,24 @@ def check_transaction(tx: NewTransaction) -> list[str]:
         more = f" and {len(zero_lines) - 10} more" if len(zero_lines) > 10 else ""
         problems.append(f"postings with a zero amount: {shown}{more}")
     if total != 0:
-        side = "debits exceed credits" if total > 0 else "credits exceed debits"
-        problems.append(
-            f"the postings do not balance: they sum to {total} fen ({side} by {abs(total)} fen)"
-        )
+        problems.append(unbalanced(total))
     return problems
+
+
+def header_problems(type_: str, operator: str) -> list[str]:
+    """What a transaction's header lacks (its type, its operator)."""
+    problems = []
+    if not type_:
+        problems.append("the transaction has no type")
+    if not operator:
+        problems.append("the transaction names no operator")
+    return problems
+
+
+def unbalanced(total: int) -> str:
+    """The sentence for postings that sum to ``total`` fen instead of 0."""
+    side = "debits exceed credits" if total > 0 else "credits exceed debits"
+    return f"the postings do not balance: they sum to {total} fen ({side} by {abs(total)} fen)"
 
 
 @dataclass(frozen=True, slots=True)

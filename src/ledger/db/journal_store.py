@@ -29,9 +29,11 @@ from ledger.journal import (
     PostingColumns,
     check_transaction,
     chunked_transaction_hash,
+    header_problems,
     mirror,
     period_of,
     transaction_hash,
+    unbalanced,
 )
 
 # Any constant works; it names the journal's lock among PostgreSQL advisory locks.
@@ -235,16 +237,13 @@ def post_staged(
     ).one()
     if nulls:
         raise ValueError(f"{nulls} staged postings without an account or amount")  # a bug
-    problems = _header_problems(tx.type, tx.operator)
+    problems = header_problems(tx.type, tx.operator)
     if not count:
         problems.append("the transaction has no postings")
     if zeros:
         problems.append(f"{zeros} postings with a zero amount")
     if total:
-        side = "debits exceed credits" if total > 0 else "credits exceed debits"
-        problems.append(
-            f"the postings do not balance: they sum to {total} fen ({side} by {abs(total)} fen)"
-        )
+        problems.append(unbalanced(total))
     if problems:
         connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
         raise ValidationError("the transaction was refused:", problems)
@@ -293,15 +292,6 @@ def post_staged(
     )
     _insert_header(connection, header, prev_hash, digest)
     return Recorded(id=new_id, hash=digest, created=True)
-
-
-def _header_problems(type_: str, operator: str) -> list[str]:
-    problems = []
-    if not type_:
-        problems.append("the transaction has no type")
-    if not operator:
-        problems.append("the transaction names no operator")
-    return problems
 
 
 def _recorded_lines(
