@@ -19,9 +19,9 @@ def upgrade(app: AppContext, revision: str) -> None:
     """Create or upgrade the schema (a new database is ready after this one command)."""
     if app.read_only:
         raise ReadOnlyError("cannot upgrade a database opened read-only")
-    before = migrate.current_revision(app.engine)
-    migrate.upgrade(app.engine, revision)
-    after = migrate.current_revision(app.engine)
+    before = migrate.current_revision(app.schema_engine)
+    migrate.upgrade(app.schema_engine, revision)
+    after = migrate.current_revision(app.schema_engine)
     if before == after:
         click.echo(f"Database is up to date at {after}.")
     else:
@@ -32,7 +32,7 @@ def upgrade(app: AppContext, revision: str) -> None:
 @pass_app
 def current(app: AppContext) -> None:
     """Show the schema revision of the database and the newest one available."""
-    now = migrate.current_revision(app.engine)
+    now = migrate.current_revision(app.schema_engine)
     head = migrate.head_revision()
     click.echo(f"current: {now or 'empty (run `ledger db upgrade`)'}")
     click.echo(f"head:    {head}")

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 
 from ledger.cells import neutralise_cell
 from ledger.county import County, load_county
-from ledger.db.engine import database_url, make_engine, read_only_from_env
+from ledger.db import migrate
+from ledger.db.engine import database_url, make_engine, read_only_from_env, sqlite_file_missing
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError, ReadOnlyError
 
@@ -28,12 +29,35 @@ class AppContext:
     db_url: str
     read_only: bool
     _engine: Engine | None = field(default=None, repr=False)
+    _schema_engine: Engine | None = field(default=None, repr=False)
 
     @property
     def engine(self) -> Engine:
+        """The engine of a ledger database: refused, with what to do, where there is no
+        ledger yet (a missing SQLite file is not created; an empty database is named)."""
         if self._engine is None:
-            self._engine = make_engine(self.db_url, read_only=self.read_only)
+            missing = sqlite_file_missing(self.db_url)
+            if missing is not None:
+                raise LedgerError(
+                    f"no ledger here: the database file {missing} does not exist. Create one "
+                    "with `ledger db upgrade`, run `ledger demo`, or point --db (or "
+                    "LEDGER_DATABASE_URL) at an existing ledger"
+                )
+            engine = self.schema_engine
+            if migrate.current_revision(engine) is None:
+                raise LedgerError(
+                    f"no ledger here: {engine.url.render_as_string(hide_password=True)} has "
+                    "no ledger schema. Create it with `ledger db upgrade`"
+                )
+            self._engine = engine
         return self._engine
+
+    @property
+    def schema_engine(self) -> Engine:
+        """The engine whatever the database holds (``ledger db`` creates the schema)."""
+        if self._schema_engine is None:
+            self._schema_engine = make_engine(self.db_url, read_only=self.read_only)
+        return self._schema_engine
 
     def unit_of_work(self) -> UnitOfWork:
         """A unit of work for a state change; refused in read-only mode."""

@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from ledger.cli import cli
+from ledger.db.engine import make_engine
 from ledger.db.uow import UnitOfWork
 from tests.helpers import post_lines
 
@@ -69,6 +70,26 @@ def test_db_current_exits_1_on_an_empty_database(tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "e.db"), "db", "current"])
     assert result.exit_code == 1
     assert "empty" in result.output
+
+
+def test_a_command_where_there_is_no_ledger_says_so_and_creates_no_file(tmp_path):
+    path = tmp_path / "ledger.db"
+    result = CliRunner().invoke(cli, ["--db", str(path), "batch", "list"])
+    assert result.exit_code == 1
+    assert f"the database file {path} does not exist" in result.output
+    assert "ledger db upgrade" in result.output
+    assert not path.exists()
+
+
+def test_a_command_on_a_database_without_the_schema_names_the_fix(empty_db_url):
+    engine = make_engine(empty_db_url)
+    with engine.connect():  # a SQLite file exists now, without tables
+        pass
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["--db", empty_db_url, "audit", "verify"])
+    assert result.exit_code == 1
+    assert "has no ledger schema. Create it with `ledger db upgrade`" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_balance_of_an_account_prefix_in_each_format(ledger_with_allocation):

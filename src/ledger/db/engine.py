@@ -53,6 +53,16 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     )
 
 
+def sqlite_file_missing(url: str) -> Path | None:
+    """The path of a SQLite ledger file that does not exist (None: it exists, or the
+    URL is not a SQLite file)."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
 def _sqlite_engine(parsed: sa.URL, *, read_only: bool) -> Engine:
     database = parsed.database or ""
     if database in ("", ":memory:"):
