@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ledger.cli_support import (
+    DAY,
     AppContext,
     as_of_option,
     emit,
@@ -155,14 +156,14 @@ def trial_balance_command(app: AppContext, as_of: object, output_format: str) ->
 @click.option(
     "--from",
     "date_from",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DAY,
     default=None,
     help="First effective date shown (YYYY-MM-DD); earlier postings form the opening balance.",
 )
 @click.option(
     "--to",
     "date_to",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DAY,
     default=None,
     help="Last effective date shown (YYYY-MM-DD).",
 )
@@ -260,7 +261,7 @@ def export_command(app: AppContext, export_format: str, as_of: object, out_path:
 @click.argument("who", metavar="ID_NUMBER")
 @click.option(
     "--as-of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DAY,
     default=None,
     help="Show only what was known at the end of this day (YYYY-MM-DD): roster versions "
     "by import time, batches by creation, bank outcomes by the time recorded, postings "

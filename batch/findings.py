@@ -7,6 +7,7 @@ import click
 
 from ledger.batches import mask
 from ledger.cli_support import (
+    DAY,
     AppContext,
     county_option,
     emit,
@@ -22,7 +23,7 @@ from ledger.findings import RULES, service
 from ledger.findings.catalogue import catalogue_markdown
 from ledger.money import format_yuan, parse_yuan
 
-_DAY = click.DateTime(formats=["%Y-%m-%d"])
+_DAY = DAY
 
 
 @click.group()

@@ -5,7 +5,7 @@ from datetime import date
 import click
 import sqlalchemy as sa
 
-from ledger.cli_support import AppContext, emit, format_option, operator_option, pass_app
+from ledger.cli_support import DAY, AppContext, emit, format_option, operator_option, pass_app
 from ledger.db import journal_store
 from ledger.db.events import record_event
 from ledger.db.schema import transactions
@@ -68,7 +68,7 @@ def show(app: AppContext, transaction_id: int, output_format: str) -> None:
 @click.option(
     "--date",
     "effective",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DAY,
     default=None,
     help="Effective date of the reversal (default: today).",
 )

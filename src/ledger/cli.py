@@ -72,7 +72,8 @@ def cli(ctx: click.Context, db: str | None, read_only: bool) -> None:
     """Ledger of record for social assistance funds (救助资金台账).
 
     A double-entry ledger of allocations, entitlements and payments per recipient,
-    with tamper evidence. Start with `ledger db upgrade`.
+    with tamper evidence. Start with `ledger demo` to watch a county's months, or with
+    `ledger db upgrade` for a new ledger.
     """
     ctx.obj = make_context(db, read_only)
 

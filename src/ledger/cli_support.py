@@ -101,10 +101,23 @@ def format_option(func: F) -> F:
     )(func)
 
 
+class Day(click.DateTime):
+    """A date option: YYYY-MM-DD, shown so in the help (click shows ``[%Y-%m-%d]``)."""
+
+    def __init__(self) -> None:
+        super().__init__(formats=["%Y-%m-%d"])
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "YYYY-MM-DD"
+
+
+DAY = Day()
+
+
 def as_of_option(func: F) -> F:
     return click.option(
         "--as-of",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
+        type=DAY,
         default=None,
         help="Only transactions effective on or before this date (YYYY-MM-DD).",
     )(func)
