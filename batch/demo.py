@@ -116,7 +116,7 @@ def _print_summary(result: DemoResult) -> None:
         count = sum(b["count"] for b in month.batches)
         amount = sum(b["amount_fen"] for b in month.batches)
         click.echo(
-            f"  {len(month.batches)} batches approved and exported: {count} payments, "
+            f"  {len(month.batches)} regular batches approved and exported: {count} payments, "
             f"{format_yuan(amount, thousands=True)} yuan"
         )
         settled = sum(r["settled"] for r in month.returns)
@@ -131,6 +131,7 @@ def _print_summary(result: DemoResult) -> None:
             click.echo(
                 f"  follow-up: {month.cancelled} cancelled, "
                 f"{sum(b['count'] for b in month.reissued)} re-issued"
+                + (f" in {len(month.reissued)} supplementary batches" if month.reissued else "")
             )
         for note in month.notes:
             click.echo(f"  note: {note}")
