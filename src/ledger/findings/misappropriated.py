@@ -18,6 +18,7 @@ from ledger.findings.base import (
     records,
 )
 from ledger.identity import ascii_digits, birth_dates, id_check_ok
+from ledger.money import format_yuan
 
 _COLUMNS = ["instruction_id", "recipient_id", "key", "program", "township", "amount_fen"]
 _SELECT = "SELECT i.id, i.recipient_id, r.key, b.program, i.township, i.amount_fen"
@@ -496,8 +497,8 @@ def _above_cap(ctx: Context) -> pd.DataFrame:
         ],
         summary=[
             f"{'household' if str(g.unit).startswith('H') else 'person'} paid "
-            f"{int(g.amount_fen)} fen in {g.program}, above the monthly standard of "
-            f"{int(g.cap)} fen"
+            f"{format_yuan(int(g.amount_fen))} yuan in {g.program}, above the monthly standard"
+            f" of {format_yuan(int(g.cap))} yuan"
             for g in records(groups)
         ],
     )

@@ -15,6 +15,7 @@ from ledger.findings.base import (
     period_end,
     records,
 )
+from ledger.money import format_yuan
 
 
 def _unpaid(ctx: Context) -> pd.DataFrame:
@@ -374,7 +375,8 @@ def _short(ctx: Context) -> pd.DataFrame:
             for r in records(both)
         ],
         summary=[
-            f"paid {int(p)} fen of {int(e)} fen entitled ({s.replace('_', ' ')})"
+            f"paid {format_yuan(int(p))} of {format_yuan(int(e))} yuan entitled"
+            f" ({s.replace('_', ' ')})"
             for p, e, s in zip(both["paid"], both["entitled"], both["source"], strict=True)
         ],
     )
