@@ -89,19 +89,7 @@ def post(connection: sa.Connection, tx: NewTransaction, *, now: datetime | None 
     _stage_postings(connection, names, tx.postings.amounts_fen, instruction_ids)
     _unknown_accounts(connection)
     new_id, prev_hash = _chain_end(connection)
-    recorded_at = (now or datetime.now(UTC)).astimezone(UTC)
-    header = HeaderFields(
-        id=new_id,
-        type=tx.type,
-        effective_date=tx.effective_date,
-        period=period,
-        description=tx.description,
-        operator=tx.operator,
-        idempotency_key=tx.idempotency_key,
-        reverses_id=tx.reverses_id,
-        recorded_at=recorded_at,
-        posting_count=len(tx.postings),
-    )
+    header = _header(new_id, tx, len(tx.postings), now, reverses_id=tx.reverses_id)
     digest = transaction_hash(prev_hash, header, names, tx.postings.amounts_fen, instruction_ids)
     # Posting ids follow the staged order, which is the order the hash covers.
     connection.exec_driver_sql(
@@ -112,6 +100,29 @@ def post(connection: sa.Connection, tx: NewTransaction, *, now: datetime | None 
     connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
     _insert_header(connection, header, prev_hash, digest)
     return Recorded(id=new_id, hash=digest, created=True)
+
+
+def _header(
+    new_id: int,
+    tx: "NewTransaction | StagedTransaction",
+    posting_count: int,
+    now: datetime | None,
+    *,
+    reverses_id: int | None = None,
+) -> HeaderFields:
+    """The header fields of a transaction about to be recorded (what its hash covers)."""
+    return HeaderFields(
+        id=new_id,
+        type=tx.type,
+        effective_date=tx.effective_date,
+        period=period_of(tx.effective_date),
+        description=tx.description,
+        operator=tx.operator,
+        idempotency_key=tx.idempotency_key,
+        reverses_id=reverses_id,
+        recorded_at=(now or datetime.now(UTC)).astimezone(UTC),
+        posting_count=posting_count,
+    )
 
 
 def _insert_header(
@@ -275,18 +286,7 @@ def post_staged(
         " ORDER BY s.account_id, s.instruction_id NULLS FIRST, s.amount_fen"
     )
     connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
-    header = HeaderFields(
-        id=new_id,
-        type=tx.type,
-        effective_date=tx.effective_date,
-        period=period,
-        description=tx.description,
-        operator=tx.operator,
-        idempotency_key=tx.idempotency_key,
-        reverses_id=None,
-        recorded_at=(now or datetime.now(UTC)).astimezone(UTC),
-        posting_count=count,
-    )
+    header = _header(new_id, tx, count, now)
     digest = chunked_transaction_hash(
         prev_hash, header, _recorded_lines(connection, new_id, int(after or 0))
     )
