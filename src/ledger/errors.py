@@ -14,6 +14,7 @@ class ValidationError(LedgerError):
     """Input was rejected. ``problems`` lists every problem found, not only the first."""
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.message = message
         self.problems = list(problems or [])
         full = (
             message
@@ -21,6 +22,10 @@ class ValidationError(LedgerError):
             else message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
         )
         super().__init__(full)
+
+    def __reduce__(self) -> tuple[type["ValidationError"], tuple[str, list[str]]]:
+        # Pickled whole (a read-ahead worker sends it to the importing process).
+        return (type(self), (self.message, self.problems))
 
 
 class ReadOnlyError(LedgerError):

@@ -24,6 +24,7 @@ exclude each other) run in the database over the whole file (``ledger.db.registr
 """
 
 import re
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,8 @@ import pandas as pd
 from ledger.county import County
 from ledger.identity import ascii_digits_between, luhn_ok
 from ledger.money import format_yuan, parse_yuan
-from ledger.tabular import ROW, Checker, Column, Problems, per_unique
+from ledger.readahead import ReadAhead
+from ledger.tabular import DEFAULT_CHUNK_ROWS, ROW, Checker, Column, Problems, Table, per_unique
 
 COLUMNS: tuple[Column, ...] = (
     Column("id_number", "身份证号", also=("公民身份号码", "身份证号码")),
@@ -83,6 +85,50 @@ STATUS_WORDS = {
     "exited": "exited",
 }
 SEX_WORDS = {"男": "M", "m": "M", "male": "M", "女": "F", "f": "F", "female": "F"}
+
+
+# From this size on a file is read and validated in a worker process, one chunk ahead
+# of the database (about 50,000 rows; below it the worker's start costs more than it saves).
+READ_AHEAD_BYTES = 8_000_000
+
+
+def validated_chunks(
+    table: Table,
+    county: County,
+    problems: Problems,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    read_ahead: bool | None = None,
+) -> Iterator[pd.DataFrame]:
+    """The file's rows, chunk by chunk, validated and normalised (``STAGED`` columns);
+    their problems go to ``problems``.
+
+    With ``read_ahead`` (default: for files of ``READ_AHEAD_BYTES`` and more) a worker
+    process reads and validates the next chunk while the caller stores this one; the
+    chunks, values and problems are the same either way.
+    """
+    if read_ahead is None:
+        read_ahead = table.path.stat().st_size >= READ_AHEAD_BYTES
+    if not read_ahead:
+        for chunk in table.chunks(chunk_rows):
+            yield validate_chunk(chunk, county, table.labels, problems)
+        return
+    worker = ReadAhead(_validate_parts, table, county, chunk_rows, problems.file, problems.limit)
+    try:
+        for normalised, found in worker:
+            problems.absorb(found)
+            yield normalised
+    finally:
+        worker.close()
+
+
+def _validate_parts(
+    table: Table, county: County, chunk_rows: int, file: str, limit: int
+) -> Iterator[tuple[pd.DataFrame, Problems]]:
+    """The read-ahead worker's job: each chunk normalised, with its own problems."""
+    for chunk in table.chunks(chunk_rows):
+        found = Problems(file, limit)
+        yield validate_chunk(chunk, county, table.labels, found), found
 
 
 def validate_chunk(

@@ -93,6 +93,15 @@ class Problems:
         for row in rows:
             self.add(int(row), column, message, warning=warning)
 
+    def absorb(self, other: "Problems") -> None:
+        """Add the problems ``other`` found (a later part of the same file)."""
+        for problem in other.errors[: max(0, self.limit - len(self.errors))]:
+            self.errors.append(problem)
+        for problem in other.warnings[: max(0, self.limit - len(self.warnings))]:
+            self.warnings.append(problem)
+        self.error_count += other.error_count
+        self.warning_count += other.warning_count
+
     def raise_if_errors(self, what: str) -> None:
         if not self.error_count:
             return

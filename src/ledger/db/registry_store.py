@@ -90,10 +90,12 @@ def import_roster(
     partial: bool = False,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
+    read_ahead: bool | None = None,
 ) -> ImportResult:
     """Validate and apply a roster file; raise ``ValidationError`` (nothing written)
     listing every problem if any row is wrong. ``now`` is the recorded import time
-    (default: the clock), which the findings rules compare with pay dates."""
+    (default: the clock), which the findings rules compare with pay dates.
+    ``read_ahead``: see ``roster.validated_chunks`` (default: by the file's size)."""
     earlier = previous_import_of(connection, file_sha256)
     if earlier is not None:
         raise LedgerError(
@@ -111,8 +113,7 @@ def import_roster(
     row_count = 0
     program_set: set[str] = set()
     township_set: set[str] = set()
-    for chunk in table.chunks():
-        normalised = roster.validate_chunk(chunk, county, table.labels, problems)
+    for normalised in roster.validated_chunks(table, county, problems, read_ahead=read_ahead):
         copy_rows(connection, STAGING, roster.STAGED, _tuples(normalised))
         row_count += len(normalised)
         program_set.update(normalised["program"].dropna().unique())
