@@ -467,14 +467,8 @@ def import_diff(
         _distinct(f"n.{c}", f"o.{c}", connection.dialect.name) for c in other
     )
     program_filter = "AND n.program = :program" if program else ""
-    # The versions this import closed are few (none for a first roster): materialised
-    # apart, they are joined by hash or automatic index instead of one index probe into
-    # every version per new version.
     query = sa.text(
-        f"""WITH o AS MATERIALIZED (
-            SELECT id, recipient_id, program, {", ".join(VERSIONED)}
-            FROM enrolments WHERE valid_to_import = :import_id)
-        SELECT n.township AS township,
+        f"""SELECT n.township AS township,
           SUM(CASE WHEN o.id IS NULL THEN 1 ELSE 0 END) AS added,
           SUM(CASE WHEN o.id IS NOT NULL AND n.status = 'exited' AND o.status <> 'exited'
                    THEN 1 ELSE 0 END) AS exited,
@@ -489,7 +483,8 @@ def import_diff(
               - CASE WHEN o.status = 'active' THEN o.amount_fen ELSE 0 END)
               AS active_amount_delta_fen
         FROM enrolments n
-        LEFT JOIN o ON o.recipient_id = n.recipient_id AND o.program = n.program
+        LEFT JOIN enrolments o ON o.recipient_id = n.recipient_id AND o.program = n.program
+                              AND +o.valid_to_import = n.valid_from_import
         WHERE n.valid_from_import = :import_id {program_filter}
         GROUP BY n.township ORDER BY n.township"""
     )
