@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from tests.roster_support import (
@@ -59,6 +60,34 @@ BAD_CELLS = [
     ("退出日期", "2026-02-30", "not a date"),
     ("状态", "在保", "must be 正常/暂停/退出"),
 ]
+
+
+def test_keys_follow_the_file_order_across_people_in_two_programs_and_months(
+    db_url: str, tmp_path: Path
+) -> None:
+    frame = roster_frame(5)
+    frame.loc[5] = frame.loc[3]  # the 4th person is also an orphan (a second row)
+    frame.loc[5, "救助项目"] = "orphan"
+    frame.loc[5, "月发放金额(元)"] = "300.00"
+    frame.loc[:, "起始月份"] = "2025-06"
+    county = county_file(tmp_path)
+    first = import_roster(
+        db_url, county, write_csv(frame, tmp_path / "m1.csv"), "--month", "2026-01"
+    )
+    assert first.exit_code == 0, first.output + first.stderr
+    newcomers = roster_frame(7, seed=9).iloc[5:]  # two other people, listed first
+    second_frame = pd.concat([newcomers, frame], ignore_index=True)
+    second_frame.loc[:, "起始月份"] = "2025-06"
+    second = import_roster(
+        db_url, county, write_csv(second_frame, tmp_path / "m2.csv"), "--month", "2026-02"
+    )
+    assert second.exit_code == 0, second.output + second.stderr
+    keys = dict(query(db_url, "SELECT id_number, key FROM recipients"))
+    ids = frame["身份证号"].tolist()
+    assert [keys[i] for i in ids[:5]] == [f"R{i:07d}" for i in range(1, 6)]
+    assert keys[ids[5]] == "R0000004"
+    assert [keys[i] for i in newcomers["身份证号"]] == ["R0000006", "R0000007"]
+    assert len(keys) == 7
 
 
 @pytest.mark.parametrize(("column", "value", "words"), BAD_CELLS)
