@@ -371,14 +371,16 @@ def insert_exceptions(connection: sa.Connection, rows: Sequence[dict[str, Any]])
 
 def update_statuses(connection: sa.Connection, now: datetime) -> None:
     """The new status of each instruction from the decision that sets it: settled with
-    its time (one UPDATE of constant values over the ids, which SQLite walks in id
-    order); failed with its time and the line's reason, NARR when the bank gave no code
-    (one UPDATE ... FROM)."""
+    its time; failed with its time and the line's reason, NARR when the bank gave no
+    code. Each is one UPDATE ... FROM the decisions, which walks them in line order and
+    finds each instruction by its key (``WHERE id IN (...)`` made SQLite sort 10^6 ids
+    first: 1 s more)."""
     pi = "payment_instructions"
     connection.execute(
         sa.text(
-            f"UPDATE {pi} SET status = 'settled', settled_at = :now WHERE id IN"
-            f" (SELECT m.instruction_id FROM {_DECIDED} WHERE c.status = 'settled')"
+            f"UPDATE {pi} SET status = 'settled', settled_at = :now"
+            f" FROM (SELECT m.instruction_id FROM {_DECIDED} WHERE c.status = 'settled') f"
+            f" WHERE {pi}.id = f.instruction_id"
         ).bindparams(sa.bindparam("now", type_=Timestamp)),
         {"now": now},
     )
