@@ -106,7 +106,6 @@ def stage_lines(
         zip(range(count), *given.values(), strict=True),
     )
     fill_temporary_table(connection, REASONS, REASON_COLUMNS, reasons)
-    connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {LINES}_e2e ON {LINES} (end_to_end_id)")
     _analyse(connection, LINES, REASONS)
     return count
 
