@@ -145,3 +145,6 @@ if __name__ == "__main__":
     except BrokenPipeError:
         # The caller stopped reading (it left early); nothing is waiting for an answer.
         os._exit(1)
+    except KeyboardInterrupt:
+        # Ctrl-C reaches the whole process group: the caller reports it, not us.
+        os._exit(130)
