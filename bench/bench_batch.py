@@ -13,6 +13,7 @@ validates it against the XSD (the ledger entries are the same as for the CSV exp
 import argparse
 import multiprocessing
 import os
+import queue
 import random
 import resource
 import sys
@@ -212,12 +213,12 @@ def peak_mb() -> float:
 
 
 def _child(
-    step: Callable[[str, str], str], url: str, out: str, queue: multiprocessing.Queue
+    step: Callable[[str, str], str], url: str, out: str, results: multiprocessing.Queue
 ) -> None:
     started = time.perf_counter()
     note = step(url, out)
     elapsed = time.perf_counter() - started
-    queue.put((elapsed, peak_mb(), note))
+    results.put((elapsed, peak_mb(), note))
 
 
 def measure(step: Callable[[str, str], str], url: str, out: str) -> tuple[float, float, str]:
@@ -225,10 +226,20 @@ def measure(step: Callable[[str, str], str], url: str, out: str) -> tuple[float,
     shares the parent's heap, and its garbage collector copying those pages cost the
     10^6 return import ~5 s, while ru_maxrss counted the parent's memory as its own."""
     context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(step, url, out, queue))
+    results = context.Queue()
+    process = context.Process(target=_child, args=(step, url, out, results))
     process.start()
-    result = queue.get()
+    while True:  # a child that dies before answering must not leave us waiting
+        try:
+            result = results.get(timeout=1)
+            break
+        except queue.Empty:
+            if not process.is_alive():
+                process.join()
+                raise SystemExit(
+                    f"{step.__name__} failed (exit status {process.exitcode}): its error "
+                    "is printed above"
+                ) from None
     process.join()
     if process.exitcode != 0:
         raise SystemExit(f"{step.__name__} failed")
