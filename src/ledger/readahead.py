@@ -6,14 +6,14 @@ the validation holds the GIL. A second process does: it runs the generator and s
 each item through a pipe while the caller works on the previous one. The pipe is the
 bound on memory: the worker blocks once it is one item ahead.
 
-The worker is a fresh interpreter (``python -m ledger.readahead``), not a fork, so it
+The worker is a fresh interpreter (``python -c`` with ``_BOOT``), not a fork, so it
 inherits no threads, locks or database connections, and never re-runs the caller's
-``__main__``. It receives the caller's ``sys.path``, then the generator function and its
-arguments, pickled on stdin,
-and answers on its stdout with pickled messages: ``("item", value)`` for each item,
-then ``("done", peak_kb)``, or ``("raise", exception)``. Anything the worker prints
-goes to stderr. An exception raised by the generator is raised again in the caller;
-a worker that dies is reported as a ``WorkerError``.
+``__main__``. It receives the caller's ``sys.path`` (so it imports the same code), then
+the generator function and its arguments, pickled on stdin, and answers on its stdout
+with pickled messages: ``("item", value)`` for each item, then ``("done", peak_kb)``, or
+``("raise", exception)``. Anything the worker prints goes to stderr. An exception
+raised by the generator is raised again in the caller; a worker that dies is reported
+as a ``WorkerError``.
 """
 
 import os
@@ -46,14 +46,8 @@ class ReadAhead(Iterator[T]):
 
     def __init__(self, function: Callable[..., Iterator[T]], *args: Any) -> None:
         self.worker_peak_kb: int | None = None
-        package_root = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "ledger.readahead"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
+            [sys.executable, "-c", _BOOT], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         assert self._process.stdin is not None and self._process.stdout is not None
         self._messages = self._process.stdout
@@ -114,11 +108,29 @@ def _peak_kb() -> int | None:
     return None
 
 
-def _worker() -> None:
-    """The worker's side: run the job from stdin, send its items on the original stdout."""
+# The worker's first words: the caller's import path, then this module's ``worker``.
+_BOOT = (
+    "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
+    "from ledger.readahead import worker; worker()"
+)
+
+
+def worker() -> None:
+    """The worker's side (``_BOOT`` calls it)."""
+    try:
+        _serve()
+    except BrokenPipeError:
+        # The caller stopped reading (it left early); nothing is waiting for an answer.
+        os._exit(1)
+    except KeyboardInterrupt:
+        # Ctrl-C reaches the whole process group: the caller reports it, not us.
+        os._exit(130)
+
+
+def _serve() -> None:
+    """Run the job from stdin, send its items on the original stdout."""
     channel = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a print() anywhere in the job must not corrupt the channel
-    sys.path[:0] = [p for p in pickle.load(sys.stdin.buffer) if p not in sys.path]
     function, args = pickle.load(sys.stdin.buffer)
     try:
         for item in function(*args):
@@ -137,14 +149,3 @@ def _worker() -> None:
     else:
         pickle.dump(("done", _peak_kb()), channel, protocol=_PROTOCOL)
     channel.flush()
-
-
-if __name__ == "__main__":
-    try:
-        _worker()
-    except BrokenPipeError:
-        # The caller stopped reading (it left early); nothing is waiting for an answer.
-        os._exit(1)
-    except KeyboardInterrupt:
-        # Ctrl-C reaches the whole process group: the caller reports it, not us.
-        os._exit(130)
