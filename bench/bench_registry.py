@@ -5,7 +5,7 @@ read-ahead worker) on SQLite and, when reachable, on PostgreSQL (LEDGER_BENCH_PG
 default the local test server), and the load average: the machine may be shared, so
 figures are only comparable at a similar load.
 
-    python bench/bench_registry.py [--sizes 100000,1000000] [--no-pg]
+    python bench/bench_registry.py [--sizes 100000,1000000] [--no-postgres]
 """
 
 import argparse
@@ -112,7 +112,13 @@ def _peak_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument(
+        "--no-postgres",
+        "--no-pg",  # the earlier spelling
+        dest="no_postgres",
+        action="store_true",
+        help="SQLite only (as bench_batch.py).",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -124,7 +130,7 @@ def main() -> None:
 
     county = load_county(example_path())
     engines = ["sqlite"]
-    if not args.no_pg:
+    if not args.no_postgres:
         try:
             import sqlalchemy as sa
 
