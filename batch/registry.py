@@ -111,7 +111,8 @@ def import_(
     table = open_table(file, COLUMNS, encoding=encoding)
     digest = sha256_of(file)
     show_progress = progress_enabled()
-    bar_length = count_lines(file) if show_progress and table.kind == "csv" else None
+    # The rows under the header (the bar counts rows as they are read and checked).
+    bar_length = max(count_lines(file) - 1, 1) if show_progress and table.kind == "csv" else None
     bar: Any = (
         click.progressbar(length=bar_length, label="Importing", file=sys.stderr)
         if show_progress
