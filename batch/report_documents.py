@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import click
-from ledger.batch.report import report
 
+from ledger.batch.report import report
 from ledger.batches import parse_period
 from ledger.cli_support import AppContext, county_option, pass_app
 from ledger.county import County

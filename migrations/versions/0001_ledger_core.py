@@ -8,6 +8,7 @@ Create Date: 2026-11-28
 
 import sqlalchemy as sa
 from alembic import op
+
 from ledger.migrations.sql import run_sql_file
 
 revision = "0001_ledger_core"

@@ -7,6 +7,7 @@ Create Date: 2026-11-29
 
 import sqlalchemy as sa
 from alembic import op
+
 from ledger.migrations.sql import run_sql_file
 
 revision = "0006_findings"
