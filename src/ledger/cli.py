@@ -2,7 +2,8 @@
 
 Each command group lives in its own module under ``ledger.batch`` (the project's
 ``batch/`` folder). Domain errors (``LedgerError``) become ``Error: ...`` on stderr with
-exit status 1; anything else is a bug and keeps its traceback.
+exit status 1; Ctrl-C says whether anything had been saved and exits 130; anything else
+is a bug and keeps its traceback.
 """
 
 from typing import Any
@@ -27,6 +28,7 @@ from ledger.batch import (
     report_documents,  # noqa: F401 (adds its commands to the report group)
 )
 from ledger.cli_support import make_context
+from ledger.db import uow
 from ledger.db.journal_store import database_refusal
 from ledger.errors import LedgerError
 
@@ -35,8 +37,19 @@ class LedgerGroup(click.Group):
     """The root group: turns expected operating errors into click errors."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        saved_before = uow.commits()
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            saved = uow.commits() - saved_before
+            click.echo(
+                f"Interrupted after {saved} change(s) had been saved: they are in the ledger; "
+                "the work after them was rolled back or not done."
+                if saved
+                else "Interrupted: the work in progress was rolled back; nothing was saved.",
+                err=True,
+            )
+            ctx.exit(130)
         except LedgerError as error:
             raise click.ClickException(str(error)) from error
         except sa.exc.OperationalError as error:

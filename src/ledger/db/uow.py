@@ -5,10 +5,38 @@ is done; leaving the ``with`` block without a commit (an exception, an early ret
 rolls everything back, so a refused operation leaves nothing half-written.
 """
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+_commits = 0
+
+
+def commits() -> int:
+    """How many units of work this process has committed so far: an interrupted command
+    tells its user whether anything was saved."""
+    return _commits
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block is done: a commit is either not made or made
+    and counted, never made and reported as interrupted. Main thread, POSIX only."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class UnitOfWork:
@@ -44,5 +72,8 @@ class UnitOfWork:
         return self._connection
 
     def commit(self) -> None:
+        global _commits
         assert self._transaction is not None
-        self._transaction.commit()
+        with _interrupts_held():
+            self._transaction.commit()
+            _commits += 1

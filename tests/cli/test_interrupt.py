@@ -1,0 +1,56 @@
+"""Ctrl-C: the command says whether anything had been saved, and exits 130.
+
+The interrupt is raised where a real one lands (the import's last step before its commit,
+and the printing after it) by replacing that step; the database is real.
+"""
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.batch import registry as registry_commands
+from ledger.db import uow
+from tests.roster_support import county_file, import_roster, query, roster_frame, write_csv
+
+
+def _interrupt(*_args: Any, **_kwargs: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def test_an_interrupt_before_the_commit_saves_nothing_and_says_so(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(registry_commands, "record_event", _interrupt)
+    path = write_csv(roster_frame(5), tmp_path / "roster.csv")
+    result = import_roster(db_url, county_file(tmp_path), path)
+    assert result.exit_code == 130
+    assert "Interrupted: the work in progress was rolled back; nothing was saved." in (
+        result.stderr
+    )
+    assert query(db_url, "SELECT COUNT(*) FROM roster_imports") == [(0,)]
+
+
+def test_an_interrupt_after_the_commit_says_the_change_is_saved(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(registry_commands, "_emit_diff", _interrupt)
+    path = write_csv(roster_frame(5), tmp_path / "roster.csv")
+    result = import_roster(db_url, county_file(tmp_path), path)
+    assert result.exit_code == 130
+    assert "Interrupted after 1 change(s) had been saved: they are in the ledger" in (result.stderr)
+    assert query(db_url, "SELECT COUNT(*) FROM roster_imports") == [(1,)]
+
+
+def test_a_ctrl_c_during_a_commit_is_held_until_the_commit_is_counted() -> None:
+    before = uow.commits()
+    reached = False
+    with pytest.raises(KeyboardInterrupt):
+        with uow._interrupts_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            reached = True  # the signal is held: no KeyboardInterrupt here
+        raise AssertionError("the held interrupt must arrive when the block ends")
+    assert reached
+    assert uow.commits() == before
