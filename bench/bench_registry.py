@@ -185,7 +185,12 @@ def main() -> None:
                 peak, worker = report["peak_mb"], report["worker_mb"]
                 print(
                     f"  {engine:10s} peak memory (both imports): {peak} MB in the importing "
-                    f"process, {worker} MB in its read-ahead worker"
+                    "process, "
+                    + (
+                        f"{worker} MB in its read-ahead worker"
+                        if worker
+                        else "no read-ahead worker (files under 32 MB are read inline)"
+                    )
                 )
                 load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
                 print(f"  {engine:10s} load average after the imports (1, 5, 15 min): {load}")
