@@ -20,28 +20,29 @@ def _interrupt(*_args: Any, **_kwargs: Any) -> None:
     raise KeyboardInterrupt
 
 
-def test_an_interrupt_before_the_commit_saves_nothing_and_says_so(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("step", "message", "imports"),
+    [
+        # The import's last step before its commit: everything is rolled back.
+        ("record_event", "Interrupted: the work in progress was rolled back; nothing was saved", 0),
+        # The printing after the commit: the import is in the ledger, and the user is told.
+        ("_emit_diff", "Interrupted after 1 change(s) had been saved: they are in the ledger", 1),
+    ],
+)
+def test_an_interrupt_says_whether_the_import_was_saved(
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    step: str,
+    message: str,
+    imports: int,
 ) -> None:
-    monkeypatch.setattr(registry_commands, "record_event", _interrupt)
+    monkeypatch.setattr(registry_commands, step, _interrupt)
     path = write_csv(roster_frame(5), tmp_path / "roster.csv")
     result = import_roster(db_url, county_file(tmp_path), path)
     assert result.exit_code == 130
-    assert "Interrupted: the work in progress was rolled back; nothing was saved." in (
-        result.stderr
-    )
-    assert query(db_url, "SELECT COUNT(*) FROM roster_imports") == [(0,)]
-
-
-def test_an_interrupt_after_the_commit_says_the_change_is_saved(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(registry_commands, "_emit_diff", _interrupt)
-    path = write_csv(roster_frame(5), tmp_path / "roster.csv")
-    result = import_roster(db_url, county_file(tmp_path), path)
-    assert result.exit_code == 130
-    assert "Interrupted after 1 change(s) had been saved: they are in the ledger" in (result.stderr)
-    assert query(db_url, "SELECT COUNT(*) FROM roster_imports") == [(1,)]
+    assert message in result.stderr
+    assert query(db_url, "SELECT COUNT(*) FROM roster_imports") == [(imports,)]
 
 
 def test_a_ctrl_c_during_a_commit_is_held_until_the_commit_is_counted() -> None:
