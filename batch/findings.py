@@ -55,9 +55,11 @@ def detect(
         period, runs = service.detect(
             uow, county, operator=operator, period=period, rules=rules, as_of=to_date(as_of)
         )
+    titles = {rule.id: rule.title_zh for rule in RULES}
     rows = [
         {
             "rule": r.rule,
+            "title": titles.get(r.rule, ""),
             "found": r.found,
             "new": r.new,
             "reopened": r.reopened,
@@ -69,7 +71,11 @@ def detect(
     ]
     if output_format == "table":
         click.echo(f"Findings for {period}:")
-    emit(rows, ["rule", "found", "new", "reopened", "amount_at_risk", "seconds"], output_format)
+    emit(
+        rows,
+        ["rule", "title", "found", "new", "reopened", "amount_at_risk", "seconds"],
+        output_format,
+    )
 
 
 def _row(finding: dict[str, Any], unmask: bool) -> dict[str, Any]:

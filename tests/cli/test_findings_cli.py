@@ -80,7 +80,8 @@ def test_the_lifecycle_from_detection_to_verification_and_back(db_url, engine, t
               "--period", "2026-11", "--as-of", "2026-11-20"]  # fmt: skip
     first = _ok(run(db_url, *detect, "--rule", "M01", "--format", "json"))
     assert json.loads(first.output)[0] | {"seconds": 0} == {
-        "rule": "M01", "found": 1, "new": 1, "reopened": 0, "amount_at_risk": "600.00",
+        "rule": "M01", "title": "死亡后仍发放", "found": 1, "new": 1, "reopened": 0,
+        "amount_at_risk": "600.00",
         "amount_fen": 600_00, "seconds": 0,
     }  # fmt: skip
     again = _ok(run(db_url, *detect, "--rule", "M01", "--format", "json"))
