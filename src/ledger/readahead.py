@@ -10,7 +10,7 @@ The worker is a fresh interpreter (``python -c`` with ``_BOOT``), not a fork, so
 inherits no threads, locks or database connections, and never re-runs the caller's
 ``__main__``. It receives the caller's ``sys.path`` (so it imports the same code), then
 the generator function and its arguments, pickled on stdin, and answers on its stdout
-with pickled messages: ``("item", value)`` for each item, then ``("done", peak_kb)``, or
+with pickled messages: ``("item", value)`` for each item, then ``("done", None)``, or
 ``("raise", exception)``. Anything the worker prints goes to stderr. An exception
 raised by the generator is raised again in the caller; a worker that dies is reported
 as a ``WorkerError``.
@@ -22,7 +22,6 @@ import subprocess
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -40,12 +39,10 @@ class ReadAhead(Iterator[T]):
 
     ``function`` must be a module-level generator function; it and ``args`` are pickled.
     Use as an iterator; leaving early (``close()``, an exception, garbage collection)
-    stops the worker. ``worker_peak_kb`` is the worker's peak resident memory once the
-    items are exhausted.
+    stops the worker.
     """
 
     def __init__(self, function: Callable[..., Iterator[T]], *args: Any) -> None:
-        self.worker_peak_kb: int | None = None
         self._process = subprocess.Popen(
             [sys.executable, "-c", _BOOT], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
@@ -76,19 +73,24 @@ class ReadAhead(Iterator[T]):
             raise
         if kind == "item":
             return payload
-        self._finished = True
-        self.close()
+        self._end(kill=False)  # the worker has said its last word and is exiting
         if kind == "raise":
             raise payload
-        self.worker_peak_kb = payload
         raise StopIteration
 
     def close(self) -> int:
         """Stop the worker if it still runs; its exit status."""
+        return self._end(kill=True)
+
+    def _end(self, *, kill: bool) -> int:
         self._finished = True
-        if self._process.poll() is None:
+        if kill and self._process.poll() is None:
             self._process.kill()
-        code = self._process.wait()
+        try:
+            code = self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            code = self._process.wait()
         self._messages.close()
         return code
 
@@ -96,16 +98,6 @@ class ReadAhead(Iterator[T]):
         if getattr(self, "_process", None) is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
-
-
-def _peak_kb() -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return None
 
 
 # The worker's first words: the caller's import path, then this module's ``worker``.
@@ -147,5 +139,5 @@ def _serve() -> None:
             )
         channel.write(message)
     else:
-        pickle.dump(("done", _peak_kb()), channel, protocol=_PROTOCOL)
+        pickle.dump(("done", None), channel, protocol=_PROTOCOL)
     channel.flush()
