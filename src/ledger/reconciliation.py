@@ -244,6 +244,7 @@ def _record(
         exception_count=exceptions,
         imported_by=operator,
         imported_at=moment,
+        header_message_id=source.header_message_id,
     )
     stage_decisions(connection, work)
     transaction_id = None

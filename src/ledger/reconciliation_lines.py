@@ -99,7 +99,15 @@ def line_columns(lines: pd.DataFrame) -> dict[str, list[Any]]:
         "amount_fen": _integers(lines["amount_fen"]),
         "line": lines["line"].to_numpy(dtype=np.int64).tolist(),
         "element": _column(lines["element"]),
+        "booking_date": _dates(lines["booking_date"]),
     }
+
+
+def _dates(column: pd.Series) -> list[str | None]:
+    """Dates as YYYY-MM-DD text, NaT as None (a text return has none: no formatting)."""
+    if not column.notna().any():
+        return [None] * len(column)
+    return _column(column.dt.strftime("%Y-%m-%d"))
 
 
 def reason_rows(lines: pd.DataFrame) -> Iterable[tuple[int, str | None, str | None]]:

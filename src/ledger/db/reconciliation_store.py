@@ -41,6 +41,7 @@ LINE_COLUMNS = [
     ("amount_fen", "BIGINT"),
     ("line", "BIGINT"),
     ("element", "VARCHAR(128)"),
+    ("booking_date", "VARCHAR(10)"),  # YYYY-MM-DD (camt BookgDt)
 ]
 # The bank's reason, staged apart for the (few) lines that give one.
 REASON_COLUMNS = [
@@ -323,14 +324,21 @@ def write_outcomes(
 ) -> None:
     """One outcome row per decision, in line order: the reason only for a failure or a
     return, the transaction only where the line posted."""
+    # Staged as ISO text; SQLite keeps dates as that text, PostgreSQL casts it.
+    booking = (
+        "CAST(l.booking_date AS DATE)"
+        if connection.dialect.name == "postgresql"
+        else "l.booking_date"
+    )
     connection.execute(
         sa.text(
             "INSERT INTO instruction_outcomes (instruction_id, return_file_id, line, element,"
-            " outcome, reason_code, reason_text, amount_fen, transaction_id, recorded_at)"
+            " outcome, reason_code, reason_text, amount_fen, transaction_id, recorded_at,"
+            " booking_date)"
             " SELECT m.instruction_id, :file, l.line, l.element, c.outcome,"
             " CASE WHEN c.outcome IN ('failed', 'returned') THEN x.reason_code END,"
             " x.reason_text, l.amount_fen,"
-            " CASE WHEN c.posting IS NOT NULL THEN :tx END, :now"
+            f" CASE WHEN c.posting IS NOT NULL THEN :tx END, :now, {booking}"
             f" FROM {_DECIDED} JOIN {LINES} l ON l.seq = d.seq"
             f" LEFT JOIN {REASONS} x ON x.seq = d.seq ORDER BY d.seq"
         ).bindparams(
