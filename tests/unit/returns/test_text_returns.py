@@ -96,6 +96,7 @@ def test_control_totals_that_contradict_the_lines_are_anomalies_not_refusals(
         (ROWS[0].replace("650.00", "6五0.00"), "amount '6五0.00' is not a number of yuan"),
         (ROWS[0].replace("650.00", "650.001"), "amount '650.001' has more than 2 decimals"),
         (ROWS[0].replace("650.00", ""), "amount is empty"),
+        (ROWS[0].replace("650.00", "６５０.00"), "amount '６５０.00' is not a number of yuan"),
         (ROWS[0].replace("650.00", "-650.00"), "amount '-650.00' is not a number of yuan"),
         (ROWS[0].replace(",成功,", ",已受理,"), "unknown status text '已受理'"),
         (ROWS[0] + ",extra", "10 fields, the column names row has 9"),

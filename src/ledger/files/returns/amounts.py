@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 # Up to 15 digits of yuan (10^13 yuan fits int64 fen with room to spare).
-YUAN_PATTERN = r"\d{1,15}(?:\.\d{1,2})?"
-FEN_PATTERN = r"0*\d{1,17}"  # fixed-width files zero-pad
+YUAN_PATTERN = r"[0-9]{1,15}(?:\.[0-9]{1,2})?"
+FEN_PATTERN = r"0*[0-9]{1,17}"  # fixed-width files zero-pad
 _YUAN_RE = re.compile(YUAN_PATTERN)
 
 Unit = Literal["yuan", "fen"]
@@ -23,7 +23,7 @@ Unit = Literal["yuan", "fen"]
 
 # An ISO 20022 amount (xs:decimal, at most 5 decimals, never negative): "650", "650.00",
 # "5.0100", "+1.5", ".50". An exponent ("1E2") is not xs:decimal.
-_ISO_RE = re.compile(r"\+?(\d*)(?:\.(\d*))?")
+_ISO_RE = re.compile(r"\+?([0-9]*)(?:\.([0-9]*))?")
 ISO_DECIMALS = 5
 
 

@@ -298,7 +298,7 @@ def _records(
         problems.add(int(line_numbers[index]), f"unknown status text {text!r} (known: {known})")
     sequence = fields.get(Field.SEQUENCE)
     if sequence is not None:
-        bad = ~(sequence.str.fullmatch(r"\d{1,18}") | (sequence == "")).to_numpy(dtype=bool)
+        bad = ~(sequence.str.fullmatch(r"[0-9]{1,18}") | (sequence == "")).to_numpy(dtype=bool)
         for index in np.flatnonzero(bad):
             problems.add(int(line_numbers[index]), f"序号 {sequence.iloc[index]!r} is not a number")
     problems.raise_if_any()

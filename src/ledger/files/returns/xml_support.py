@@ -19,7 +19,7 @@ from ledger.files.returns.amounts import fen_from_text
 from ledger.files.returns.iso_versions import ISO_MESSAGES, message_format
 from ledger.files.returns.problems import Problems, refuse
 
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CURRENCY = "CNY"
 SNIFF_BYTES = 1 << 16
 # Blanks, the XML declaration, comments and processing instructions before the root.
