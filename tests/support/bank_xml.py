@@ -10,7 +10,7 @@ the official schemas in /work/shared/iso20022 (``tests/unit/returns`` checks tha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 NS = "urn:iso:std:iso:20022:tech:xsd:"
 HEAD_NS = NS + "head.001.001.02"
@@ -54,7 +54,6 @@ class Wrapping:
     header_id: str = "BAH-20261104-0001"
     comment: bool = False  # a comment and a processing instruction first in Document
     encoding: str = "utf-8"  # or "utf-16"
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _number(version: str) -> int:
