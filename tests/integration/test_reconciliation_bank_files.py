@@ -228,7 +228,7 @@ def test_pain002_with_iso_amounts_and_a_negative_control_sum_imports_to_the_fen(
     assert "control_sum: the control sum cannot be read" in str(detail)
 
 
-@pytest.mark.parametrize("version", ["09", "10", "11"])
+@pytest.mark.parametrize("version", ["02", "09", "10", "11"])
 def test_pacs004_returns_after_settlement_reopen_the_payable_in_every_version(
     clerk: Clerk, version: str
 ) -> None:
@@ -256,6 +256,36 @@ def test_pacs004_returns_after_settlement_reopen_the_payable_in_every_version(
         e=back.e2e,
     )[0][0]
     assert clerk.books.balance(f"Liabilities:Payable:{P}:{key}") == -back.fen
+
+
+@pytest.mark.parametrize("version", ["08", "10"])
+def test_txdtls_direction_and_signed_control_sums_through_import(
+    clerk: Clerk, version: str
+) -> None:
+    one, two, three = clerk.paid
+    # A booked debit batch whose second transaction is, by its own CdtDbtInd, a credit
+    # (not a return): it settles nothing. The debit total is written negative.
+    txs = (clerk.tx(0, direction="DBIT"), clerk.tx(1, direction="CRDT"), clerk.tx(2))
+    total = one.fen + two.fen + three.fen
+    yuan = f"{total // 100}.{total % 100:02d}"
+    summary = (
+        f"<TtlNtries><NbOfNtries>1</NbOfNtries><Sum>{total // 100 + 1}.00</Sum></TtlNtries>"
+        f"<TtlDbtNtries><NbOfNtries>1</NbOfNtries><Sum>-{yuan}</Sum></TtlDbtNtries>"
+    )
+    entry = Entry(yuan, "DBIT", txs, batch=True)
+    data = camt("053", version, [entry], msg_id=clerk.msg_id, summary=summary)
+    result = clerk.import_(clerk.write("s.xml", data))
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "2 settled, 0 failed, 0 returned, 1 pending, 1 exceptions" in result.output
+    assert clerk.outcomes() == [
+        (one.e2e, "settled", one.fen, None, "2026-11-03"),
+        (two.e2e, "pending", two.fen, None, "2026-11-03"),
+        (three.e2e, "settled", three.fen, None, "2026-11-03"),
+    ]
+    assert clerk.statuses() == [("settled", None), ("pending", None), ("settled", None)]
+    ((kind, detail),) = clerk.rows("SELECT kind, detail FROM reconciliation_exceptions")
+    assert kind == "control_total" and str(detail).startswith("control_sum: Sum says")
+    assert clerk.books.balance(CLEARING) == two.fen
 
 
 # --- refused: nothing recorded, exit 1, the reason said ---------------------------------
