@@ -431,3 +431,10 @@ def test_a_file_with_no_lines_is_refused_never_read_as_empty(
     tmp_path: Path, data: bytes, said: str
 ) -> None:
     assert said in refusal(tmp_path, data)
+
+
+def test_an_envelope_with_two_documents_is_refused_not_read_in_part(tmp_path: Path) -> None:
+    one = pain002("10", [Tx("E1", "650.00")], msg_id=MSG, how=Wrapping(envelope="clearing"))
+    document = one[one.index(b"<Document") : one.index(b"</Document>") + len(b"</Document>")]
+    two = one.replace(b"</Envelope>", document + b"</Envelope>")
+    assert "2 Documents in one file: import each message as its own file" in refusal(tmp_path, two)

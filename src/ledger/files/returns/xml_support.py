@@ -94,16 +94,6 @@ def _elements(element: etree._Element) -> list[etree._Element]:
     return [child for child in element if isinstance(child.tag, str)]
 
 
-def find_document(root: etree._Element) -> etree._Element | None:
-    """The ISO ``Document``: the root, or the first one inside an envelope."""
-    if _local(root) == "Document":
-        return root
-    for element in root.iter(etree.Element):
-        if _local(element) == "Document":
-            return element
-    return None
-
-
 def _header_message_id(root: etree._Element, document: etree._Element) -> str | None:
     """``AppHdr/BizMsgIdr`` of the envelope's Business Application Header (head.001)."""
     for element in root.iter(etree.Element):
@@ -134,7 +124,16 @@ def load(path: Path) -> Message:
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         raise refuse(path, 1, "a DOCTYPE is not allowed in bank XML (entity expansion)")
     top = tree.getroot()
-    document = find_document(top)
+    # One pass: the Document (the root, or the first inside an envelope), and any other.
+    documents = [e for e in top.iter(etree.Element) if _local(e) == "Document"]
+    document = documents[0] if documents else None
+    if len(documents) > 1:
+        # Reading only the first would drop the others' lines without a word.
+        raise refuse(
+            path,
+            documents[1].sourceline,
+            f"{len(documents)} Documents in one file: import each message as its own file",
+        )
     if document is None:
         if _local(top) not in ISO_MESSAGES:
             raise refuse(
