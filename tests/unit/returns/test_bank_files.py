@@ -438,3 +438,14 @@ def test_an_envelope_with_two_documents_is_refused_not_read_in_part(tmp_path: Pa
     document = one[one.index(b"<Document") : one.index(b"</Document>") + len(b"</Document>")]
     two = one.replace(b"</Envelope>", document + b"</Envelope>")
     assert "2 Documents in one file: import each message as its own file" in refusal(tmp_path, two)
+
+
+@pytest.mark.parametrize("version", CAMT_VERSIONS)
+def test_an_entry_whose_one_transaction_states_another_amount_is_an_anomaly(
+    tmp_path: Path, version: str
+) -> None:
+    entries = [Entry("650.00", "DBIT", (Tx("E1", "600.00"),))]
+    result = read(tmp_path, camt("054", version, entries, msg_id=MSG))
+    assert [a.kind for a in result.anomalies] == [AnomalyKind.ENTRY_DETAILS]
+    assert "entry amount 65000 fen, its 1 TxDtls sum to 60000 fen" in result.anomalies[0].message
+    assert rows(result) == [("E1", "settled", 60000, None, "2026-11-03")]

@@ -27,7 +27,7 @@ Amounts: ``TxDtls/Amt`` (.03 and later), else ``TxDtls/AmtDtls/TxAmt/Amt`` or
 TxDtls, the entry's ``Amt``. A line with no amount at all is kept (its amount unknown)
 with an ``entry_details`` anomaly. Control totals checked (anomalies, see
 ``controls``): ``TxsSummry/TtlNtries``, ``TtlCdtNtries``, ``TtlDbtNtries``, a batch
-entry's ``Btch/NbOfTxs`` and its amount against its TxDtls.
+entry's ``Btch/NbOfTxs``, and an entry's amount against its TxDtls.
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ def _entry(
         rows["value_date"].append(value)
         rows["credit_debit"].append(direction)
         rows["is_return"].append(returned)
-    if len(details) > 1:
+    if details:
         anomalies += _check_batch(path, reader, entry, amount, detail_amounts)
     return anomalies
 
