@@ -80,7 +80,8 @@ def import_(
 
     Each line settles, fails or returns the instruction it names (posted in one ledger
     transaction), or stays pending; anomalies are recorded, never posted. A malformed
-    file is refused whole; the same file again changes nothing.
+    file, and a file none of whose lines matches this ledger, is refused whole (exit 1);
+    the same file again changes nothing (exit 0, "already imported").
     """
     with app.unit_of_work() as uow:
         result = reconciliation.import_return(
@@ -109,6 +110,8 @@ def import_(
             f"{result.failed} failed, {result.returned} returned, {result.pending} pending, "
             f"{result.exceptions} exceptions{posted}."
         )
+        if result.header_message_id:
+            click.echo(f"Envelope message id (AppHdr): {result.header_message_id}.")
         for batch_id_, state in sorted(result.batch_states.items()):
             click.echo(f"Batch {batch_id_} is now {state}.")
         if result.exceptions:

@@ -305,7 +305,7 @@ def test_truncated_xml_is_refused_with_its_line(tmp_path: Path) -> None:
     ("amount", "reason"),
     [
         ("50l.00", "amount '50l.00' is not a number of yuan"),
-        ("501.001", "amount '501.001' has more than 2 decimals"),
+        ("501.001", "amount '501.001' is not a whole number of fen"),
     ],
 )
 def test_a_bad_xml_amount_is_refused_naming_the_element(
@@ -317,14 +317,15 @@ def test_a_bad_xml_amount_is_refused_naming_the_element(
     assert f"r.xml:7 /Document/PmtRtr/TxInf/RtrdIntrBkSttlmAmt: {reason}" in str(caught.value)
 
 
-def test_a_missing_amount_and_a_foreign_currency_are_both_listed(tmp_path: Path) -> None:
+def test_every_foreign_currency_amount_is_listed_and_refuses_the_file(tmp_path: Path) -> None:
     entries = entry(
         "650.00", "DBIT", "BOOK", details("E1", "650.00").replace('Ccy="CNY"', 'Ccy="EUR"')
-    ) + entry("1.00", "DBIT", "BOOK", "").replace('<Amt Ccy="CNY">1.00</Amt>', "")
+    ) + entry("1.00", "DBIT", "BOOK", details("E2", "1.00")).replace('Ccy="CNY"', 'Ccy="USD"')
     with pytest.raises(ValidationError) as caught:
         read_return(write(tmp_path, "s.xml", camt("053", entries)))
     message = str(caught.value)
-    assert "currency EUR: this ledger pays in CNY" in message and "Amt is missing" in message
+    assert "currency EUR: this ledger pays in CNY" in message
+    assert "currency USD: this ledger pays in CNY" in message
 
 
 def test_iso_messages_are_detected_by_their_message_element(tmp_path: Path) -> None:

@@ -96,6 +96,7 @@ def test_control_totals_that_contradict_the_lines_are_anomalies_not_refusals(
         (ROWS[0].replace("650.00", "6五0.00"), "amount '6五0.00' is not a number of yuan"),
         (ROWS[0].replace("650.00", "650.001"), "amount '650.001' has more than 2 decimals"),
         (ROWS[0].replace("650.00", ""), "amount is empty"),
+        (ROWS[0].replace("650.00", "６５０.00"), "amount '６５０.00' is not a number of yuan"),
         (ROWS[0].replace("650.00", "-650.00"), "amount '-650.00' is not a number of yuan"),
         (ROWS[0].replace(",成功,", ",已受理,"), "unknown status text '已受理'"),
         (ROWS[0] + ",extra", "10 fields, the column names row has 9"),
@@ -332,3 +333,28 @@ def test_a_one_line_return_reads_whatever_its_last_line_ending(tmp_path: Path, e
     result = read_return(path)
     assert result.lines["end_to_end_id"].tolist() == ["B202611DB0000001"]
     assert result.lines["reason_text"].isna().all() and result.anomalies == ()
+
+
+def test_a_header_only_return_is_refused_naming_its_last_line(tmp_path: Path) -> None:
+    csv = write_csv(tmp_path, [], totals="总笔数,0,总金额(元),0.00")
+    assert "return.csv:2: the file has no payment lines" in refusal(csv)
+    fixed = write_fixed(tmp_path, [], 0, 0)
+    assert "return.txt:1: the file has no payment lines" in refusal(fixed)
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        ("序号,户名\r\n".encode("utf-16-le"), "binary data (a NUL byte on line 1)"),
+        ("序号,户名\r\n".encode("utf-16"), "the file is UTF-16"),
+    ],
+)
+def test_utf16_given_to_a_text_profile_is_refused_naming_file_and_line(
+    tmp_path: Path, data: bytes, said: str
+) -> None:
+    path = tmp_path / "return.csv"
+    path.write_bytes(data)
+    for profile in (None, "csv_gb18030"):
+        with pytest.raises(ValidationError) as caught:
+            read_return(path, profile)
+        assert f"return.csv:1: {said}" in str(caught.value)

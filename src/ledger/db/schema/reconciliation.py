@@ -49,6 +49,8 @@ return_files = sa.Table(
     sa.Column("exception_count", sa.Integer, nullable=False),
     sa.Column("imported_by", sa.String(64), nullable=False),
     sa.Column("imported_at", Timestamp, nullable=False),
+    # AppHdr/BizMsgIdr when the bank sent the Document in an envelope (audit trail).
+    sa.Column("header_message_id", sa.String(35)),
 )
 
 instruction_outcomes = sa.Table(
@@ -71,6 +73,8 @@ instruction_outcomes = sa.Table(
     sa.Column("amount_fen", sa.BigInteger),
     sa.Column("transaction_id", sa.BigInteger, sa.ForeignKey("transactions.id")),
     sa.Column("recorded_at", Timestamp, nullable=False),
+    # The bank's booking date of the line (camt BookgDt), when it states one.
+    sa.Column("booking_date", sa.Date),
     sa.CheckConstraint("outcome IN ('settled', 'failed', 'pending', 'returned')", name="outcome"),
     sa.Index(None, "instruction_id"),
     sa.Index(None, "return_file_id"),

@@ -16,11 +16,11 @@ import pandas as pd
 from ledger.files.returns import camt, pacs004, pain002, tabular
 from ledger.files.returns.detect import detect_format
 from ledger.files.returns.digest import file_sha256
+from ledger.files.returns.iso_versions import SUPPORTED
 from ledger.files.returns.model import (
     COLUMNS,
     Anomaly,
     AnomalyKind,
-    ReturnFile,
     ReturnRecord,
     ReturnStatus,
     Scope,
@@ -38,7 +38,9 @@ from ledger.files.returns.profiles import (
     return_profile,
 )
 from ledger.files.returns.reasons import REASON_TABLE, reason_code
-from ledger.files.returns.xml_support import Reader, load, message_root
+from ledger.files.returns.return_file import ReturnFile
+from ledger.files.returns.text_source import byte_lines
+from ledger.files.returns.xml_support import Reader, load
 
 __all__ = [
     "COLUMNS",
@@ -46,6 +48,7 @@ __all__ = [
     "FIXED_GBK",
     "PROFILES",
     "REASON_TABLE",
+    "SUPPORTED",
     "Anomaly",
     "AnomalyKind",
     "Column",
@@ -98,10 +101,37 @@ def read_return(
     kind = profile.name if profile is not None else detect_format(path, extra)
     anomalies: list[Anomaly]
     lines: pd.DataFrame
+    header_message_id = None
     if kind in _XML_PARSERS:
-        tree = load(path)
-        lines, anomalies = _XML_PARSERS[kind](path, Reader(path, tree), message_root(tree))
+        message = load(path)
+        kind, header_message_id = message.format, message.header_message_id
+        lines, anomalies = _XML_PARSERS[kind](path, Reader(path, message.tree), message.root)
     else:
         chosen = profile or next(p for p in [*extra, *PROFILES.values()] if p.name == kind)
         lines, anomalies = tabular.parse(path, chosen)
-    return ReturnFile(path, kind, file_sha256(path), lines, tuple(anomalies))
+    if lines.empty:
+        # A file that says nothing about any payment is a defect (a header-only return,
+        # a statement with no entries, a message we could not find lines in): refused,
+        # never read as "0 lines, nothing to do".
+        line = None if kind in _XML_PARSERS else _last_line(path)
+        raise refuse(path, line, _NOTHING.get(kind, _NOTHING["text"]))
+    return ReturnFile(path, kind, file_sha256(path), lines, tuple(anomalies), header_message_id)
+
+
+def _last_line(path: Path) -> int | None:
+    """The number of the last line of a (short: it has no payment lines) text file."""
+    with open(path, "rb") as handle:
+        return len(byte_lines(handle.read(1 << 16))) or None
+
+
+_NOTHING = {
+    "pain.002": "the status report lists no transaction and gives no group or payment "
+    "information status: there is nothing to reconcile",
+    "camt.052": "the report has no entries (Ntry): there is nothing to reconcile",
+    "camt.053": "the statement has no entries (Ntry): there is nothing to reconcile",
+    "camt.054": "the notification has no entries (Ntry): there is nothing to reconcile",
+    "pacs.004": "the payment return has no returned transactions (TxInf): there is "
+    "nothing to reconcile",
+    "text": "the file has no payment lines (only a header or column names): there is "
+    "nothing to reconcile",
+}

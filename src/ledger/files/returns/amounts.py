@@ -13,24 +13,48 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ledger.money import parse_yuan
-
 # Up to 15 digits of yuan (10^13 yuan fits int64 fen with room to spare).
-YUAN_PATTERN = r"\d{1,15}(?:\.\d{1,2})?"
-FEN_PATTERN = r"0*\d{1,17}"  # fixed-width files zero-pad
+YUAN_PATTERN = r"[0-9]{1,15}(?:\.[0-9]{1,2})?"
+FEN_PATTERN = r"0*[0-9]{1,17}"  # fixed-width files zero-pad
 _YUAN_RE = re.compile(YUAN_PATTERN)
 
 Unit = Literal["yuan", "fen"]
 
 
-def fen_from_text(text: str) -> int:
-    """One amount in yuan ("650.00") as fen; ``ValueError`` names what is wrong."""
+# An ISO 20022 amount (xs:decimal, at most 5 decimals, never negative): "650", "650.00",
+# "5.0100", "+1.5", ".50". An exponent ("1E2") is not xs:decimal.
+_ISO_RE = re.compile(r"\+?([0-9]*)(?:\.([0-9]*))?")
+ISO_DECIMALS = 5
+
+
+def fen_from_text(text: str, *, signed: bool = False) -> int:
+    """One ISO amount in yuan ("650.00", "5.0100") as fen; ``ValueError`` names what is
+    wrong. More than two decimals are accepted when they are exact in fen ("8.850"), and
+    refused when not ("8.855"). ``signed``: a leading "-" is allowed (control sums)."""
     cleaned = text.strip()
-    if not _YUAN_RE.fullmatch(cleaned):
-        if re.fullmatch(r"\d+\.\d{3,}", cleaned):
-            raise ValueError(f"amount {text!r} has more than 2 decimals")
+    negative = signed and cleaned.startswith("-")
+    body = cleaned[1:] if negative else cleaned
+    found = _ISO_RE.fullmatch(body)
+    if found is None or not (found.group(1) or found.group(2)):
+        if re.search(r"\d[eE][+-]?\d", cleaned):
+            raise ValueError(
+                f"amount {text!r} is written with an exponent: an ISO 20022 amount is a "
+                "plain decimal like 1234.56"
+            )
+        if cleaned.startswith("-"):
+            raise ValueError(f"amount {text!r} is negative")
         raise ValueError(f"amount {text!r} is not a number of yuan like 1234.56")
-    return parse_yuan(cleaned)
+    whole, decimals = found.group(1) or "0", found.group(2) or ""
+    if len(decimals) > ISO_DECIMALS:
+        raise ValueError(
+            f"amount {text!r} has {len(decimals)} decimals (ISO 20022 allows {ISO_DECIMALS})"
+        )
+    if decimals[2:].strip("0"):
+        raise ValueError(f"amount {text!r} is not a whole number of fen (more than 2 decimals)")
+    if len(whole.lstrip("0")) > 15:
+        raise ValueError(f"amount {text!r} is too large")
+    fen = int(whole) * 100 + int((decimals[:2] or "0").ljust(2, "0"))
+    return -fen if negative else fen
 
 
 def bad_amounts(column: pd.Series, unit: Unit) -> np.ndarray:

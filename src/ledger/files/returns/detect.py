@@ -7,40 +7,48 @@ from pathlib import Path
 
 from lxml import etree
 
+from ledger.files.returns.iso_versions import ISO_MESSAGES, message_format
 from ledger.files.returns.problems import refuse
 from ledger.files.returns.profiles import PROFILES, ReturnProfile
-from ledger.files.returns.text_source import UTF8_BOM, byte_lines
+from ledger.files.returns.text_source import byte_lines, not_text
+from ledger.files.returns.xml_support import refuse_doctype, syntax_reason, xml_head
 
-# The message element under Document, by local name, and the format it means.
-ISO_MESSAGES = {
-    "CstmrPmtStsRpt": "pain.002",
-    "BkToCstmrStmt": "camt.053",
-    "BkToCstmrDbtCdtNtfctn": "camt.054",
-    "BkToCstmrAcctRpt": "camt.052",
-    "PmtRtr": "pacs.004",
-}
 _SNIFF_BYTES = 1 << 16
+# Elements looked at before the Document (an envelope's header) before giving up.
+_ENVELOPE_ELEMENTS = 10_000
 
 
-def _iso_message(path: Path) -> str:
-    """The local name of the message element, read without parsing the whole file."""
+def _iso_format(path: Path, head: str) -> str:
+    """The format of an ISO message, told by its element and namespace, read without
+    parsing the whole file: the element under ``Document``, also inside an envelope."""
+    refuse_doctype(path, head)
+    namespace: str | None = None
+    in_document = False
     try:
-        for _event, element in etree.iterparse(
-            str(path),
-            events=("start",),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=True,
+        for count, (_event, element) in enumerate(
+            etree.iterparse(
+                str(path),
+                events=("start",),
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                huge_tree=True,
+            )
         ):
-            local = etree.QName(element).localname
-            if local != "Document":
-                return local
+            name = etree.QName(element)
+            if in_document:
+                return message_format(path, name.localname, namespace, element.sourceline)
+            if name.localname == "Document":
+                in_document, namespace = True, name.namespace
+            elif count == 0 and name.localname in ISO_MESSAGES:  # no Document around it
+                return message_format(path, name.localname, name.namespace, element.sourceline)
+            elif count > _ENVELOPE_ELEMENTS:
+                break
     except etree.XMLSyntaxError as error:
-        raise refuse(
-            path, error.lineno or None, f"not well-formed XML (truncated?): {error.msg}"
-        ) from None
-    raise refuse(path, None, "an XML document with no message in it")
+        raise refuse(path, error.lineno or None, syntax_reason(error)) from None
+    if in_document:
+        raise refuse(path, None, "the Document has no message in it")
+    raise refuse(path, None, "an XML file with no ISO 20022 Document in it")
 
 
 def _matches(profile: ReturnProfile, lines: list[bytes]) -> bool:
@@ -84,17 +92,12 @@ def detect_format(path: Path | str, profiles: Iterable[ReturnProfile] = ()) -> s
     path = Path(path)
     with open(path, "rb") as handle:
         start = handle.read(_SNIFF_BYTES)
-    stripped = start[len(UTF8_BOM) :] if start.startswith(UTF8_BOM) else start
-    if stripped.lstrip().startswith(b"<"):
-        local = _iso_message(path)
-        if local not in ISO_MESSAGES:
-            raise refuse(
-                path,
-                None,
-                f"an XML message {local!r} is not a bank return we read "
-                f"(we read {', '.join(sorted(set(ISO_MESSAGES.values())))})",
-            )
-        return ISO_MESSAGES[local]
+    head = xml_head(start)
+    if head is not None:
+        return _iso_format(path, head)
+    problem = not_text(start)
+    if problem is not None:
+        raise refuse(path, 1, problem)
     lines = byte_lines(start)
     if not lines:
         raise refuse(path, None, "the file is empty")

@@ -8,12 +8,9 @@ instruction, and deciding what to post, is the reconciliation's job, not the par
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from pathlib import Path
-
-import pandas as pd
 
 
 class ReturnStatus(StrEnum):
@@ -114,20 +111,3 @@ class Anomaly:
     def __str__(self) -> str:
         where = f"{self.source_file}:{self.line}" + (f" {self.element}" if self.element else "")
         return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True)
-class ReturnFile:
-    """A parsed return file: its lines, the contradictions found, its identity."""
-
-    path: Path
-    format: str  # "pain.002", "camt.053", "camt.054", "pacs.004" or a return-profile name
-    sha256: str
-    lines: pd.DataFrame
-    anomalies: tuple[Anomaly, ...] = field(default=())
-
-    def records(self) -> list[ReturnRecord]:
-        """The lines as ``ReturnRecord`` values: for small files and tests only."""
-        from ledger.files.returns.frame import frame_to_records
-
-        return frame_to_records(self.lines)

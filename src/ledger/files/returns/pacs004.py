@@ -1,8 +1,12 @@
 """pacs.004 (payment return): a payment that had settled comes back.
 
 Every ``TxInf`` is a FAILED line with ``is_return`` set, its ``OrgnlEndToEndId``, the
-returned amount ``RtrdIntrBkSttlmAmt`` and the reason ``RtrRsnInf/Rsn/Cd``. Control
-totals: ``GrpHdr/NbOfTxs``, ``CtrlSum`` and ``TtlRtrdIntrBkSttlmAmt``.
+returned amount ``RtrdIntrBkSttlmAmt`` and the reason ``RtrRsnInf/Rsn/Cd`` (``RtrRsn``
+in the oldest versions). The recipient's account and name: ``OrgnlTxRef/CdtrAcct`` and
+``Cdtr`` (the original payment's creditor), or, where the version puts the parties in
+the return chain (.10, .11), ``RtrChain/DbtrAcct`` and ``RtrChain/Dbtr``: the return
+runs from the original creditor back to us, so our recipient is the return's *debtor*.
+Control totals: ``GrpHdr/NbOfTxs``, ``CtrlSum`` and ``TtlRtrdIntrBkSttlmAmt``.
 """
 
 from __future__ import annotations
@@ -14,9 +18,16 @@ import numpy as np
 import pandas as pd
 from lxml import etree
 
+from ledger.files.returns.controls import check_sum
 from ledger.files.returns.frame import build_frame
 from ledger.files.returns.model import Anomaly, AnomalyKind, ReturnStatus
-from ledger.files.returns.xml_support import Reader, account_id, party_name, text
+from ledger.files.returns.xml_support import (
+    Reader,
+    account_id,
+    first_text,
+    party_name,
+    text,
+)
 
 _KEYS = (
     "line",
@@ -45,18 +56,31 @@ def parse(
     for tx in message.findall("TxInf"):
         amount = reader.amount(tx, "RtrdIntrBkSttlmAmt", required=True)
         ref = tx.find("OrgnlTxRef")
-        notes = " ".join(n.text.strip() for n in tx.findall("RtrRsnInf/AddtlInf") if n.text)
+        notes = " ".join(
+            n.text.strip()
+            for tag in ("RtrRsnInf/AddtlInf", "RtrRsnInf/AddtlRtrRsnInf")
+            for n in tx.findall(tag)
+            if n.text
+        )
         rows["line"].append(tx.sourceline)
         rows["element"].append(reader.where(tx))
         rows["end_to_end_id"].append(text(tx, "OrgnlEndToEndId"))
         rows["original_msg_id"].append(text(tx, "OrgnlGrpInf/OrgnlMsgId") or group_msg_id)
         rows["original_pmt_inf_id"].append(None)
-        rows["account"].append(account_id(ref.find("CdtrAcct")) if ref is not None else None)
-        rows["holder_name"].append(party_name(ref.find("Cdtr")) if ref is not None else None)
+        chain = tx.find("RtrChain")
+        rows["account"].append(
+            (account_id(ref.find("CdtrAcct")) if ref is not None else None)
+            or (account_id(chain.find("DbtrAcct")) if chain is not None else None)
+        )
+        rows["holder_name"].append(
+            (party_name(ref.find("Cdtr")) if ref is not None else None)
+            or (party_name(chain.find("Dbtr")) if chain is not None else None)
+        )
         rows["amount_fen"].append(amount if amount is not None else 0)
         rows["status"].append(ReturnStatus.FAILED.value)
         rows["reason_code"].append(
-            text(tx, "RtrRsnInf/Rsn/Cd") or text(tx, "RtrRsnInf/Rsn/Prtry") or "NARR"
+            first_text(tx, "RtrRsnInf/Rsn/Cd", "RtrRsnInf/Rsn/Prtry", "RtrRsnInf/RtrRsn/Cd")
+            or "NARR"
         )
         rows["reason_text"].append(notes or None)
         rows["value_date"].append(reader.date(tx, "IntrBkSttlmDt") or group_date)
@@ -86,18 +110,6 @@ def _check_totals(
                 where,
             )
         )
-    total = sum(amounts)
     for tag in ("CtrlSum", "TtlRtrdIntrBkSttlmAmt"):
-        stated_sum = reader.amount(header, tag, required=False)
-        if stated_sum is not None and stated_sum != total:
-            out.append(
-                Anomaly(
-                    path.name,
-                    header.sourceline,
-                    AnomalyKind.CONTROL_SUM,
-                    f"{tag} says {stated_sum} fen, the returns sum to {total} fen "
-                    f"({total - stated_sum:+d})",
-                    where,
-                )
-            )
+        out += check_sum(path, reader, header, tag, amounts, "the returns")
     return out

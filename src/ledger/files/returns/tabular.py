@@ -22,12 +22,22 @@ from ledger.files.returns.model import Anomaly, AnomalyKind, ReturnStatus
 from ledger.files.returns.problems import Problems
 from ledger.files.returns.profiles import Field, ReturnProfile
 from ledger.files.returns.reasons import reason_code
-from ledger.files.returns.text_source import UTF8_BOM, byte_lines, check_bom, to_utf8
+from ledger.files.returns.text_source import (
+    UTF8_BOM,
+    byte_lines,
+    check_bom,
+    not_text,
+    to_utf8,
+)
 
 
 def parse(path: Path, profile: ReturnProfile) -> tuple[pd.DataFrame, list[Anomaly]]:
     data = path.read_bytes()
     problems = Problems(path)
+    problem = not_text(data[:_PIECE]) if "16" not in profile.encoding else None
+    if problem is not None:
+        problems.add(1, problem)
+        problems.raise_if_any()
     if profile.layout == "csv":
         utf8 = to_utf8(path, data, profile.encoding, profile.name)  # refuses bad encodings
         # Only the first lines as text, the rest as UTF-8 bytes.
@@ -288,7 +298,7 @@ def _records(
         problems.add(int(line_numbers[index]), f"unknown status text {text!r} (known: {known})")
     sequence = fields.get(Field.SEQUENCE)
     if sequence is not None:
-        bad = ~(sequence.str.fullmatch(r"\d{1,18}") | (sequence == "")).to_numpy(dtype=bool)
+        bad = ~(sequence.str.fullmatch(r"[0-9]{1,18}") | (sequence == "")).to_numpy(dtype=bool)
         for index in np.flatnonzero(bad):
             problems.add(int(line_numbers[index]), f"序号 {sequence.iloc[index]!r} is not a number")
     problems.raise_if_any()

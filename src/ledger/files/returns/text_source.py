@@ -10,6 +10,23 @@ from ledger.files.returns.problems import refuse
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
+def not_text(data: bytes) -> str | None:
+    """Why the start of a file cannot be a text return at all (UTF-16, binary)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return (
+            "the file is UTF-16 (it starts with a UTF-16 byte-order mark): text returns are "
+            "read in their profile's encoding (GB18030, GBK, UTF-8); ask the bank for that, "
+            "or save the file in it"
+        )
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        return (
+            f"binary data (a NUL byte on line {line}), not a text return: UTF-16 without a "
+            "byte-order mark, a spreadsheet or a compressed file?"
+        )
+    return None
+
+
 def check_bom(path: Path, data: bytes, encoding: str, profile_name: str) -> None:
     """A UTF-8 byte-order mark in a file of another encoding refuses it."""
     if data.startswith(UTF8_BOM) and encoding.replace("-", "").replace("_", "").lower() not in (
