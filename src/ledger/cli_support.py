@@ -128,17 +128,19 @@ DEFAULT_COUNTY_FILE = "county.toml"
 
 
 def _load_county_option(ctx: click.Context, param: click.Parameter, value: str | None) -> County:
+    """A missing or invalid county file is an operating error like any other: one
+    ``Error: ...`` (exit 1), not a usage block."""
     path = value or DEFAULT_COUNTY_FILE
     try:
         return load_county(path)
     except LedgerError as error:
         if value is None and "no such file" in str(error):
-            raise click.UsageError(
+            raise click.ClickException(
                 f"no county configuration: {DEFAULT_COUNTY_FILE} is not in the working "
                 f"directory. Pass --county FILE or set {COUNTY_ENV} "
                 "(start from `ledger config example > county.toml`)."
             ) from None
-        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+        raise click.ClickException(str(error)) from None
 
 
 def county_option(func: F) -> F:
