@@ -317,7 +317,13 @@ def evidence_facts(county: County, evidence: dict[str, Any], lang: str) -> list[
     zh = lang != "en"
     out: list[str] = []
     for key, value in evidence.items():
-        if value is None or value == [] or value == {} or key in _ID_KEYS:
+        if value is None or value == [] or value == {}:
+            continue
+        if key == "recipients" and _counts(value):
+            counts = " → ".join(map(str, value))
+            out.append(f"人数 {counts}" if zh else f"recipients {counts}")
+            continue
+        if key in _ID_KEYS:
             continue
         if key == "reference":
             name = REFERENCES.get(str(value), str(value))
@@ -363,13 +369,18 @@ def evidence_facts(county: County, evidence: dict[str, Any], lang: str) -> list[
     return out
 
 
+def _counts(value: Any) -> bool:
+    """A fluctuation's ``recipients`` are head counts (ints), elsewhere recipient keys."""
+    return isinstance(value, list) and all(isinstance(v, int) for v in value)
+
+
 def evidence_ids(evidence: dict[str, Any], lang: str) -> str:
     """The ids of the evidence, one ``label: ids`` group each (the detail column)."""
     zh = lang != "en"
     groups = []
     for key, (label_zh, label_en) in _ID_KEYS.items():
         value = evidence.get(key)
-        if value is None or value == []:
+        if value is None or value == [] or (key == "recipients" and _counts(value)):
             continue
         ids = value if isinstance(value, list) else [value]
         label = label_zh if zh else label_en

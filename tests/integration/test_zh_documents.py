@@ -166,3 +166,21 @@ def test_yuan_is_the_exact_value_of_the_fen():
     assert yuan(-1) == Decimal("-0.01")
     with pytest.raises(TypeError):
         yuan(1.5)  # type: ignore[arg-type]
+
+
+def test_evidence_reads_as_facts_with_the_ids_apart():
+    from ledger.county import example_path
+    from ledger.wording import evidence_facts, evidence_ids
+
+    county = load_county(example_path())
+    fluctuation = {"recipients": [569, 854], "amount_fen": [30438900, 45408300],
+                   "periods": ["2026-09", "2026-10"]}  # fmt: skip
+    assert evidence_facts(county, fluctuation, "zh") == [
+        "人数 569 → 854", "金额 304,389.00 → 454,083.00元", "期间 2026-09 → 2026-10"
+    ]  # fmt: skip
+    assert evidence_ids(fluctuation, "zh") == ""
+    death = {"instruction_ids": [1269], "line": 4, "refdata_import_id": 1,
+             "reference": "ref_deaths"}  # fmt: skip
+    assert evidence_facts(county, death, "zh") == ["第4行", "比对：死亡人员名单"]
+    assert evidence_ids(death, "zh") == "支付指令 1269; 比对数据导入 1"
+    assert evidence_ids(death, "en") == "instructions 1269; reference import 1"
