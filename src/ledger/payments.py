@@ -40,6 +40,7 @@ from ledger.batches import (
 )
 from ledger.county import County
 from ledger.db import batches_store as store
+from ledger.db import period_checks
 from ledger.db.accounts_store import open_accounts, open_payables
 from ledger.db.balances import account_balance
 from ledger.db.events import record_event
@@ -111,10 +112,16 @@ def run_batches(
     now: datetime | None = None,
 ) -> RunResult:
     """Create the period's draft regular batches: one per program and bank, one
-    instruction per entitlement. Groups that already have a live batch are left alone."""
+    instruction per entitlement. Groups that already have a live batch are left alone.
+    A closed period gets no new batch."""
     period = parse_period(period)
     _check_filters(county, programs, banks)
     connection = uow.connection
+    if period_checks.is_closed(connection, period):
+        raise LedgerError(
+            f"period {period} is closed (`ledger journal close-period`): no new batch is run "
+            "for it; pay what is still owed in an open period"
+        )
     store.lock_batches(connection)
     store.stage_eligible(connection, period, programs, banks)
     groups = store.staged_groups(connection)
