@@ -7,8 +7,10 @@ thresholds the exception rules use. ``load_county`` reports every problem in one
 with the key that holds it.
 """
 
+import difflib
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -118,6 +120,14 @@ class County:
             if township in self.townships
             else set()
         )
+
+
+def unknown_code(what: str, code: str, known: Iterable[str]) -> str:
+    """``unknown program 'dibao_rual' (did you mean 'dibao_rural'? valid: ...)``."""
+    valid = sorted(known)
+    close = difflib.get_close_matches(code, valid, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown {what} {code!r} ({hint}valid: {', '.join(valid)})"
 
 
 def example_path() -> Path:

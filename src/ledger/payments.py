@@ -38,7 +38,7 @@ from ledger.batches import (
     pay_date,
     remittance_text,
 )
-from ledger.county import County
+from ledger.county import County, unknown_code
 from ledger.db import batches_store as store
 from ledger.db import period_checks
 from ledger.db.accounts_store import open_accounts, open_payables
@@ -78,8 +78,14 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _check_filters(county: County, programs: Collection[str], banks: Collection[str]) -> None:
-    problems = [f"unknown program {p!r}" for p in sorted(programs) if p not in county.programs]
-    problems += [f"unknown bank {b!r}" for b in sorted(banks) if b not in county.banks]
+    problems = [
+        unknown_code("program", p, county.programs)
+        for p in sorted(programs)
+        if p not in county.programs
+    ]
+    problems += [
+        unknown_code("bank", b, county.banks) for b in sorted(banks) if b not in county.banks
+    ]
     if problems:
         raise ValidationError(
             f"not in the county configuration ({county.source_path or 'county'}):", problems
