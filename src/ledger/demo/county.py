@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ledger import synth
+from ledger.batches import shift_period
 from ledger.county import County, load_county
 
 COUNTY_CODE = "130123"
@@ -216,6 +217,4 @@ def new_people(
 
 
 def month_of(period: str, offset: int) -> str:
-    year, month = int(period[:4]), int(period[5:7])
-    index = year * 12 + month - 1 + offset
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return shift_period(period, offset)
