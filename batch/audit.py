@@ -115,7 +115,7 @@ def balance(app: AppContext, account: str, as_of: object, output_format: str) ->
     }
     emit(rows, ["account", "debits", "credits", "balance"], output_format, json_document=document)
     if output_format == "table" and len(items) > 1:
-        click.echo(f"total {format_yuan(total)} over {len(items)} accounts")
+        click.echo(f"total {format_yuan(total, thousands=True)} over {len(items)} accounts")
 
 
 @audit.command("trial-balance")
@@ -237,7 +237,7 @@ def account_command(
         "lines": rows,
     }
     if output_format == "table":
-        click.echo(f"{account}  opening balance {format_yuan(opening)}")
+        click.echo(f"{account}  opening balance {format_yuan(opening, thousands=True)}")
     emit(
         rows,
         ["date", "transaction", "type", "amount", "balance", "operator", "description"],
@@ -245,7 +245,9 @@ def account_command(
         json_document=document,
     )
     if output_format == "table":
-        click.echo(f"closing balance {format_yuan(running)}  ({len(rows)} postings)")
+        click.echo(
+            f"closing balance {format_yuan(running, thousands=True)}  ({len(rows)} postings)"
+        )
 
 
 @audit.command("export")

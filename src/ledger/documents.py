@@ -136,8 +136,8 @@ def statement_context(
             {
                 "month": entitlement["period"],
                 "program": _program_name(county, entitlement["program"], lang),
-                "entitled": format_yuan(entitlement["amount_fen"]),
-                "paid": format_yuan(paid),
+                "entitled": format_yuan(entitlement["amount_fen"], thousands=True),
+                "paid": format_yuan(paid, thousands=True),
                 "paid_on": paid_on or "",
                 "account": (settled[-1] if settled else last or {}).get("account_number", ""),
                 "outcome": outcome,
@@ -159,9 +159,9 @@ def statement_context(
         "township": township,
         "village": village,
         "rows": rows,
-        "entitled_total": format_yuan(entitled_total),
-        "paid_total": format_yuan(paid_total),
-        "difference": format_yuan(entitled_total - paid_total),
+        "entitled_total": format_yuan(entitled_total, thousands=True),
+        "paid_total": format_yuan(paid_total, thousands=True),
+        "difference": format_yuan(entitled_total - paid_total, thousands=True),
         "generated": date.today().isoformat(),
     }
 

@@ -540,8 +540,9 @@ def _check_funds(connection: sa.Connection, program: str, need: int, may_go_nega
     available = account_balance(connection, account)
     if available < need:
         raise LedgerError(
-            f"insufficient funds in {account}: need {format_yuan(need)}, available "
-            f"{format_yuan(available)}, missing {format_yuan(need - available)} yuan; "
+            f"insufficient funds in {account}: need {format_yuan(need, thousands=True)}, "
+            f"available {format_yuan(available, thousands=True)}, missing "
+            f"{format_yuan(need - available, thousands=True)} yuan; "
             "record the allocation first, nothing was exported"
         )
 
@@ -670,7 +671,7 @@ def verify_file(connection: sa.Connection, path: str | Path) -> Verification:
             True,
             f"OK: {path.name} is exactly the bank file of batch {batch.id} "
             f"({batch.period} {batch.program} {batch.bank}, {batch.instruction_count} payments, "
-            f"{format_yuan(int(batch.amount_fen_total))} yuan), exported "
+            f"{format_yuan(int(batch.amount_fen_total), thousands=True)} yuan), exported "
             f"{_as_utc(batch.exported_at):%Y-%m-%d %H:%M:%S} UTC by {batch.exported_by}, "
             f"approved by {batch.approved_by}; sha256 {sha}",
             int(batch.id),
