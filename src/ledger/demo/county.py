@@ -130,6 +130,12 @@ def county_toml() -> str:
         "account_change_days = 30",
         "fluctuation_percent = 20",
         "",
+        "# The public-disclosure list: 7 days, the hotline it prints, names as 张*明.",
+        "[disclosure]",
+        "days = 7",
+        'hotline = "0311-12345678"',
+        'name_mask = "middle"',
+        "",
     ]
     return "\n".join(out)
 
