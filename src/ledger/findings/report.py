@@ -25,7 +25,7 @@ from ledger.sheets import environment
 TREND_PERIODS = 6
 IDLE_FUNDS_RULE = "W04"
 BUCKETS = ("risk", "idle", "review")
-# The trend chart: plot area inside a 380x150 SVG (left margin for the y scale).
+# The trend chart: the plot area inside a 380x124 SVG (left margin for the y scale).
 CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 96.0, 360.0, 14.0, 104.0
 SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
 STATUS_ZH = {
