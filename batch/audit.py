@@ -16,7 +16,7 @@ from ledger.cli_support import (
     to_date,
     unmask_option,
 )
-from ledger.db.balances import Balance, balances, trial_balance
+from ledger.db.balances import DEFAULT_DEPTH, Balance, balances, roll_up, trial_balance
 from ledger.db.history import load_batch_trail, load_history
 from ledger.db.journal_queries import account_openings, account_statement, stream_flat_postings
 from ledger.db.verify import verify as verify_journal
@@ -115,19 +115,51 @@ def balance(app: AppContext, account: str, as_of: object, output_format: str) ->
     }
     emit(rows, ["account", "debits", "credits", "balance"], output_format, json_document=document)
     if output_format == "table" and len(items) > 1:
-        click.echo(f"total {format_yuan(total)} over {len(items)} accounts")
+        click.echo(f"total {format_yuan(total, thousands=True)} over {len(items)} accounts")
 
 
 @audit.command("trial-balance")
 @as_of_option
+@click.option(
+    "--depth",
+    type=click.IntRange(1, 6),
+    default=DEFAULT_DEPTH,
+    show_default=True,
+    help="Sum accounts by their first N name levels (3: one line per program's payables, "
+    "treasury, expenses; 4: per recipient or township).",
+)
+@click.option(
+    "--all",
+    "every_account",
+    is_flag=True,
+    default=False,
+    help="Every account on its own line (one per recipient: long).",
+)
 @format_option
 @pass_app
-def trial_balance_command(app: AppContext, as_of: object, output_format: str) -> None:
-    """Every account's balance; debits and credits must be equal."""
+def trial_balance_command(
+    app: AppContext, as_of: object, depth: int, every_account: bool, output_format: str
+) -> None:
+    """Balances summed by account level (default: 3 levels); debits and credits must be
+    equal. --all lists every account. Amounts in the table are yuan as people write them
+    (1,234.50); CSV and JSON carry plain decimals (1234.50) and JSON the fen too."""
     day = to_date(as_of)
     with app.reader() as uow:
         items = trial_balance(uow.connection, as_of=day)
-    rows = _balance_rows(items)
+    rolled = roll_up(items, None if every_account else depth)
+    people = output_format == "table"
+    rows = [
+        {
+            "account": b.account,
+            "kind": b.kind,
+            "accounts": b.accounts,
+            "debits": format_yuan(b.debits_fen, thousands=people),
+            "credits": format_yuan(-b.credits_fen, thousands=people),
+            "balance": format_yuan(b.balance_fen, thousands=people),
+            "balance_fen": b.balance_fen,
+        }
+        for b in rolled
+    ]
     debit_total = sum(b.balance_fen for b in items if b.balance_fen > 0)
     credit_total = -sum(b.balance_fen for b in items if b.balance_fen < 0)
     document = {
@@ -135,19 +167,21 @@ def trial_balance_command(app: AppContext, as_of: object, output_format: str) ->
         "debit_total_fen": debit_total,
         "credit_total_fen": credit_total,
         "balanced": debit_total == credit_total,
+        "depth": None if every_account else depth,
         "accounts": rows,
     }
     emit(
         rows,
-        ["account", "kind", "debits", "credits", "balance"],
+        ["account", "kind", "accounts", "debits", "credits", "balance"],
         output_format,
         json_document=document,
     )
     if output_format == "table":
         state = "balanced" if debit_total == credit_total else "NOT BALANCED"
         click.echo(
-            f"debit balances {format_yuan(debit_total)}  credit balances "
-            f"{format_yuan(credit_total)}  {state}"
+            f"debit balances {format_yuan(debit_total, thousands=True)}  credit balances "
+            f"{format_yuan(credit_total, thousands=True)}  {state} ({len(items)} accounts"
+            f"{'' if every_account else f' summed to {len(rows)} lines; --all lists each'})"
         )
 
 
@@ -203,7 +237,7 @@ def account_command(
         "lines": rows,
     }
     if output_format == "table":
-        click.echo(f"{account}  opening balance {format_yuan(opening)}")
+        click.echo(f"{account}  opening balance {format_yuan(opening, thousands=True)}")
     emit(
         rows,
         ["date", "transaction", "type", "amount", "balance", "operator", "description"],
@@ -211,7 +245,9 @@ def account_command(
         json_document=document,
     )
     if output_format == "table":
-        click.echo(f"closing balance {format_yuan(running)}  ({len(rows)} postings)")
+        click.echo(
+            f"closing balance {format_yuan(running, thousands=True)}  ({len(rows)} postings)"
+        )
 
 
 @audit.command("export")

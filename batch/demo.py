@@ -135,12 +135,6 @@ def _print_summary(result: DemoResult) -> None:
             )
         for note in month.notes:
             click.echo(f"  note: {note}")
-    click.echo("\nPlanted anomalies (manifest.json)" + (":" if result.months else ""))
-    found = result.months[-1].findings if result.months else None
-    for kind, planted in result.planted.items():
-        tail = "" if found is None else f"  found {found.get(kind, 0)}"
-        click.echo(f"  {kind:32} planted {planted}{tail}")
-    click.echo(f"\nLedger verified: {'yes' if result.verified else 'NO'}")
     click.echo("\nFiles to open:")
     by_folder: dict[Path, list[str]] = {}
     labels: dict[Path, str] = {}
@@ -161,6 +155,13 @@ def _print_summary(result: DemoResult) -> None:
                 break_on_hyphens=False,
             )
         )
+    # Last, where the terminal leaves it in view: planted against found, the verification.
+    click.echo("\nPlanted anomalies (manifest.json)" + (":" if result.months else ""))
+    found = result.months[-1].findings if result.months else None
+    for kind, planted in result.planted.items():
+        tail = "" if found is None else f"  found {found.get(kind, 0)}"
+        click.echo(f"  {kind:32} planted {planted}{tail}")
+    click.echo(f"\nLedger verified: {'yes' if result.verified else 'NO'}")
     click.echo(
         f"\nNext: cd {result.directory} && ledger batch list && ledger funds status "
         "&& ledger audit verify"

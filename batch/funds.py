@@ -278,4 +278,7 @@ def receive_recovery(
             finding_id=finding_id,
             note=note,
         )
-    click.echo(f"Recovered {format_yuan(amount_fen)} yuan from {recipient}: transaction {tx}.")
+    click.echo(
+        f"Recovered {format_yuan(amount_fen, thousands=True)} yuan from {recipient}: "
+        f"transaction {tx}."
+    )

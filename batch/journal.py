@@ -6,7 +6,7 @@ import click
 import sqlalchemy as sa
 
 from ledger.cli_support import DAY, AppContext, emit, format_option, operator_option, pass_app
-from ledger.db import journal_store
+from ledger.db import journal_store, period_checks
 from ledger.db.events import record_event
 from ledger.db.schema import transactions
 from ledger.errors import LedgerError
@@ -89,11 +89,35 @@ def reverse(
 
 @journal.command("close-period")
 @click.argument("period")
+@click.option(
+    "--force",
+    is_flag=True,
+    default=False,
+    help="Close although the checklist is not empty (needs --reason; both are recorded).",
+)
+@click.option("--reason", default=None, help="Why the period is closed with open points.")
 @operator_option
 @pass_app
-def close_period(app: AppContext, period: str, operator: str) -> None:
-    """Close an accounting period (YYYY-MM): nothing dated in it can be posted after."""
+def close_period(
+    app: AppContext, period: str, force: bool, reason: str | None, operator: str
+) -> None:
+    """Close an accounting period (YYYY-MM): nothing dated in it can be posted after, and
+    no new payment batch is run for it.
+
+    First the checklist: draft batches, batches not reconciled, findings neither verified
+    nor dismissed. With any open point the close is refused (the list is printed) unless
+    --force --reason TEXT; the list and the reason go into the audit event.
+    """
+    if force and not (reason and reason.strip()):
+        raise LedgerError("--force needs --reason TEXT: why the period is closed as it is")
     with app.unit_of_work() as uow:
+        items = period_checks.checklist(uow.connection, period)
+        if items and not force:
+            raise LedgerError(
+                f"period {period} has {len(items)} open point(s); settle them, or close "
+                "anyway with --force --reason TEXT:\n"
+                + "\n".join(f"  - {item.line()}" for item in items)
+            )
         journal_store.close_period(uow.connection, period, operator=operator)
         record_event(
             uow.connection,
@@ -101,6 +125,20 @@ def close_period(app: AppContext, period: str, operator: str) -> None:
             action="period.closed",
             subject_type="period",
             subject_id=period,
+            detail={
+                "checklist": {item.code: list(item.ids) for item in items},
+                "counts": {item.code: item.count for item in items},
+                "forced": bool(items),
+                "reason": reason,
+            }
+            if items or reason
+            else None,
         )
         uow.commit()
-    click.echo(f"Period {period} closed.")
+    for item in items:
+        click.echo(f"  - {item.line()}")
+    click.echo(
+        f"Period {period} closed with {len(items)} open point(s) (forced: {reason})."
+        if items
+        else f"Period {period} closed (checklist: nothing open)."
+    )

@@ -142,7 +142,7 @@ def cancel(app: AppContext, instruction: str, reason: str, operator: str) -> Non
         done = reconciliation.cancel(uow, instruction, operator=operator, reason=reason)
     click.echo(
         f"Instruction {done.instruction_id} ({done.end_to_end_id}, batch {done.batch_id}, "
-        f"{format_yuan(done.amount_fen)} yuan) cancelled; posted as transaction "
+        f"{format_yuan(done.amount_fen, thousands=True)} yuan) cancelled; posted as transaction "
         f"{done.transaction_id}."
     )
 

@@ -4,6 +4,7 @@ Read-only: every command here only reads the ledger and writes a file.
 """
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -106,6 +107,13 @@ def _resolve_village(county: County, township: str | None, value: str | None) ->
     show_default=True,
     help="html: printable, one page per village; csv: one line per recipient.",
 )
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="First day of the 公示 period, YYYY-MM-DD (default today); it lasts "
+    "[disclosure] days of county.toml (default 7).",
+)
 @out_option
 @lang_option
 @county_option
@@ -116,20 +124,24 @@ def disclosure_command(
     township: str | None,
     village: str | None,
     output_format: str,
+    start: datetime | None,
     out_path: Path,
     lang: str,
     county: County,
 ) -> None:
-    """The public-disclosure list (公示) of a period, per village: name with the given
-    name masked (张*, 欧阳**), household size, program and monthly amount. It never
-    contains an ID or account number.
+    """The public-disclosure list (公示) of a period, per village: masked name (张*,
+    or 张*明 with [disclosure] name_mask = "middle"), household size, program and
+    monthly amount, village and grand totals, the 公示 period and the complaint hotline
+    ([disclosure] hotline). It never contains an ID or account number.
     """
     period = parse_period(period)
     town = _resolve_township(county, township)
     place = _resolve_village(county, town, village)
     with app.reader() as uow:
         rows = disclosure_rows(uow.connection, period, township=town, village=place)
-    context = disclosure_context(rows, county, period, lang=lang)
+    context = disclosure_context(
+        rows, county, period, lang=lang, start=start.date() if start else None
+    )
     text = disclosure_csv(context) if output_format == "csv" else render_disclosure(context)
     _write(out_path, text)
     click.echo(

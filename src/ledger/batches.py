@@ -79,11 +79,17 @@ def period_start(period: str) -> date:
     return date(int(year), int(month), 1)
 
 
+def shift_period(period: str, months: int) -> str:
+    """The period ``months`` months after ``period`` (before, when negative): the one
+    place month arithmetic is done, on whole months counted from year 0 (exact integers;
+    no date library needed)."""
+    year, month = period.split("-")
+    index = int(year) * 12 + int(month) - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def previous_period(period: str) -> str:
-    start = period_start(period)
-    if start.month == 1:
-        return f"{start.year - 1:04d}-12"
-    return f"{start.year:04d}-{start.month - 1:02d}"
+    return shift_period(period, -1)
 
 
 def end_to_end_prefix(county_code: str, period: str) -> str:

@@ -29,6 +29,7 @@ from ledger.batch import (
 )
 from ledger.cli_support import make_context
 from ledger.db import uow
+from ledger.db.engine import connection_failure
 from ledger.db.journal_store import database_refusal
 from ledger.errors import LedgerError
 
@@ -57,6 +58,9 @@ class LedgerGroup(click.Group):
                 raise click.ClickException(
                     "the database is open read-only and refused a write"
                 ) from error
+            failure = connection_failure(error, getattr(ctx.obj, "db_url", None))
+            if failure is not None:
+                raise click.ClickException(failure) from error
             raise
         except sa.exc.DBAPIError as error:
             message = database_refusal(error)

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -128,17 +129,19 @@ DEFAULT_COUNTY_FILE = "county.toml"
 
 
 def _load_county_option(ctx: click.Context, param: click.Parameter, value: str | None) -> County:
+    """A missing or invalid county file is an operating error like any other: one
+    ``Error: ...`` (exit 1), not a usage block."""
     path = value or DEFAULT_COUNTY_FILE
     try:
         return load_county(path)
     except LedgerError as error:
         if value is None and "no such file" in str(error):
-            raise click.UsageError(
+            raise click.ClickException(
                 f"no county configuration: {DEFAULT_COUNTY_FILE} is not in the working "
                 f"directory. Pass --county FILE or set {COUNTY_ENV} "
                 "(start from `ledger config example > county.toml`)."
             ) from None
-        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+        raise click.ClickException(str(error)) from None
 
 
 def county_option(func: F) -> F:
@@ -182,7 +185,11 @@ def emit(
     *,
     json_document: Any = None,
 ) -> None:
-    """Print rows as an aligned table, CSV or JSON (``json_document`` if given)."""
+    """Print rows as an aligned table, CSV or JSON (``json_document`` if given).
+
+    Numbers: CSV and JSON are for machines and carry amounts as plain decimals of yuan
+    (``146684.00``) and ints of fen; the table is for people and writes amounts with
+    thousands separators (``146,684.00``), the format of every document."""
     if output_format == "json":
         click.echo(
             json.dumps(
@@ -209,8 +216,19 @@ def emit(
         click.echo("  ".join(_pad(v, widths[i]) for i, v in enumerate(r)).rstrip())
 
 
+_PLAIN_YUAN = re.compile(r"-?\d{4,}\.\d{2}")
+
+
 def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
+    """A table cell; a plain yuan amount (two decimals) gets its thousands separators."""
+    if value is None:
+        return ""
+    text = str(value)
+    if isinstance(value, str) and _PLAIN_YUAN.fullmatch(text):
+        whole, cents = text.split(".")
+        sign = "-" if whole.startswith("-") else ""
+        return f"{sign}{int(whole.lstrip('-')):,}.{cents}"
+    return text
 
 
 def _width(text: str) -> int:

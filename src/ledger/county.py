@@ -7,8 +7,10 @@ thresholds the exception rules use. ``load_county`` reports every problem in one
 with the key that holds it.
 """
 
+import difflib
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -81,6 +83,20 @@ class Bank:
     profile: str
 
 
+NAME_MASKS = ("given", "middle")
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The public-disclosure list (公示): how long it is posted, the complaint hotline
+    (监督电话) it prints, and how names are masked: ``given`` keeps the surname
+    (张**), ``middle`` keeps the first and last character (张*明, 欧阳*娜)."""
+
+    days: int = 7
+    hotline: str = ""
+    name_mask: str = "given"
+
+
 @dataclass(frozen=True)
 class County:
     code: str
@@ -92,6 +108,7 @@ class County:
     thresholds: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     source_path: str = ""
     sources: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SOURCES))
+    disclosure: Disclosure = field(default_factory=Disclosure)
 
     @property
     def province_prefix(self) -> str:
@@ -103,6 +120,14 @@ class County:
             if township in self.townships
             else set()
         )
+
+
+def unknown_code(what: str, code: str, known: Iterable[str]) -> str:
+    """``unknown program 'dibao_rual' (did you mean 'dibao_rural'? valid: ...)``."""
+    valid = sorted(known)
+    close = difflib.get_close_matches(code, valid, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown {what} {code!r} ({hint}valid: {', '.join(valid)})"
 
 
 def example_path() -> Path:
@@ -269,6 +294,8 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
                 continue
             sources[key] = value.strip()
 
+    disclosure = _disclosure(raw, problems)
+
     _unique_names(
         problems,
         [(f"townships[{i}].name", t.name) for i, t in enumerate(townships.values())],
@@ -288,7 +315,34 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         problems, [(f"programs.{p.code}.name_zh", p.name_zh) for p in programs.values()], "name_zh"
     )
     _unique_names(problems, [(f"banks.{b.code}.name", b.name) for b in banks.values()], "bank name")
-    return County(code, name, townships, programs, banks, pay_day, thresholds, "", sources)
+    return County(
+        code, name, townships, programs, banks, pay_day, thresholds, "", sources, disclosure
+    )
+
+
+def _disclosure(raw: dict[str, Any], problems: list[str]) -> Disclosure:
+    table = raw.get("disclosure", {})
+    if not isinstance(table, dict):
+        problems.append("disclosure: must be a table ([disclosure])")
+        return Disclosure()
+    known = {"days", "hotline", "name_mask"}
+    for key in sorted(set(table) - known):
+        problems.append(f"disclosure.{key}: unknown setting (known: {', '.join(sorted(known))})")
+    days = table.get("days", 7)
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 90:
+        problems.append(f"disclosure.days: must be a number of days from 1 to 90, got {days!r}")
+        days = 7
+    hotline = table.get("hotline", "")
+    if not isinstance(hotline, str):
+        problems.append(f"disclosure.hotline: must be text, got {hotline!r}")
+        hotline = ""
+    name_mask = table.get("name_mask", "given")
+    if name_mask not in NAME_MASKS:
+        problems.append(
+            f"disclosure.name_mask: must be one of {', '.join(NAME_MASKS)}, got {name_mask!r}"
+        )
+        name_mask = "given"
+    return Disclosure(days=days, hotline=hotline.strip(), name_mask=name_mask)
 
 
 def _unique_names(problems: list[str], items: list[tuple[str, str]], what: str) -> None:

@@ -5,13 +5,15 @@ Pure shaping and rendering (``statements/recipient_statement.html.j2``,
 ``statements/disclosure.html.j2``); the rows come from ``ledger.db.history`` and
 ``ledger.db.history.disclosure_rows``. The disclosure list never carries an ID or account
 number: its rows are built from name, household size, program and amount only, and the
-given name is masked (张三 -> 张*, 欧阳娜娜 -> 欧阳**).
+name is masked as the county configures (``[disclosure] name_mask``): the given name
+(张三 -> 张*, 欧阳娜娜 -> 欧阳**) or the middle (张三明 -> 张*明). The list prints its
+公示 period (start, end), the complaint hotline (监督电话) and a total row.
 """
 
 import csv
 import io
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from ledger.cells import neutralise_cell
@@ -53,6 +55,24 @@ def mask_given_name(name: str) -> str:
         return name[0] + "".join("·" if ch == "·" else "*" for ch in name[1:])
     keep = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
     return name[:keep] + "*" * (len(name) - keep)
+
+
+def mask_middle(name: str) -> str:
+    """The first and the last character stay, those between become ``*`` (张三明 ->
+    张*明, 欧阳娜娜 -> 欧**娜); a two-character name keeps its first (张三 -> 张*).
+    Middle dots (阿依古丽·买买提) stay. Works on code points (𠮷 is one character)."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    middle = "".join("·" if ch == "·" else "*" for ch in name[1:-1])
+    return name[0] + middle + name[-1]
+
+
+def mask_name(name: str, style: str) -> str:
+    """The name as the 公示 shows it: ``given`` or ``middle`` (county.toml)."""
+    return mask_middle(name) if style == "middle" else mask_given_name(name)
 
 
 def _program_name(county: County, code: str, lang: str) -> str:
@@ -116,8 +136,8 @@ def statement_context(
             {
                 "month": entitlement["period"],
                 "program": _program_name(county, entitlement["program"], lang),
-                "entitled": format_yuan(entitlement["amount_fen"]),
-                "paid": format_yuan(paid),
+                "entitled": format_yuan(entitlement["amount_fen"], thousands=True),
+                "paid": format_yuan(paid, thousands=True),
                 "paid_on": paid_on or "",
                 "account": (settled[-1] if settled else last or {}).get("account_number", ""),
                 "outcome": outcome,
@@ -139,9 +159,9 @@ def statement_context(
         "township": township,
         "village": village,
         "rows": rows,
-        "entitled_total": format_yuan(entitled_total),
-        "paid_total": format_yuan(paid_total),
-        "difference": format_yuan(entitled_total - paid_total),
+        "entitled_total": format_yuan(entitled_total, thousands=True),
+        "paid_total": format_yuan(paid_total, thousands=True),
+        "difference": format_yuan(entitled_total - paid_total, thousands=True),
         "generated": date.today().isoformat(),
     }
 
@@ -171,11 +191,19 @@ DISCLOSURE_COLUMNS_EN = (
 
 
 def disclosure_context(
-    rows: Iterable[Any], county: County, period: str, *, lang: str = "zh"
+    rows: Iterable[Any],
+    county: County,
+    period: str,
+    *,
+    lang: str = "zh",
+    start: date | None = None,
 ) -> dict[str, Any]:
-    """Villages with their lines: masked name, household size, program, monthly amount.
+    """Villages with their lines: masked name, household size, program, monthly amount;
+    the 公示 period (``start`` and ``county.disclosure.days`` days), the hotline, totals.
 
     ``rows`` hold township, village, name, household_size, program, amount_fen only."""
+    start = start or date.today()
+    style = county.disclosure.name_mask
     villages: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         group = villages.get((row.township, row.village))
@@ -186,21 +214,28 @@ def disclosure_context(
         group["lines"].append(
             {
                 "no": len(group["lines"]) + 1,
-                "name": mask_given_name(str(row.name)),
+                "name": mask_name(str(row.name), style),
                 "household_size": int(row.household_size),
                 "program": _program_name(county, str(row.program), lang),
-                "amount": format_yuan(int(row.amount_fen)),
+                "amount": format_yuan(int(row.amount_fen), thousands=True),
+                "amount_fen": int(row.amount_fen),
             }
         )
         group["total_fen"] += int(row.amount_fen)
     for group in villages.values():
-        group["total"] = format_yuan(group["total_fen"])
+        group["total"] = format_yuan(group["total_fen"], thousands=True)
+    total_fen = sum(g["total_fen"] for g in villages.values())
     return {
         "lang": lang,
         "county": county.name,
         "period": period,
         "villages": list(villages.values()),
         "count": sum(len(g["lines"]) for g in villages.values()),
+        "total_fen": total_fen,
+        "total": format_yuan(total_fen, thousands=True),
+        "start": start.isoformat(),
+        "end": (start + timedelta(days=county.disclosure.days - 1)).isoformat(),
+        "hotline": county.disclosure.hotline,
         "generated": date.today().isoformat(),
     }
 
@@ -226,7 +261,7 @@ def disclosure_csv(context: dict[str, Any]) -> str:
                         line["name"],
                         line["household_size"],
                         line["program"],
-                        line["amount"],
+                        format_yuan(line["amount_fen"]),
                     )
                 ]
             )

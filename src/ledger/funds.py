@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ledger import accounts
-from ledger.county import County
+from ledger.county import County, unknown_code
 from ledger.journal import NewTransaction, PostingColumns
 from ledger.money import format_yuan, parse_yuan
 from ledger.tabular import Column
@@ -91,7 +91,7 @@ def make_allocation(
     }
     program_code = _code(program, programs)
     if program_code is None:
-        problems.append(("program", f"unknown program {program!r}"))
+        problems.append(("program", unknown_code("program", program, county.programs)))
     amount_fen = 0
     try:
         amount_fen = parse_yuan(amount)

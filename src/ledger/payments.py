@@ -38,8 +38,9 @@ from ledger.batches import (
     pay_date,
     remittance_text,
 )
-from ledger.county import County
+from ledger.county import County, unknown_code
 from ledger.db import batches_store as store
+from ledger.db import period_checks
 from ledger.db.accounts_store import open_accounts, open_payables
 from ledger.db.balances import account_balance
 from ledger.db.events import record_event
@@ -77,8 +78,14 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _check_filters(county: County, programs: Collection[str], banks: Collection[str]) -> None:
-    problems = [f"unknown program {p!r}" for p in sorted(programs) if p not in county.programs]
-    problems += [f"unknown bank {b!r}" for b in sorted(banks) if b not in county.banks]
+    problems = [
+        unknown_code("program", p, county.programs)
+        for p in sorted(programs)
+        if p not in county.programs
+    ]
+    problems += [
+        unknown_code("bank", b, county.banks) for b in sorted(banks) if b not in county.banks
+    ]
     if problems:
         raise ValidationError(
             f"not in the county configuration ({county.source_path or 'county'}):", problems
@@ -111,10 +118,16 @@ def run_batches(
     now: datetime | None = None,
 ) -> RunResult:
     """Create the period's draft regular batches: one per program and bank, one
-    instruction per entitlement. Groups that already have a live batch are left alone."""
+    instruction per entitlement. Groups that already have a live batch are left alone.
+    A closed period gets no new batch."""
     period = parse_period(period)
     _check_filters(county, programs, banks)
     connection = uow.connection
+    if period_checks.is_closed(connection, period):
+        raise LedgerError(
+            f"period {period} is closed (`ledger journal close-period`): no new batch is run "
+            "for it; pay what is still owed in an open period"
+        )
     store.lock_batches(connection)
     store.stage_eligible(connection, period, programs, banks)
     groups = store.staged_groups(connection)
@@ -527,8 +540,9 @@ def _check_funds(connection: sa.Connection, program: str, need: int, may_go_nega
     available = account_balance(connection, account)
     if available < need:
         raise LedgerError(
-            f"insufficient funds in {account}: need {format_yuan(need)}, available "
-            f"{format_yuan(available)}, missing {format_yuan(need - available)} yuan; "
+            f"insufficient funds in {account}: need {format_yuan(need, thousands=True)}, "
+            f"available {format_yuan(available, thousands=True)}, missing "
+            f"{format_yuan(need - available, thousands=True)} yuan; "
             "record the allocation first, nothing was exported"
         )
 
@@ -657,7 +671,7 @@ def verify_file(connection: sa.Connection, path: str | Path) -> Verification:
             True,
             f"OK: {path.name} is exactly the bank file of batch {batch.id} "
             f"({batch.period} {batch.program} {batch.bank}, {batch.instruction_count} payments, "
-            f"{format_yuan(int(batch.amount_fen_total))} yuan), exported "
+            f"{format_yuan(int(batch.amount_fen_total), thousands=True)} yuan), exported "
             f"{_as_utc(batch.exported_at):%Y-%m-%d %H:%M:%S} UTC by {batch.exported_by}, "
             f"approved by {batch.approved_by}; sha256 {sha}",
             int(batch.id),

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledger import wording
 from ledger.batches import mask
 from ledger.db import reconciliation_store as store
 from ledger.db.bulk import fetch_all
@@ -110,7 +111,8 @@ def report_context(
             "account": _masked(account, unmask),
             "name": holder or "",
             "amount": "" if amount is None else format_yuan(int(amount), thousands=True),
-            "detail": detail,
+            "detail": detail or "",
+            "detail_zh": wording.detail(detail or "", "zh", fallback=KINDS[kind][0]),
         }
         for line, element, kind, e2e, account, holder, amount, detail in fetch_all(
             connection,
@@ -163,7 +165,11 @@ def report_context(
             )
         ]
     batches = [
-        {**b, "clearing": format_yuan(int(b["clearing_fen"]), thousands=True)}
+        {
+            **b,
+            "clearing": format_yuan(int(b["clearing_fen"]), thousands=True),
+            "state_zh": wording.batch_state(str(b["state"]), "zh"),
+        }
         for b in store.batch_summaries(connection, batch_ids)
     ]
     return {

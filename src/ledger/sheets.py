@@ -23,6 +23,7 @@ from ledger.county import County
 from ledger.db import batches_store as store
 from ledger.db.bulk import fetch_all
 from ledger.money import chinese_capital, format_yuan
+from ledger.wording import batch_state
 
 DETAIL_ROWS = 50  # rows listed per kind of change; the counts cover all of them
 
@@ -86,11 +87,11 @@ def _rows(frame: pd.DataFrame, *, previous: bool = False) -> list[dict[str, str]
             "key": record["key"],
             "name": record["name"],
             "township": record["township"],
-            "amount": format_yuan(int(record["amount_fen"])),
+            "amount": format_yuan(int(record["amount_fen"]), thousands=True),
             "account": f"{record['bank']} {mask(record['account_number'])}",
         }
         if previous:
-            row["amount_prev"] = format_yuan(int(record["amount_fen_prev"]))
+            row["amount_prev"] = format_yuan(int(record["amount_fen_prev"]), thousands=True)
             row["account_prev"] = f"{record['bank_prev']} {mask(record['account_number_prev'])}"
         out.append(row)
     return out
@@ -108,8 +109,15 @@ def sheet_context(connection: sa.Connection, county: County, batch_id: int) -> d
         "program_zh": program.name_zh if program else batch.program,
         "program_en": program.name_en if program else batch.program,
         "bank_name": bank.name if bank else batch.bank,
+        "state_zh": batch_state(batch.state, "zh"),
+        "state_en": batch_state(batch.state, "en"),
         "townships": [
-            {"code": t, "name": names.get(t, t), "count": n, "amount": format_yuan(s)}
+            {
+                "code": t,
+                "name": names.get(t, t),
+                "count": n,
+                "amount": format_yuan(s, thousands=True),
+            }
             for t, n, s in towns
         ],
         "count": int(batch.instruction_count),

@@ -105,8 +105,8 @@ class Problems:
     def raise_if_errors(self, what: str) -> None:
         if not self.error_count:
             return
-        listed = [str(p) for p in sorted(self.errors)]
-        more = self.error_count - len(listed)
+        listed = grouped_lines(self.errors, self.file)
+        more = self.error_count - len(self.errors)
         if more > 0:
             listed.append(f"... and {more} more error(s)")
         raise ValidationError(
@@ -120,6 +120,30 @@ class Problems:
         if more > 0:
             listed.append(f"... and {more} more warning(s)")
         return listed
+
+
+GROUP_FROM = 5  # the same problem on this many rows or more is one line
+ROWS_SHOWN = 10
+
+
+def grouped_lines(problems: Sequence[Problem], file: str) -> list[str]:
+    """One line per problem, except that the same message in the same column on many
+    rows (a sheet whose ID column Excel stored as numbers: 1,002 rows) is one line that
+    counts the rows and names the first of them."""
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        groups.setdefault((problem.column, problem.message), []).append(problem)
+    out: list[tuple[Problem, str]] = []
+    for (column, message), members in groups.items():
+        if len(members) < GROUP_FROM:
+            out += [(p, str(p)) for p in members]
+            continue
+        members = sorted(members)
+        rows = ", ".join(str(p.row) for p in members[:ROWS_SHOWN])
+        more = f", ... ({len(members):,} rows)" if len(members) > ROWS_SHOWN else ""
+        where = ", ".join(x for x in (file, f"column {column}" if column else "") if x)
+        out.append((members[0], f"{where}: rows {rows}{more}: {message}"))
+    return [text for _, text in sorted(out, key=lambda item: item[0])]
 
 
 def detect_encoding(path: Path) -> str:

@@ -133,8 +133,8 @@ def test_export_with_insufficient_funds_fails_with_the_missing_amount(ledger, db
     result = invoke(ledger, "batch", "export", "1", "--out", "out", "--operator", "cashier")
     assert result.exit_code == 1
     assert (
-        "Error: insufficient funds in Assets:Treasury:dibao_rural: need 5300.50, "
-        "available 5000.00, missing 300.50" in result.stderr
+        "Error: insufficient funds in Assets:Treasury:dibao_rural: need 5,300.50, "
+        "available 5,000.00, missing 300.50" in result.stderr
     )
 
 

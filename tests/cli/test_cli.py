@@ -95,7 +95,9 @@ def test_a_command_on_a_database_without_the_schema_names_the_fix(empty_db_url):
 def test_balance_of_an_account_prefix_in_each_format(ledger_with_allocation):
     table = invoke(ledger_with_allocation, "audit", "balance", "Assets:Treasury")
     assert table.exit_code == 0, table.output
-    assert "Assets:Treasury:dibao_rural" in table.output and "120000.00" in table.output
+    assert (
+        "Assets:Treasury:dibao_rural" in table.output and "120,000.00" in table.output
+    )  # for people
     as_json = json.loads(
         invoke(ledger_with_allocation, "audit", "balance", TREASURY, "--format", "json").output
     )

@@ -36,6 +36,10 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.exit_code == 0, result.output
     assert "Ledger verified: yes" in result.output
+    # The planted/found table comes last, after the long list of files, where it is seen.
+    output = result.output
+    assert output.index("Files to open:") < output.index("Planted anomalies")
+    assert output.index("Planted anomalies") < output.index("Ledger verified")
     return directory
 
 
@@ -172,3 +176,27 @@ def test_a_directory_that_holds_a_demo_is_refused(demo_dir: Path) -> None:
     result = CliRunner().invoke(cli, ["demo", "--dir", str(demo_dir)])
     assert result.exit_code == 1
     assert "already holds a demo" in result.output
+
+
+def test_the_demo_roster_has_rare_character_names_and_unique_newcomer_households(tmp_path):
+    import numpy as np
+
+    from ledger.county import load_county
+    from ledger.demo.county import RARE_NAMES, base_roster, county_toml, new_people
+
+    path = tmp_path / "county.toml"
+    path.write_text(county_toml(), encoding="utf-8")
+    county = load_county(path)
+    rng = np.random.default_rng(3)
+    roster = base_roster(county, 200, rng, "2026-03")
+    names = set(roster.frame["姓名"])
+    assert set(RARE_NAMES) <= names
+    assert any(ord(ch) > 0xFFFF for name in names for ch in name)  # 𠮷, outside the BMP
+    rare = roster.frame[roster.frame["姓名"].isin(RARE_NAMES)]
+    assert set(rare["开户银行"]) == {"ICBC"}  # GBK bank files cannot hold them
+    known = set(roster.frame["身份证号"])
+    households = [
+        set(new_people(county, roster.frame, 3, rng, "2026-05", known, code)["户编号"])
+        for code in county.townships
+    ]
+    assert sum(len(h) for h in households) == len(set().union(*households))

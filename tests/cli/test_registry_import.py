@@ -261,5 +261,6 @@ def test_a_missing_county_file_is_a_clear_error(db_url: str, tmp_path: Path) -> 
         result = run(db_url, "registry", "import", path, "--operator", "alice")
     finally:
         os.chdir(here)
-    assert result.exit_code == 2
-    assert "county.toml is not in the working directory" in result.stderr
+    assert result.exit_code == 1  # one line, no usage block
+    assert result.stderr.startswith("Error: no county configuration: county.toml is not in")
+    assert "Usage:" not in result.stderr

@@ -357,7 +357,7 @@ def test_exporting_with_insufficient_funds_is_refused_saying_how_much_is_missing
     approve(engine, batch_id)
     with pytest.raises(
         LedgerError,
-        match=rf"insufficient funds in {TREASURY}: need 1750\.50, available 1000\.00, "
+        match=rf"insufficient funds in {TREASURY}: need 1,750\.50, available 1,000\.00, "
         r"missing 750\.50",
     ):
         export(engine, batch_id, tmp_path / "out")

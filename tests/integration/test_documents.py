@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 from ledger.cli import cli
 from ledger.county import example_path
 from ledger.db.engine import make_engine
-from ledger.documents import mask_given_name
+from ledger.documents import mask_given_name, mask_middle
 from tests.support.cycle import PEOPLE, WANG, WANG_NEW_CARD, Cycle, build_cycle
 
 
@@ -137,3 +137,50 @@ def test_the_disclosure_list_can_be_cut_to_a_township_or_village(db_url, cycle, 
         db_url, "report", "disclosure", "--period", "2026-11", "--township", "nowhere", "--out", out
     )
     assert bad.exit_code == 1 and "unknown township" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [("张三明", "张*明"), ("张三", "张*"), ("欧阳娜娜", "欧**娜"), ("𠮷田花", "𠮷*花"),
+     ("阿依古丽·买买提", "阿***·**提"), ("李", "李")],
+)  # fmt: skip
+def test_the_middle_mask_keeps_the_first_and_last_character(name, masked):
+    assert mask_middle(name) == masked
+
+
+def test_the_disclosure_list_prints_its_period_hotline_total_and_the_county_mask(
+    db_url, cycle, tmp_path
+):
+    example = example_path().read_text(encoding="utf-8")
+
+    def with_disclosure(section: str) -> str:
+        return re.sub(r"\[disclosure\]\n(.+\n)+", section, example)
+
+    county = tmp_path / "county.toml"
+    county.write_text(
+        with_disclosure(
+            '[disclosure]\ndays = 10\nhotline = "0311-7654321"\nname_mask = "middle"\n'
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "gongshi.html"
+    result = CliRunner().invoke(
+        cli,
+        ["--db", db_url, "report", "disclosure", "--period", "2026-11", "--out", str(out),
+         "--start", "2026-12-01"],
+        env={"LEDGER_COUNTY": str(county)},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "公示期 2026-12-01 至 2026-12-10" in html
+    assert "监督电话" in html and "0311-7654321" in html
+    assert "欧**娜" in html and "𠮷*花" in html and "欧阳**" not in html
+    # Village totals and the grand total: 600.00 + 700.50 + 450.00.
+    assert "总计" in html and "1,750.50" in html
+    bad = tmp_path / "bad.toml"
+    bad.write_text(with_disclosure('[disclosure]\nname_mask = "x"\n'), encoding="utf-8")
+    refused = CliRunner().invoke(
+        cli, ["--db", db_url, "report", "disclosure", "--period", "2026-11", "--out", str(out)],
+        env={"LEDGER_COUNTY": str(bad)},
+    )  # fmt: skip
+    assert refused.exit_code == 1 and "disclosure.name_mask" in refused.output

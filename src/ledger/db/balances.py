@@ -87,6 +87,40 @@ def trial_balance(connection: sa.Connection, *, as_of: date | None = None) -> li
     return _rows(connection, _balances_query(as_of))
 
 
+DEFAULT_DEPTH = 3  # Assets:Treasury:dibao_rural, Liabilities:Payable:dibao_rural, ...
+
+
+@dataclass(frozen=True, slots=True)
+class RolledUp:
+    """Accounts summed under their first ``depth`` name segments."""
+
+    account: str
+    kind: str
+    balance_fen: int
+    debits_fen: int
+    credits_fen: int
+    accounts: int
+
+
+def roll_up(items: list[Balance], depth: int | None) -> list[RolledUp]:
+    """Sum balances by account level: ``depth`` 3 turns every
+    ``Liabilities:Payable:dibao_rural:R...`` into one ``Liabilities:Payable:dibao_rural``
+    line; None keeps every account. Sums of int fen: the totals do not change."""
+    groups: dict[str, list[int]] = {}
+    kinds: dict[str, str] = {}
+    for b in items:
+        name = b.account if depth is None else ":".join(b.account.split(":")[:depth])
+        entry = groups.setdefault(name, [0, 0, 0, 0])
+        entry[0] += b.balance_fen
+        entry[1] += b.debits_fen
+        entry[2] += b.credits_fen
+        entry[3] += 1
+        kinds[name] = b.kind
+    return [
+        RolledUp(name, kinds[name], v[0], v[1], v[2], v[3]) for name, v in sorted(groups.items())
+    ]
+
+
 def account_balance(connection: sa.Connection, account: str, *, as_of: date | None = None) -> int:
     """The balance of exactly one account, 0 if it has no postings."""
     query = (

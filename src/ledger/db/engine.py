@@ -47,9 +47,37 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
         connect_args: dict[str, Any] = {}
         if read_only:
             connect_args["options"] = "-c default_transaction_read_only=on"
-        return sa.create_engine(parsed, connect_args=connect_args)
+        try:
+            return sa.create_engine(parsed, connect_args=connect_args)
+        except ImportError:
+            raise LedgerError(
+                f"{masked_url(url)}: PostgreSQL needs the psycopg driver, which is not "
+                "installed. Install it with: pip install 'ledger[postgres]'"
+            ) from None
     raise LedgerError(
         f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL"
+    )
+
+
+def masked_url(url: str) -> str:
+    """The URL as it may be shown: the password replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "the database URL"
+
+
+def connection_failure(error: sa.exc.OperationalError, url: str | None) -> str | None:
+    """One line for a database that cannot be reached (server down, wrong host, port,
+    user, password or database name), naming the URL with its password masked; None for
+    an error that is not about connecting."""
+    if error.statement is not None:
+        return None  # the connection was made; a statement failed
+    reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    where = masked_url(url) if url else "the database"
+    return (
+        f"cannot connect to {where}: {reason}. Check that the server is running and that "
+        "--db (or LEDGER_DATABASE_URL) names the right host, port, user and database"
     )
 
 

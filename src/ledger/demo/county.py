@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ledger import synth
+from ledger.batches import shift_period
 from ledger.county import County, load_county
 
 COUNTY_CODE = "130123"
@@ -129,6 +130,12 @@ def county_toml() -> str:
         "account_change_days = 30",
         "fluctuation_percent = 20",
         "",
+        "# The public-disclosure list: 7 days, the hotline it prints, names as 张*明.",
+        "[disclosure]",
+        "days = 7",
+        'hotline = "0311-12345678"',
+        'name_mask = "middle"',
+        "",
     ]
     return "\n".join(out)
 
@@ -162,6 +169,9 @@ class Roster:
         return Roster(self.frame.copy())
 
 
+RARE_NAMES = ("王䶮", "𠮷田花", "李䶮", "𠮷祥")
+
+
 def base_roster(county: County, n: int, rng: np.random.Generator, first_period: str) -> Roster:
     """``n`` enrolments spread over the townships, programs and banks.
 
@@ -170,6 +180,11 @@ def base_roster(county: County, n: int, rng: np.random.Generator, first_period: 
     """
     seed = int(rng.integers(0, 2**31))
     frame = synth.roster(county, n, seed=seed, month=first_period)
+    # Names with rare characters, as the README promises (䶮 in the extension A block,
+    # 𠮷 outside the BMP): GBK cannot hold them, so these people bank with ICBC below.
+    for row, name in zip(range(0, n, max(n // len(RARE_NAMES), 1)), RARE_NAMES, strict=False):
+        frame.loc[row, "姓名"] = name
+        frame.loc[row, "账户户名"] = name
     programs = np.array(ROSTER_PROGRAMS, dtype=object)
     frame["救助项目"] = programs[rng.choice(3, size=n, p=[0.3, 0.55, 0.15])]
     caps = frame["救助项目"].map({p: county.programs[p].monthly_cap_fen for p in ROSTER_PROGRAMS})
@@ -211,11 +226,12 @@ def new_people(
         rows["村"] = [tw.villages[k].name for k in rng.integers(0, len(tw.villages), n)]
     rows["银行账号"] = synth.card_numbers(rng, rows["开户银行"].to_numpy(dtype=object))
     rows["起始月份"] = start_month
-    rows["户编号"] = [f"N{start_month.replace('-', '')}{i:05d}" for i in range(len(rows))]
+    # One household id per newcomer, unique across the townships of the month (one call
+    # per township): a shared id would make one household of people in five townships.
+    prefix = f"N{start_month.replace('-', '')}{township or ''}"
+    rows["户编号"] = [f"{prefix}{i:05d}" for i in range(len(rows))]
     return rows.reset_index(drop=True)
 
 
 def month_of(period: str, offset: int) -> str:
-    year, month = int(period[:4]), int(period[5:7])
-    index = year * 12 + month - 1 + offset
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return shift_period(period, offset)

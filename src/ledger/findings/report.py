@@ -5,8 +5,6 @@ printable, Chinese by default. CSV and XLSX: one row per finding, every text cel
 neutralised against formula injection. ID and card numbers are masked (first 6 + last 4).
 """
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -15,16 +13,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledger import wording
 from ledger.batches import mask, parse_period, previous_period
-from ledger.cells import neutralise_cell
 from ledger.county import County
 from ledger.db import findings_store
-from ledger.findings import CATEGORIES, CATEGORY_TITLES, RULES_BY_ID, Context
+from ledger.findings import CATEGORIES, CATEGORY_TITLES, RULES_BY_ID, Context, report_tables
 from ledger.findings.fluctuation import changes, township_totals
 from ledger.money import format_yuan
 from ledger.sheets import environment
 
 TREND_PERIODS = 6
+IDLE_FUNDS_RULE = "W04"
+BUCKETS = ("risk", "idle", "review")
+# The trend chart: the plot area inside a 380x124 SVG (left margin for the y scale).
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 96.0, 360.0, 14.0, 104.0
 SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
 STATUS_ZH = {
     "open": "待处理",
@@ -44,32 +46,57 @@ class Bar:
     y: int
 
 
-def _subject(finding: dict[str, Any]) -> str:
+SUBJECT_TYPES = {
+    "recipient": ("对象", "recipient"),
+    "account": ("账户", "account"),
+    "batch": ("批次", "batch"),
+    "township": ("乡镇", "township"),
+    "period": ("期间", "period"),
+    "finding": ("线索", "finding"),
+}
+
+
+def bucket(rule: str, category: str) -> str:
+    """Which headline a finding's amount counts in: money at risk, idle funds (W04), or
+    amounts under review (a fluctuation is a swing to explain, not money lost)."""
+    if rule == IDLE_FUNDS_RULE:
+        return "idle"
+    if category == "fluctuation":
+        return "review"
+    return "risk"
+
+
+def _subject(county: County, finding: dict[str, Any], lang: str) -> str:
     subject = str(finding["subject_id"])
-    if finding["subject_type"] == "account" and not subject.startswith("Assets:"):
-        return mask(subject)
-    return subject
-
-
-def _evidence_text(evidence: dict[str, Any]) -> list[str]:
-    out = []
-    for key, value in evidence.items():
-        if value is None or value == [] or value == {}:
-            continue
-        if key in ("account_number", "id_number"):
-            value = mask(str(value))
-        if isinstance(value, list | dict):
-            value = json.dumps(value, ensure_ascii=False, default=str)
-        out.append(f"{key}: {value}")
-    return out
+    kind = str(finding["subject_type"])
+    if kind == "account":
+        if subject.startswith("Assets:"):
+            return wording.account_label(county, subject, lang)
+        subject = mask(subject)
+    elif kind == "township" and subject in county.townships:
+        subject = county.townships[subject].name
+    zh, en = SUBJECT_TYPES.get(kind, (kind, kind))
+    return f"{zh if lang != 'en' else en} {subject}"
 
 
 def _bars(items: list[tuple[str, int, str]], width: int = 420) -> list[Bar]:
+    """Bars of the money at risk; a case that is not zero stays visible (at least 4 px)."""
     top = max([v for _, v, _ in items] + [1])
     return [
-        Bar(label, value, text, round(width * value / top, 1), 28 * i)
+        Bar(label, value, text, max(round(width * value / top, 1), 4.0 if value else 0.0), 28 * i)
         for i, (label, value, text) in enumerate(items)
     ]
+
+
+def _nice_top(value: int) -> int:
+    """The smallest 1, 2 or 5 times a power of ten (in fen of whole yuan) >= value."""
+    value = max(value, 100)
+    power = 100
+    while True:
+        for step in (1, 2, 5):
+            if step * power >= value:
+                return step * power
+        power *= 10
 
 
 def _periods_back(period: str, count: int) -> list[str]:
@@ -97,16 +124,19 @@ def _trend(connection: sa.Connection, county: County, period: str) -> list[dict[
                 flagged.add((str(row.township), p))
     names = {code: t.name for code, t in county.townships.items()}
     out = []
+    width = CHART_RIGHT - CHART_LEFT
+    height = CHART_BOTTOM - CHART_TOP
     for township in sorted(set(totals["township"])):
         rows = totals[totals["township"] == township].set_index("period")
         amounts = [int(rows["amount_fen"].get(p, 0)) for p in periods]
         counts = [int(rows["recipients"].get(p, 0)) for p in periods]
-        top = max([*amounts, 1])
-        step = 260 / max(len(periods) - 1, 1)
+        top = _nice_top(max([*amounts, 1]))
+        step = width / max(len(periods) - 1, 1)
+        start = CHART_LEFT if len(periods) > 1 else CHART_LEFT + width / 2
         points = [
             {
-                "x": round(10 + i * step, 1),
-                "y": round(90 - 80 * a / top, 1),
+                "x": round(start + i * step, 1),
+                "y": round(CHART_BOTTOM - height * a / top, 1),
                 "period": p,
                 "amount": format_yuan(a, thousands=True),
                 "count": c,
@@ -114,16 +144,57 @@ def _trend(connection: sa.Connection, county: County, period: str) -> list[dict[
             }
             for i, (p, a, c) in enumerate(zip(periods, amounts, counts, strict=True))
         ]
+        ticks = [
+            {
+                "y": round(CHART_BOTTOM - height * f, 1),
+                "label": format_yuan(top * n // 2, thousands=True),
+            }
+            for n, f in ((0, 0.0), (1, 0.5), (2, 1.0))
+        ]
         out.append(
             {
                 "code": township,
                 "name": names.get(township, township),
                 "points": points,
+                "ticks": ticks,
                 "polyline": " ".join(f"{pt['x']},{pt['y']}" for pt in points),
                 "flagged": any(pt["flag"] for pt in points),
             }
         )
     return out
+
+
+def _finding(county: County, r: dict[str, Any], names: dict[str, str], zh: bool) -> dict[str, Any]:
+    lang = "zh" if zh else "en"
+    rule = RULES_BY_ID.get(r["rule"])
+    title = (rule.title_zh if zh else rule.title_en) if rule else r["rule"]
+    evidence = json.loads(r["evidence"])
+    return {
+        "id": r["id"],
+        "rule": r["rule"],
+        "title": title,
+        "category_code": r["category"],
+        "bucket": bucket(r["rule"], r["category"]),
+        "severity": SEVERITY_ZH[r["severity"]] if zh else r["severity"],
+        "severity_code": r["severity"],
+        "subject_type": r["subject_type"],
+        "subject": _subject(county, r, lang),
+        "recipient": r["recipient_key"] or "",
+        "name": r["recipient_name"] or "",
+        "id_number": mask(r["id_number"]) if r["id_number"] else "",
+        "township": names.get(r["township"], r["township"] or ""),
+        "program": wording.program_name(county, r["program"], lang),
+        "amount_fen": int(r["amount_fen"]),
+        "recovered_fen": int(r["recovered_fen"]),
+        "amount": format_yuan(int(r["amount_fen"]), thousands=True),
+        "recovered": format_yuan(int(r["recovered_fen"]), thousands=True),
+        "status": STATUS_ZH[r["status"]] if zh else r["status"],
+        "owner": r["owner"] or "",
+        "due_date": r["due_date"] or "",
+        "summary": wording.summary(county, r["rule"], r["summary"], lang, fallback=title),
+        "evidence": wording.evidence_facts(county, evidence, lang),
+        "ids": wording.evidence_ids(evidence, lang),
+    }
 
 
 def report_context(
@@ -137,76 +208,54 @@ def report_context(
     names = {code: t.name for code, t in county.townships.items()}
     by_category: dict[str, dict[str, Any]] = {}
     for category in CATEGORIES:
-        members = [r for r in rows if r["category"] == category]
         title_zh, title_en = CATEGORY_TITLES[category]
         by_category[category] = {
             "code": category,
             "title": title_zh if zh else title_en,
-            "count": len(members),
-            "amount_fen": sum(int(r["amount_fen"]) for r in members),
+            "count": 0,
             "findings": [],
-        }
+        } | {b: 0 for b in BUCKETS}
     by_township: dict[str, dict[str, Any]] = {}
+    headline = dict.fromkeys(BUCKETS, 0)
     for r in rows:
+        finding = _finding(county, r, names, zh)
+        amount = finding["amount_fen"]
         town = r["township"] or ""
         county_wide = "全县（不分乡镇）" if zh else "county-wide (no township)"
         entry = by_township.setdefault(
             town,
-            {"code": town, "name": names.get(town, county_wide), "count": 0, "amount_fen": 0}
+            {"code": town, "name": names.get(town, county_wide), "count": 0}
+            | dict.fromkeys(BUCKETS, 0)
             | {c: 0 for c in CATEGORIES},
         )
         entry["count"] += 1
-        entry["amount_fen"] += int(r["amount_fen"])
+        entry[finding["bucket"]] += amount
         entry[r["category"]] += 1
-        rule = RULES_BY_ID.get(r["rule"])
-        by_category[r["category"]]["findings"].append(
-            {
-                "id": r["id"],
-                "rule": r["rule"],
-                "title": (rule.title_zh if zh else rule.title_en) if rule else r["rule"],
-                "severity": SEVERITY_ZH[r["severity"]] if zh else r["severity"],
-                "severity_code": r["severity"],
-                "subject_type": r["subject_type"],
-                "subject": _subject(r),
-                "recipient": r["recipient_key"] or "",
-                "name": r["recipient_name"] or "",
-                "id_number": mask(r["id_number"]) if r["id_number"] else "",
-                "township": names.get(r["township"], r["township"] or ""),
-                "program": r["program"] or "",
-                "amount": format_yuan(int(r["amount_fen"]), thousands=True),
-                "recovered": format_yuan(int(r["recovered_fen"]), thousands=True),
-                "status": STATUS_ZH[r["status"]] if zh else r["status"],
-                "owner": r["owner"] or "",
-                "due_date": r["due_date"] or "",
-                "summary": r["summary"],
-                "evidence": _evidence_text(json.loads(r["evidence"])),
-            }
-        )
-    total = sum(int(r["amount_fen"]) for r in rows)
+        group = by_category[r["category"]]
+        group["count"] += 1
+        group[finding["bucket"]] += amount
+        group["findings"].append(finding)
+        headline[finding["bucket"]] += amount
     categories = list(by_category.values())
+
+    def money(fen: int) -> str:
+        return format_yuan(fen, thousands=True)
+
     return {
         "lang": lang,
         "county": county,
         "period": period,
         "today": today,
         "total_count": len(rows),
-        "total_amount": format_yuan(total, thousands=True),
-        "categories": [
-            c | {"amount": format_yuan(c["amount_fen"], thousands=True)} for c in categories
-        ],
+        "headline": {b: money(v) for b, v in headline.items()},
+        "headline_fen": headline,
+        "categories": [c | {f"{b}_text": money(c[b]) for b in BUCKETS} for c in categories],
         "category_bars": _bars(
-            [
-                (
-                    c["title"],
-                    c["amount_fen"],
-                    f"{format_yuan(c['amount_fen'], thousands=True)} ({c['count']})",
-                )
-                for c in categories
-            ]
+            [(c["title"], c["risk"], f"{money(c['risk'])} ({c['count']})") for c in categories]
         ),
         "townships": [
-            t | {"amount": format_yuan(t["amount_fen"], thousands=True)}
-            for t in sorted(by_township.values(), key=lambda t: -t["amount_fen"])
+            t | {f"{b}_text": money(t[b]) for b in BUCKETS}
+            for t in sorted(by_township.values(), key=lambda t: (-t["risk"], t["code"]))
         ],
         "overdue": [
             {
@@ -216,8 +265,8 @@ def report_context(
                 "owner": r["owner"],
                 "due_date": r["due_date"],
                 "days": (today - r["due_date"]).days,
-                "amount": format_yuan(int(r["amount_fen"]), thousands=True),
-                "subject": _subject(r),
+                "amount": money(int(r["amount_fen"])),
+                "subject": _subject(county, r, lang),
             }
             for r in overdue
         ],
@@ -232,48 +281,6 @@ def render_html(
 ) -> str:
     context = report_context(connection, county, period, lang=lang, today=today)
     return environment().get_template("exceptions.html.j2").render(**context)
-
-
-TABLE_COLUMNS = [
-    ("id", "编号", "id"),
-    ("rule", "规则", "rule"),
-    ("title", "问题类型", "title"),
-    ("category", "类别", "category"),
-    ("severity", "风险等级", "severity"),
-    ("period", "期间", "period"),
-    ("subject", "对象", "subject"),
-    ("recipient", "对象编号", "recipient"),
-    ("name", "姓名", "name"),
-    ("id_number", "身份证号", "ID number"),
-    ("township", "乡镇", "township"),
-    ("program", "项目", "program"),
-    ("amount", "涉及金额(元)", "amount at risk (yuan)"),
-    ("recovered", "已追缴(元)", "recovered (yuan)"),
-    ("status", "状态", "status"),
-    ("owner", "责任人", "owner"),
-    ("due_date", "整改期限", "due date"),
-    ("summary", "说明", "summary"),
-    ("evidence", "证据", "evidence"),
-]
-
-
-def table_rows(
-    connection: sa.Connection, county: County, period: str, *, lang: str, today: date
-) -> tuple[list[str], list[list[str]]]:
-    """One row per finding, every cell neutralised; the header in the report language."""
-    context = report_context(connection, county, period, lang=lang, today=today)
-    header = [zh if lang != "en" else en for _, zh, en in TABLE_COLUMNS]
-    out = []
-    for category in context["categories"]:
-        for f in category["findings"]:
-            values = {
-                **f,
-                "category": category["title"],
-                "period": context["period"],
-                "evidence": "; ".join(f["evidence"]),
-            }
-            out.append([neutralise_cell(values[key]) for key, _, _ in TABLE_COLUMNS])
-    return header, out
 
 
 def write_report(
@@ -293,23 +300,7 @@ def write_report(
         text = render_html(connection, county, period, lang=lang, today=today)
         out.write_text(text, encoding="utf-8")
         return text.count('class="finding ')
-    header, rows = table_rows(connection, county, period, lang=lang, today=today)
+    context = report_context(connection, county, period, lang=lang, today=today)
     if output_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        # UTF-8 with BOM: Excel and WPS open it as UTF-8.
-        out.write_text(buffer.getvalue(), encoding="utf-8-sig")
-        return len(rows)
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = period
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    book.save(out)
-    return len(rows)
+        return report_tables.write_csv(context, out)
+    return report_tables.write_xlsx(context, out)

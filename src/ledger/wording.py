@@ -1,0 +1,388 @@
+"""Words for people: Chinese (default) and English labels of the codes the engine stores.
+
+The rules and the reconciliation store English sentences (``findings.summary``,
+``reconciliation_exceptions.detail``); a Chinese document shows them in Chinese. Each
+sentence shape has one pattern here; a sentence no pattern knows is replaced by the
+given fallback (the rule's Chinese title), never shown in English in a Chinese document.
+Codes (batch states, programs, accounts, evidence keys) get their names here too.
+"""
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ledger.county import County
+from ledger.money import format_yuan
+
+BATCH_STATES = {
+    "draft": ("草稿", "draft"),
+    "approved": ("已审批", "approved"),
+    "exported": ("已导出", "exported"),
+    "partially_reconciled": ("部分对账", "partially reconciled"),
+    "reconciled": ("已对账", "reconciled"),
+    "closed": ("已关闭", "closed"),
+    "voided": ("已作废", "voided"),
+}
+
+REFERENCES = {
+    "ref_deaths": "死亡人员名单",
+    "ref_staff": "财政供养人员名单",
+    "ref_staff_accounts": "工作人员工资账户名单",
+    "ref_cadre_relatives": "干部近亲属备案",
+}
+
+_ID_PROBLEMS = {
+    "malformed": "身份证号不是17位数字加校验码",
+    "checksum": "身份证号校验码错误",
+    "birth_date": "身份证号出生日期不存在",
+}
+
+_KINDS_ZH = {
+    "unmatched": "无法匹配",
+    "account_mismatch": "账号不符",
+    "batch_not_exported": "批次未导出",
+}
+
+
+def batch_state(state: str, lang: str) -> str:
+    zh, en = BATCH_STATES.get(state, (state, state))
+    return zh if lang != "en" else en
+
+
+def program_name(county: County, code: str | None, lang: str) -> str:
+    """The program's name in the language; the code when the county does not know it."""
+    if not code:
+        return ""
+    program = county.programs.get(code)
+    if program is None:
+        return code
+    return program.name_zh if lang != "en" else program.name_en
+
+
+def account_label(county: County, name: str, lang: str) -> str:
+    """A treasury or clearing account by what it is: 国库资金（农村最低生活保障）."""
+    parts = name.split(":")
+    zh = lang != "en"
+    if parts[:2] == ["Assets", "Treasury"] and len(parts) == 3:
+        program = program_name(county, parts[2], lang)
+        return f"财政专户资金（{program}）" if zh else f"treasury funds ({program})"
+    if parts[:2] == ["Assets", "BankClearing"] and len(parts) == 3:
+        bank = county.banks.get(parts[2])
+        label = bank.name if bank else parts[2]
+        return f"银行在途资金（{label}）" if zh else f"bank clearing ({label})"
+    return name
+
+
+def _programs(county: County, text: str) -> str:
+    return "、".join(program_name(county, p.strip(), "zh") for p in text.split(","))
+
+
+Pattern = tuple[str, re.Pattern[str], Callable[[re.Match[str], County], str]]
+
+
+def _p(rule: str, regex: str, zh: Callable[[re.Match[str], County], str]) -> Pattern:
+    return (rule, re.compile(regex + r"\Z"), zh)
+
+
+_SUMMARIES: list[Pattern] = [
+    _p(
+        "D01",
+        r"the bank rejected the payee name \(BE01\)",
+        lambda m, c: "银行以户名不符退回（BE01）",
+    ),
+    _p(
+        "D01",
+        r"the account holder is not the recipient",
+        lambda m, c: "收款账户户名不是救助对象本人",
+    ),
+    _p(
+        "D02",
+        r"one account receives for (\d+) recipients of (\d+) households \(多人一卡\)",
+        lambda m, c: f"一个账户为{m[2]}户{m[1]}名对象收款（多人一卡）",
+    ),
+    _p(
+        "D03",
+        r"paid into a salary account of a public employee",
+        lambda m, c: "发放到公职人员工资账户",
+    ),
+    _p(
+        "D04",
+        r"bank account changed (\d+) days before the payment \(limit (\d+)\)",
+        lambda m, c: f"发放前{m[1]}天变更银行账户（限{m[2]}天）",
+    ),
+    _p(
+        "D05",
+        r"bank return file reports (\d+) payment line\(s\) we never instructed as such \((.*)\)",
+        lambda m, c: (
+            f"银行回盘有{m[1]}笔付款与我方指令不符（"
+            + "、".join(_KINDS_ZH.get(k.strip(), k) for k in m[2].split(","))
+            + "）"
+        ),
+    ),
+    _p(
+        "D06",
+        r"(\d+) payment\(s\) out of the special account that fund no payment batch and return "
+        r"nothing to a source",
+        lambda m, c: f"专户支出{m[1]}笔，既不对应发放批次，也未退回资金来源",
+    ),
+    _p(
+        "F01",
+        r"recipients (\d+) → (\d+) \(([+-][\d.]+)%\), amount ([+-][\d.]+)% against (\S+) "
+        r"\(limit ±(\d+)%\)",
+        lambda m, c: f"发放人数{m[1]}→{m[2]}（{m[3]}%），金额{m[4]}%，对比{m[5]}（限±{m[6]}%）",
+    ),
+    _p(
+        "M01",
+        r"paid for (\S+) though reported dead on (\S+) \((.*)\)",
+        lambda m, c: f"{m[2]}已报死亡（{m[3]}），仍发放{m[1]}资金",
+    ),
+    _p(
+        "M02",
+        r"paid for (\S+) after leaving the program \(exit (\S+)\)",
+        lambda m, c: f"{m[2]}已退出项目，仍发放{m[1]}资金",
+    ),
+    _p(
+        "M02",
+        r"paid for (\S+) after leaving the program \(last month (\S+)\)",
+        lambda m, c: f"最后享受月份为{m[2]}，仍发放{m[1]}资金",
+    ),
+    _p(
+        "M03",
+        r"paid (\d+) times for one entitlement of (\S+)",
+        lambda m, c: f"{m[2]}同一笔待遇发放{m[1]}次",
+    ),
+    _p(
+        "M04",
+        r"paid by mutually exclusive programs: (.*)",
+        lambda m, c: f"同时享受互斥项目：{_programs(c, m[1])}",
+    ),
+    _p(
+        "M05",
+        r"paid in two townships: (.*)",
+        lambda m, c: (
+            "在两个乡镇同时领取："
+            + "、".join(
+                c.townships[t.strip()].name if t.strip() in c.townships else t.strip()
+                for t in m[1].split(",")
+            )
+        ),
+    ),
+    _p(
+        "M06",
+        r"the ID number's region is outside the county \((\d+)\)",
+        lambda m, c: f"身份证号地区码不属本县（{m[1]}）",
+    ),
+    _p(
+        "M06",
+        re.escape("the ID number is not 17 digits and a check character"),
+        lambda m, c: _ID_PROBLEMS["malformed"],
+    ),
+    _p(
+        "M06",
+        re.escape("the ID number's check character is wrong"),
+        lambda m, c: _ID_PROBLEMS["checksum"],
+    ),
+    _p(
+        "M06",
+        re.escape("the ID number's birth date is impossible"),
+        lambda m, c: _ID_PROBLEMS["birth_date"],
+    ),
+    _p("M07", r"the recipient is on the payroll of (.*)", lambda m, c: f"对象为{m[1]}在编在岗人员"),
+    _p(
+        "M08",
+        r"near relative \((.*)\) of a cadre \((.*)\), relation not filed \(近亲属未备案\)",
+        lambda m, c: (
+            f"为干部（{m[2] or '干部'}）的近亲属（{m[1] if m[1] != 'relative' else '亲属'}）"
+            "，未备案"
+        ),
+    ),
+    _p(
+        "M09",
+        r"(household|person) paid ([\d.]+) yuan in (\S+), above the monthly standard of "
+        r"([\d.]+) yuan",
+        lambda m, c: (
+            f"{'该户' if m[1] == 'household' else '该人'}在{program_name(c, m[3], 'zh')}"
+            f"领取{m[2]}元，超过月标准{m[4]}元"
+        ),
+    ),
+    _p(
+        "M10",
+        r"aged (\d+) at the start of (\S+), outside the ages of (\S+)",
+        lambda m, c: f"{m[2]}初年满{m[1]}岁，不符合{program_name(c, m[3], 'zh')}的年龄条件",
+    ),
+    _p(
+        "W01",
+        r"entitlement for (\S+) not sent to the bank more than (\d+) days after the period "
+        r"\(batch (\d+) is (\w+)\)",
+        lambda m, c: (
+            f"{m[1]}待遇期满{m[2]}天后仍未发送银行（批次{m[3]}：{batch_state(m[4], 'zh')}）"
+        ),
+    ),
+    _p(
+        "W02",
+        r"(\d+) payment\(s\) at (\S+) unconfirmed (\d+) days after export \(limit (\d+)\)",
+        lambda m, c: (
+            f"{c.banks[m[2]].name if m[2] in c.banks else m[2]}{m[1]}笔付款导出后"
+            f"{m[3]}天未确认（限{m[4]}天）"
+        ),
+    ),
+    _p(
+        "W03",
+        r"payment failed \((.*)\) (\d+) days ago, neither re-issued nor cancelled \(limit (\d+)\)",
+        lambda m, c: (
+            f"{m[2]}天前发放失败（{'无原因' if m[1] == 'no reason' else m[1]}），"
+            f"既未补发也未核销（限{m[3]}天）"
+        ),
+    ),
+    _p(
+        "W04",
+        r"allocated funds unspent more than (\d+) days \(oldest allocation (\S+)\)",
+        lambda m, c: f"拨付资金超过{m[1]}天未使用（最早一笔拨付于{m[2]}）",
+    ),
+    _p(
+        "W05",
+        r"paid ([\d.]+) of ([\d.]+) yuan entitled \((.*)\)",
+        lambda m, c: (
+            f"应发{m[2]}元，实发{m[1]}元（"
+            + {"bank reported": "银行回盘", "instructed": "支付指令"}.get(m[3], m[3])
+            + "）"
+        ),
+    ),
+]
+
+
+def summary(county: County, rule: str, text: str, lang: str, fallback: str) -> str:
+    """A finding's summary in the language (English as stored, Chinese by pattern)."""
+    if lang == "en":
+        return text
+    for pattern_rule, regex, zh in _SUMMARIES:
+        if pattern_rule == rule and (match := regex.match(text)):
+            return zh(match, county)
+    return fallback
+
+
+_DETAILS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"no instruction has this EndToEndId\Z"), lambda m: "没有此业务流水号的支付指令"),
+    (
+        re.compile(r"control_count: the header line says (\d+) lines, the file has (\d+)\Z"),
+        lambda m: f"汇总笔数：文件头为{m[1]}笔，明细为{m[2]}笔",
+    ),
+    (
+        re.compile(
+            r"control_sum: the header line says (\d+) fen, the lines sum to (\d+) fen "
+            r"\(([+-]\d+)\)\Z"
+        ),
+        lambda m: (
+            f"汇总金额：文件头为{format_yuan(int(m[1]), thousands=True)}元，明细合计"
+            f"{format_yuan(int(m[2]), thousands=True)}元"
+            f"（差{format_yuan(int(m[3]), thousands=True)}元）"
+        ),
+    ),
+    (
+        re.compile(r"the line says ([\d.,]+) yuan, the instruction is ([\d.,]+)\Z"),
+        lambda m: f"回盘金额{m[1]}元，指令金额{m[2]}元",
+    ),
+    (
+        re.compile(r"the line names another account than the instruction\Z"),
+        lambda m: "回盘账号与指令账号不同",
+    ),
+]
+
+
+def detail(text: str, lang: str, fallback: str) -> str:
+    """A reconciliation exception's detail in the language."""
+    if lang == "en" or not text:
+        return text
+    for regex, zh in _DETAILS:
+        if match := regex.match(text):
+            return zh(match)
+    return fallback
+
+
+# Evidence: which keys are ids (the detail column) and how the other keys read.
+_ID_KEYS = {
+    "instruction_ids": ("支付指令", "instructions"),
+    "transaction_ids": ("记账凭证", "transactions"),
+    "exception_ids": ("对账异常", "reconciliation exceptions"),
+    "entitlement_id": ("待遇", "entitlement"),
+    "batch_id": ("批次", "batch"),
+    "refdata_import_id": ("比对数据导入", "reference import"),
+    "return_file_id": ("回盘文件", "return file"),
+    "recipients": ("涉及对象", "recipients"),
+}
+
+
+def evidence_facts(county: County, evidence: dict[str, Any], lang: str) -> list[str]:
+    """The evidence as readable facts (ids are in ``evidence_ids``)."""
+    zh = lang != "en"
+    out: list[str] = []
+    for key, value in evidence.items():
+        if value is None or value == [] or value == {}:
+            continue
+        if key == "recipients" and _counts(value):
+            counts = " → ".join(map(str, value))
+            out.append(f"人数 {counts}" if zh else f"recipients {counts}")
+            continue
+        if key in _ID_KEYS:
+            continue
+        if key == "reference":
+            name = REFERENCES.get(str(value), str(value))
+            out.append(f"比对：{name}" if zh else f"checked against: {value}")
+        elif key == "line":
+            out.append(f"第{value}行" if zh else f"line {value}")
+        elif key == "bank_reason":
+            out.append(f"银行退回原因 {value}" if zh else f"bank reason {value}")
+        elif key == "reason_code":
+            out.append(f"失败原因 {value}" if zh else f"failure reason {value}")
+        elif key == "batch_state":
+            out.append(f"批次状态：{batch_state(str(value), lang)}" if zh else f"batch {value}")
+        elif key == "file":
+            out.append(f"文件 {value}" if zh else f"file {value}")
+        elif key == "instruction_count":
+            out.append(f"{value}笔" if zh else f"{value} payments")
+        elif key == "oldest_allocation":
+            out.append(f"最早拨付 {value}" if zh else f"oldest allocation {value}")
+        elif key == "cap_fen":
+            yuan = format_yuan(int(value), thousands=True)
+            out.append(f"月标准 {yuan}元" if zh else f"monthly standard {yuan} yuan")
+        elif key == "age":
+            out.append(f"年龄 {value}岁" if zh else f"age {value}")
+        elif key == "problem":
+            text = _ID_PROBLEMS.get(str(value), "地区码不属本县" if value == "region" else value)
+            out.append(str(text) if zh else f"problem: {value}")
+        elif key == "periods" and isinstance(value, list):
+            out.append(("期间 " if zh else "periods ") + " → ".join(map(str, value)))
+        elif key == "amount_fen" and isinstance(value, list):
+            yuan = " → ".join(format_yuan(int(v), thousands=True) for v in value)
+            out.append(f"金额 {yuan}元" if zh else f"amount {yuan} yuan")
+        elif key == "kinds" and isinstance(value, list):
+            kinds = "、".join(_KINDS_ZH.get(str(k), str(k)) for k in value)
+            out.append(f"异常类型：{kinds}" if zh else "kinds: " + ", ".join(map(str, value)))
+        elif key == "lines" and isinstance(value, list):
+            for line in value[:5]:
+                where = f"{line.get('file', '')} 第{line.get('line')}行"
+                out.append(where if zh else f"{line.get('file', '')} line {line.get('line')}")
+        elif zh:
+            continue  # an evidence key without a Chinese label: its ids stay in the detail
+        else:
+            out.append(f"{key}: {value}")
+    return out
+
+
+def _counts(value: Any) -> bool:
+    """A fluctuation's ``recipients`` are head counts (ints), elsewhere recipient keys."""
+    return isinstance(value, list) and all(isinstance(v, int) for v in value)
+
+
+def evidence_ids(evidence: dict[str, Any], lang: str) -> str:
+    """The ids of the evidence, one ``label: ids`` group each (the detail column)."""
+    zh = lang != "en"
+    groups = []
+    for key, (label_zh, label_en) in _ID_KEYS.items():
+        value = evidence.get(key)
+        if value is None or value == [] or (key == "recipients" and _counts(value)):
+            continue
+        ids = value if isinstance(value, list) else [value]
+        label = label_zh if zh else label_en
+        groups.append(f"{label} " + ",".join(str(v) for v in ids))
+    return "; ".join(groups)
