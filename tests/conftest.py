@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from ledger.db import migrate
 from ledger.db.engine import make_engine
+from tests.support.operators import register_test_operators
 
 PG_ADMIN_URL = os.environ.get(
     "LEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -45,6 +46,8 @@ class PostgresServer:
         self.created.append(self.template)
         engine = make_engine(self.url_for(self.template))
         migrate.upgrade(engine)
+        with engine.begin() as connection:
+            register_test_operators(connection)
         engine.dispose()
 
     def new_database(self, *, migrated: bool = True) -> str:
@@ -93,6 +96,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "ledger.db"
     engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
+    with engine.begin() as connection:
+        register_test_operators(connection)
     engine.dispose()
     # Fold the WAL into the file so that copying the file alone copies the database.
     raw = sqlite3.connect(path)

@@ -14,6 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from ledger.approval import ApprovalRules, parse_rules
 from ledger.errors import ValidationError
 from ledger.money import parse_yuan
 
@@ -92,6 +93,7 @@ class County:
     thresholds: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     source_path: str = ""
     sources: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SOURCES))
+    approval: ApprovalRules = field(default_factory=ApprovalRules)
 
     @property
     def province_prefix(self) -> str:
@@ -269,6 +271,8 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
                 continue
             sources[key] = value.strip()
 
+    approval = parse_rules(raw.get("approval"), problems)
+
     _unique_names(
         problems,
         [(f"townships[{i}].name", t.name) for i, t in enumerate(townships.values())],
@@ -288,7 +292,9 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         problems, [(f"programs.{p.code}.name_zh", p.name_zh) for p in programs.values()], "name_zh"
     )
     _unique_names(problems, [(f"banks.{b.code}.name", b.name) for b in banks.values()], "bank name")
-    return County(code, name, townships, programs, banks, pay_day, thresholds, "", sources)
+    return County(
+        code, name, townships, programs, banks, pay_day, thresholds, "", sources, approval
+    )
 
 
 def _unique_names(problems: list[str], items: list[tuple[str, str]], what: str) -> None:

@@ -128,9 +128,7 @@ def test_the_lifecycle_from_detection_to_verification_and_back(db_url, engine, t
     ) == [(0,)]
 
     _ok(
-        run(
-            db_url, "findings", "rectify", "1", "--note", "追缴600元，已停发", "--operator", "chief"
-        )
+        run(db_url, "findings", "rectify", "1", "--note", "追缴600元，已停发", "--operator", "zhao")
     )
     set_status(engine, ids["R0000001"], "cancelled")  # reconciliation cancelled the payment
     closed = _ok(run(db_url, "findings", "verify", "1", "--county", county, "--operator", "a2",

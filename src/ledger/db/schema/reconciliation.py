@@ -49,6 +49,7 @@ return_files = sa.Table(
     sa.Column("exception_count", sa.Integer, nullable=False),
     sa.Column("imported_by", sa.String(64), nullable=False),
     sa.Column("imported_at", Timestamp, nullable=False),
+    sa.Column("db_login", sa.String(64)),
 )
 
 instruction_outcomes = sa.Table(
