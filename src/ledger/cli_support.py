@@ -115,13 +115,19 @@ def _command_role(ctx: click.Context) -> Role:
 
 
 def _claim_operator(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
-    """Record who claims to act and the role the command needs; the check itself runs
-    when the command opens its unit of work (``CheckedUnitOfWork``). The name goes on in
+    """Check who claims to act against the role the command needs, before anything else
+    is read (give ``--operator`` first and it is checked first); the check is made again
+    inside the command's own transaction (``CheckedUnitOfWork``). The name goes on in
     its normalised form, the form operators are registered in."""
     role = _command_role(ctx)
     app = ctx.find_object(AppContext)
     if app is not None:
         app.actor = (value or "", role)
+        if not app.read_only:  # a read-only ledger refuses the command anyway
+            from ledger.operator_register import authorise
+
+            with app.reader() as uow:
+                authorise(uow.connection, value or "", role)
     return name_key(value) if value else ""
 
 

@@ -30,6 +30,12 @@ TEST_OPERATORS: dict[str, tuple[str, tuple[Role, ...]]] = {
     "auditor": ("审计", (A,)),
     "a2": ("审计", (A,)),
     "chief": ("审计", (A,)),
+    # a finance checker from another department (the other-department band)
+    "min.checker": ("民政", (K,)),
+    # the administrator (so that the register is not in its first-administrator setup)
+    "admin": ("财政", (Role.ADMIN,)),
+    # one role each: the role-map tests
+    **{f"only.{r.value}": ("审计" if r == A else "财政", (r,)) for r in Role},
 }
 
 

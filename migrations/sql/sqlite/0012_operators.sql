@@ -44,14 +44,14 @@ CREATE TRIGGER batches_approval_rule BEFORE UPDATE ON batches
 WHEN NEW.approved_by IS NOT OLD.approved_by
   OR (NEW.state = 'approved' AND OLD.state = 'draft')
 BEGIN
+    SELECT RAISE(ABORT, 'ledger: the batch''s maker cannot be its approver (maker-checker)')
+    WHERE NEW.approved_by IS NOT NULL
+      AND lower(trim(NEW.approved_by)) = lower(trim(NEW.created_by));
     SELECT RAISE(ABORT, 'ledger: the approver has no recorded approval of this batch')
     WHERE NEW.approved_by IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM batch_approvals a
         WHERE a.batch_id = NEW.id AND a.operator = NEW.approved_by
     );
-    SELECT RAISE(ABORT, 'ledger: the batch''s maker cannot be its approver (maker-checker)')
-    WHERE NEW.approved_by IS NOT NULL
-      AND lower(trim(NEW.approved_by)) = lower(trim(NEW.created_by));
     SELECT RAISE(ABORT, 'ledger: the batch does not have the approvals its rule needs')
     WHERE NEW.state = 'approved' AND OLD.state = 'draft'
       AND (SELECT count(*) FROM batch_approvals a WHERE a.batch_id = NEW.id)
