@@ -253,7 +253,9 @@ def ensure_group_roles(connection: sa.Connection) -> None:
             connection.exec_driver_sql(f"GRANT DELETE ON {q(table)} TO {q(group)}")
         # Bulk paths stage rows in temporary tables; ids come from sequences.
         connection.exec_driver_sql(f"GRANT TEMPORARY ON DATABASE {q(database)} TO {q(group)}")
-        connection.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {q(group)}")
+        connection.exec_driver_sql(
+            f"GRANT USAGE, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {q(group)}"
+        )
 
 
 def create_login(

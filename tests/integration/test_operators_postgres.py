@@ -1,0 +1,157 @@
+"""On PostgreSQL the operator is the database login: real LOGIN roles, created by the
+test (named with the run's id: roles are cluster-wide) in the test's own database, and
+dropped after."""
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from sqlalchemy.engine import make_url
+
+from ledger.cli import cli
+from ledger.county import example_path
+from ledger.db.engine import make_engine
+from ledger.db.schema import metadata
+from ledger.operators import Role
+from tests.conftest import RUN_ID
+from tests.integration.test_batches import arrange
+
+pytestmark = pytest.mark.postgres
+
+MAKER, CHECKER, AUDITOR = (f"{r}_{RUN_ID}".lower() for r in ("maker", "checker", "auditor"))
+# What the auditor's findings workflow writes; everything else is SELECT only.
+AUDITOR_WRITES = {"findings", "finding_events", "audit_events"}
+
+
+@pytest.fixture
+def pg_ledger(pg_server):
+    url = pg_server.new_database()
+    database = make_url(url).database
+    yield url
+    pg_server.drop(url)
+    with pg_server.admin.connect() as connection:
+        for role in (MAKER, CHECKER, AUDITOR, *(f"{database}_{r.value}" for r in Role)):
+            connection.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def as_login(url: str, login: str) -> str:
+    return make_url(url).set(username=login).render_as_string(hide_password=False)
+
+
+def invoke(url: str, *args: str):
+    return CliRunner().invoke(cli, ["--db", url, *args])
+
+
+def register(url: str) -> None:
+    for name, role, dept in (
+        (MAKER, "finance_maker", "财政"),
+        (CHECKER, "finance_checker", "财政"),
+        (AUDITOR, "auditor", "审计"),
+    ):
+        result = invoke(url, "operators", "add", name, "--role", role, "--full-name", name,
+                        "--dept", dept, "--operator", "admin")  # fmt: skip
+        assert result.exit_code == 0, result.output
+
+
+def test_the_operator_is_the_login_and_the_database_refuses_the_maker_as_approver(
+    pg_ledger, tmp_path
+):
+    register(pg_ledger)
+    engine = make_engine(pg_ledger)
+    arrange(engine)
+    engine.dispose()
+    county = str(example_path())
+    maker_url, checker_url = as_login(pg_ledger, MAKER), as_login(pg_ledger, CHECKER)
+
+    run = invoke(maker_url, "batch", "run", "--period", "2026-11", "--county", county,
+                 "--sheet-dir", str(tmp_path), "--operator", MAKER)  # fmt: skip
+    assert run.exit_code == 0, run.output
+    # A clerk who types another name does not become that person.
+    pretend = invoke(maker_url, "batch", "approve", "1", "--operator", CHECKER)
+    assert pretend.exit_code == 1
+    assert f"is not the database login '{MAKER}'" in pretend.output
+
+    checker = make_engine(checker_url)
+    try:
+        with checker.begin() as connection, pytest.raises(sa.exc.DBAPIError, match="maker"):
+            connection.execute(sa.text("UPDATE batches SET approved_by = created_by"))
+        with checker.begin() as connection, pytest.raises(sa.exc.DBAPIError, match="maker"):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO batch_approvals (batch_id, operator, operator_key, department,"
+                    " approved_at) VALUES (1, :m, :m, '财政', now())"
+                ),
+                {"m": MAKER},
+            )
+    finally:
+        checker.dispose()
+    maker = make_engine(maker_url)
+    try:  # the maker's login may not write approvals at all
+        with maker.begin() as connection, pytest.raises(sa.exc.DBAPIError, match="permission"):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO batch_approvals (batch_id, operator, operator_key, department,"
+                    " approved_at) VALUES (1, :c, :c, '财政', now())"
+                ),
+                {"c": CHECKER},
+            )
+    finally:
+        maker.dispose()
+
+    approved = invoke(checker_url, "batch", "approve", "1", "--operator", CHECKER)
+    assert approved.exit_code == 0, approved.output
+    engine = make_engine(pg_ledger)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT db_login FROM batches")).scalar_one() == MAKER
+        assert (
+            connection.execute(sa.text("SELECT db_login FROM batch_approvals")).scalar_one()
+            == CHECKER
+        )
+        logins = {
+            row[0]: row[1]
+            for row in connection.execute(
+                sa.text("SELECT action, db_login FROM audit_events WHERE subject_type = 'batch'")
+            )
+        }
+        assert logins == {
+            "batch.created": MAKER,
+            "batch.approval_recorded": CHECKER,
+            "batch.approved": CHECKER,
+        }
+        assert (
+            connection.execute(
+                sa.text("SELECT db_login FROM transactions WHERE type = 'accrual'")
+            ).scalar_one()
+            == CHECKER
+        )
+    engine.dispose()
+
+
+def test_the_auditor_login_cannot_insert_or_update_anything_outside_findings(pg_ledger):
+    register(pg_ledger)
+    auditor = make_engine(as_login(pg_ledger, AUDITOR))
+    refused: dict[str, list[str]] = {}
+    try:
+        for table in metadata.sorted_tables:
+            column = next(iter(table.columns)).name
+            for verb, sql in (
+                ("INSERT", f"INSERT INTO {table.name} DEFAULT VALUES"),
+                ("UPDATE", f"UPDATE {table.name} SET {column} = {column} WHERE false"),
+            ):
+                with auditor.connect() as connection:
+                    try:
+                        connection.exec_driver_sql(sql)
+                    except sa.exc.ProgrammingError as error:
+                        assert "permission denied" in str(error.orig)
+                        refused.setdefault(table.name, []).append(verb)
+                    except sa.exc.DBAPIError:
+                        pass  # allowed, refused by a constraint (DEFAULT VALUES)
+                    connection.rollback()
+        with auditor.connect() as connection:  # it reads everything
+            for table in metadata.sorted_tables:
+                connection.exec_driver_sql(f"SELECT count(*) FROM {table.name}")
+    finally:
+        auditor.dispose()
+    every = {t.name for t in metadata.sorted_tables}
+    assert set(refused) == every - AUDITOR_WRITES
+    assert all(verbs == ["INSERT", "UPDATE"] for verbs in refused.values())
+    # audit_events takes inserts only: the journal guards refuse any UPDATE.
