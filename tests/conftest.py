@@ -63,12 +63,27 @@ class PostgresServer:
         self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if name in self.created:
             self.created.remove(name)
+        self.drop_roles(f"{name}_")  # the database's group roles (ledger operators add)
 
     def drop_all(self) -> None:
         for name in reversed(list(self.created)):
             self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.created.clear()
+        self.drop_roles(RUN_ID.lower())
         self.admin.dispose()
+
+    def drop_roles(self, part: str) -> None:
+        """Drop the roles (cluster-wide) whose names contain ``part``: this run's logins
+        and group roles, never anyone else's (the tests name theirs with RUN_ID)."""
+        with self.admin.connect() as connection:
+            names = [
+                row[0]
+                for row in connection.exec_driver_sql(
+                    "SELECT rolname FROM pg_roles WHERE strpos(rolname, %(p)s) > 0", {"p": part}
+                )
+            ]
+            for role in names:
+                connection.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
 
     def _execute(self, sql: str) -> None:
         with self.admin.connect() as connection:

@@ -19,6 +19,7 @@ from ledger.db.schema import audit_events, batch_approvals, batches
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from ledger.operators import COMMAND_ROLES, Role
+from tests.conftest import RUN_ID
 from tests.integration.test_batches import PEOPLE, arrange
 from tests.unit.test_operators import full_width
 
@@ -218,12 +219,17 @@ def test_every_command_that_takes_an_operator_has_a_role():
     assert with_operator == set(COMMAND_ROLES)
 
 
+# Operators added on PostgreSQL are LOGIN roles (cluster-wide): named with the run's id.
+QIAN = f"qian.{RUN_ID}".lower()
+WU = f"wu.{RUN_ID}".lower()
+
+
 def test_operators_are_added_listed_granted_revoked_and_disabled(db_url):
     add = invoke(
         db_url,
         "operators",
         "add",
-        " Qian.Finance",
+        f" {QIAN.title()}",
         "--role",
         "finance_maker",
         "--full-name",
@@ -238,7 +244,7 @@ def test_operators_are_added_listed_granted_revoked_and_disabled(db_url):
         db_url,
         "operators",
         "add",
-        full_width("QIAN") + ".finance",
+        full_width(QIAN.upper()),
         "--role",
         "finance_maker",
         "--full-name",
@@ -248,7 +254,7 @@ def test_operators_are_added_listed_granted_revoked_and_disabled(db_url):
         "--operator",
         "admin",
     )
-    assert twice.exit_code == 1 and "already registered as 'qian.finance'" in twice.output
+    assert twice.exit_code == 1 and f"already registered as '{QIAN}'" in twice.output
     mixed = invoke(
         db_url,
         "operators",
@@ -271,7 +277,7 @@ def test_operators_are_added_listed_granted_revoked_and_disabled(db_url):
             db_url,
             "operators",
             "grant",
-            "qian.finance",
+            QIAN,
             "--role",
             "finance_checker",
             "--operator",
@@ -280,13 +286,13 @@ def test_operators_are_added_listed_granted_revoked_and_disabled(db_url):
         == 0
     )
     listed = invoke(db_url, "operators", "list", "--format", "csv")
-    assert 'qian.finance,钱财务,财政,"finance_checker,finance_maker",active' in listed.output
+    assert f'{QIAN},钱财务,财政,"finance_checker,finance_maker",active' in listed.output
     assert (
         invoke(
             db_url,
             "operators",
             "revoke",
-            "qian.finance",
+            QIAN,
             "--role",
             "finance_maker",
             "--operator",
@@ -294,11 +300,9 @@ def test_operators_are_added_listed_granted_revoked_and_disabled(db_url):
         ).exit_code
         == 0
     )
-    assert (
-        invoke(db_url, "operators", "disable", "qian.finance", "--operator", "admin").exit_code == 0
-    )
+    assert invoke(db_url, "operators", "disable", QIAN, "--operator", "admin").exit_code == 0
     listed = invoke(db_url, "operators", "list", "--format", "csv")
-    assert "qian.finance,钱财务,财政,finance_checker,disabled" in listed.output
+    assert f"{QIAN},钱财务,财政,finance_checker,disabled" in listed.output
     by_maker = invoke(
         db_url,
         "operators",
@@ -354,7 +358,7 @@ def test_the_first_administrator_needs_no_operator(empty_db_url):
         empty_db_url,
         "operators",
         "add",
-        "wu.admin",
+        WU,
         "--role",
         "admin",
         "--full-name",
