@@ -125,3 +125,16 @@ def test_bad_bands_are_reported_with_their_key():
     assert "approval.bands[0].above" in joined
     assert "approval.bands[1].checkers" in joined
     assert "approval.bands[2].other_department" in joined
+
+
+def test_the_operations_guide_lists_the_command_role_map():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "operations.md").read_text("utf-8")
+    table = text.split("<!-- roles:start -->")[1].split("<!-- roles:end -->")[0]
+    documented = {}
+    for line in table.strip().splitlines()[2:]:
+        role, commands = (cell.strip() for cell in line.strip("|").split("|"))
+        for command in commands.split(","):
+            documented[command.strip().strip("`")] = Role(role.strip("`"))
+    assert documented == COMMAND_ROLES

@@ -9,6 +9,7 @@ gives each exactly the privileges its commands need (``GROUP_WRITES``); everyone
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from ledger.db.schema import operator_roles, operators
 from ledger.errors import LedgerError
@@ -256,6 +257,22 @@ def ensure_group_roles(connection: sa.Connection) -> None:
         connection.exec_driver_sql(
             f"GRANT USAGE, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {q(group)}"
         )
+
+
+def regrant_after_upgrade(engine: Engine) -> bool:
+    """After ``ledger db upgrade`` on PostgreSQL: if operators' group roles exist, grant
+    them again (new tables). Returns whether it did."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.begin() as connection:
+        exists = connection.exec_driver_sql(
+            "SELECT 1 FROM pg_roles WHERE rolname = %(n)s",
+            {"n": group_role(connection, Role.ADMIN)},
+        ).first()
+        if exists is None:
+            return False
+        ensure_group_roles(connection)
+    return True
 
 
 def create_login(
