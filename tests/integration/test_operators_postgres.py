@@ -17,8 +17,8 @@ from tests.integration.test_batches import arrange
 
 pytestmark = pytest.mark.postgres
 
-MAKER, CHECKER, AUDITOR, ADMIN = (
-    f"{r}_{RUN_ID}".lower() for r in ("maker", "checker", "auditor", "admin")
+MAKER, CHECKER, AUDITOR, ADMIN, CIVIL = (
+    f"{r}_{RUN_ID}".lower() for r in ("maker", "checker", "auditor", "admin", "civil")
 )
 # What the auditor's findings workflow writes; everything else is SELECT only.
 AUDITOR_WRITES = {"findings", "finding_events", "audit_events"}
@@ -31,7 +31,14 @@ def pg_ledger(pg_server):
     yield url
     pg_server.drop(url)
     with pg_server.admin.connect() as connection:
-        for role in (MAKER, CHECKER, AUDITOR, ADMIN, *(f"{database}_{r.value}" for r in Role)):
+        for role in (
+            MAKER,
+            CHECKER,
+            AUDITOR,
+            ADMIN,
+            CIVIL,
+            *(f"{database}_{r.value}" for r in Role),
+        ):
             connection.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
 
 
@@ -54,6 +61,7 @@ def register(url: str) -> None:
         (MAKER, "finance_maker", "财政"),
         (CHECKER, "finance_checker", "财政"),
         (AUDITOR, "auditor", "审计"),
+        (CIVIL, "civil_affairs", "民政"),
     ):
         result = invoke(admin_url, "operators", "add", name, "--role", role, "--full-name",
                         name, "--dept", dept, "--operator", ADMIN)  # fmt: skip
@@ -107,6 +115,22 @@ def test_the_operator_is_the_login_and_the_database_refuses_the_maker_as_approve
 
     approved = invoke(checker_url, "batch", "approve", "1", "--operator", CHECKER)
     assert approved.exit_code == 0, approved.output
+    # The rest of the month, each step by its own login with its group's grants only.
+    out = tmp_path / "bank"
+    exported = invoke(maker_url, "batch", "export", "1", "--out", str(out), "--county", county,
+                      "--operator", MAKER)  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    (bank_file,) = out.glob("batch-*.csv")
+    answered = invoke(pg_ledger, "demo", "bank", str(bank_file), "--out", str(tmp_path),
+                      "--fail", "1")  # fmt: skip
+    assert answered.exit_code == 0, answered.output
+    (return_file,) = tmp_path.glob("*-return.csv")
+    reconciled = invoke(as_login(pg_ledger, CIVIL), "reconcile", "import", str(return_file),
+                        "--county", county, "--operator", CIVIL)  # fmt: skip
+    assert reconciled.exit_code == 0, reconciled.output
+    detected = invoke(as_login(pg_ledger, AUDITOR), "findings", "detect", "--period", "2026-11",
+                      "--county", county, "--operator", AUDITOR)  # fmt: skip
+    assert detected.exit_code == 0, detected.output
     engine = make_engine(pg_ledger)
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT db_login FROM batches")).scalar_one() == MAKER
@@ -120,11 +144,15 @@ def test_the_operator_is_the_login_and_the_database_refuses_the_maker_as_approve
                 sa.text("SELECT action, db_login FROM audit_events WHERE subject_type = 'batch'")
             )
         }
-        assert logins == {
+        assert {a: logins[a] for a in ("batch.created", "batch.approval_recorded",
+                "batch.approved", "batch.exported")} == {
             "batch.created": MAKER,
             "batch.approval_recorded": CHECKER,
             "batch.approved": CHECKER,
-        }
+            "batch.exported": MAKER,
+        }  # fmt: skip
+        return_logins = connection.execute(sa.text("SELECT db_login FROM return_files"))
+        assert [r[0] for r in return_logins] == [CIVIL]
         assert (
             connection.execute(
                 sa.text("SELECT db_login FROM transactions WHERE type = 'accrual'")

@@ -30,6 +30,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "ref_cadre_relatives",
         "return_files",
         "instruction_outcomes",
+        "batches",  # reconciliation moves a batch to (partially_) reconciled
         "reconciliation_exceptions",
         "payment_instructions",
         "entitlements",
