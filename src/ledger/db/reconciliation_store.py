@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from ledger.db.bulk import copy_rows, fetch_all, fill_temporary_table
 from ledger.db.schema import reconciliation_exceptions, return_files
 from ledger.db.schema.base import Timestamp
+from ledger.operators import os_login
 
 LINES = "ledger_recon_lines"
 REASONS = "ledger_recon_reasons"
@@ -237,7 +238,7 @@ def batch_exists(connection: sa.Connection, batch_id: int) -> bool:
 
 
 def insert_return_file(connection: sa.Connection, **values: Any) -> int:
-    result = connection.execute(return_files.insert().values(**values))
+    result = connection.execute(return_files.insert().values(**values, db_login=os_login()))
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
