@@ -191,3 +191,29 @@ def test_the_auditor_login_cannot_insert_or_update_anything_outside_findings(pg_
     assert set(refused) == every - AUDITOR_WRITES
     assert all(verbs == ["INSERT", "UPDATE"] for verbs in refused.values())
     # audit_events takes inserts only: the journal guards refuse any UPDATE.
+
+
+def test_a_login_gets_a_password_from_the_environment_or_none_for_peer_or_cert(
+    pg_ledger, pg_server, monkeypatch
+):
+    monkeypatch.setenv("LEDGER_TEST_PASSWORD", "s3cret'quote")
+    with_password = invoke(pg_ledger, "operators", "add", MAKER, "--role", "finance_maker",
+                           "--full-name", "M", "--dept", "财政", "--password-env",
+                           "LEDGER_TEST_PASSWORD", "--operator", "admin")  # fmt: skip
+    assert with_password.exit_code == 0, with_password.output
+    without = invoke(pg_ledger, "operators", "add", CHECKER, "--role", "finance_checker",
+                     "--full-name", "C", "--dept", "财政", "--operator", "admin")  # fmt: skip
+    assert without.exit_code == 0, without.output
+    unset = invoke(pg_ledger, "operators", "add", AUDITOR, "--role", "auditor", "--full-name",
+                   "A", "--dept", "审计", "--password-env", "NOT_SET_ANYWHERE",
+                   "--operator", "admin")  # fmt: skip
+    assert unset.exit_code == 2 and "NOT_SET_ANYWHERE" in unset.output
+    with pg_server.admin.connect() as connection:
+        rows = dict(
+            connection.exec_driver_sql(
+                "SELECT rolname, rolpassword IS NOT NULL FROM pg_authid"
+                " WHERE rolname IN (%(m)s, %(c)s, %(a)s)",
+                {"m": MAKER, "c": CHECKER, "a": AUDITOR},
+            ).all()
+        )
+    assert rows == {MAKER: True, CHECKER: False}
