@@ -3,7 +3,7 @@
 import click
 
 from ledger.cli_support import AppContext, pass_app
-from ledger.db import migrate
+from ledger.db import migrate, operators_store
 from ledger.errors import ReadOnlyError
 
 
@@ -16,16 +16,22 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 @pass_app
 def upgrade(app: AppContext, revision: str) -> None:
-    """Create or upgrade the schema (a new database is ready after this one command)."""
+    """Create or upgrade the schema (a new database is ready after this one command).
+
+    On PostgreSQL, run it as the database owner: it also grants the operators' group
+    roles the tables the upgrade added."""
     if app.read_only:
         raise ReadOnlyError("cannot upgrade a database opened read-only")
     before = migrate.current_revision(app.schema_engine)
     migrate.upgrade(app.schema_engine, revision)
     after = migrate.current_revision(app.schema_engine)
+    regranted = operators_store.regrant_after_upgrade(app.schema_engine)
     if before == after:
         click.echo(f"Database is up to date at {after}.")
     else:
         click.echo(f"Database upgraded from {before or 'empty'} to {after}.")
+    if regranted:
+        click.echo("Operator group roles granted the tables of this revision.")
 
 
 @db.command()

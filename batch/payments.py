@@ -177,11 +177,20 @@ def reissue(
 @operator_option
 @pass_app
 def approve(app: AppContext, batch_id: int, operator: str) -> None:
-    """Approve a draft batch and post its accrual (not by the operator who created it)."""
+    """Approve a draft batch (a finance checker, never its maker); when its approvals meet
+    its rule (county.toml [approval]: more checkers above an amount) it is approved and
+    its accrual posted."""
     with app.unit_of_work() as uow:
-        accrual = payments.approve(uow, batch_id, operator=operator)
+        result = payments.record_approval(uow, batch_id, operator=operator)
+    if not result.approved:
+        click.echo(
+            f"Batch {batch_id}: approval {result.approvals} by {result.approver} recorded; "
+            f"still a draft: its rule needs {result.missing}."
+        )
+        return
+    accrual = result.accrual_transaction_id
     posted = f"; accrual posted as transaction {accrual}" if accrual else ""
-    click.echo(f"Batch {batch_id} approved by {operator}{posted}.")
+    click.echo(f"Batch {batch_id} approved by {result.approver}{posted}.")
 
 
 @batch.command()

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from ledger import payments, sheets
 from ledger.county import example_path, load_county
 from ledger.db import batches_store as store
-from ledger.db import migrate
+from ledger.db import migrate, operators_store
 from ledger.db.accounts_store import open_accounts
 from ledger.db.bulk import copy_rows
 from ledger.db.engine import make_engine
@@ -39,6 +39,7 @@ from ledger.files.bankfile import FileContext, write_bank_file
 from ledger.files.profiles import BUILT_IN
 from ledger.journal import NewTransaction, PostingColumns
 from ledger.money import format_yuan
+from ledger.operators import Role
 
 COUNTY = load_county(example_path())
 PROGRAM = "dibao_rural"
@@ -130,6 +131,18 @@ def generate(url: str, n: int) -> None:
                     f" (SELECT MAX(id) FROM {table}))"
                 )
             c.exec_driver_sql("ANALYZE")
+        # Who acts: the example county's bands (above 5,000,000.00: two checkers, one of
+        # another department than the maker's) need two checkers for these batches.
+        for name, department, role in (
+            ("maker", "财政", Role.FINANCE_MAKER),
+            ("checker", "财政", Role.FINANCE_CHECKER),
+            ("checker2", "民政", Role.FINANCE_CHECKER),
+            ("cashier", "财政", Role.FINANCE_MAKER),
+        ):
+            operators_store.insert(
+                c, name=name, key=name, full_name=name, department=department, roles=[role],
+                by="bench",
+            )  # fmt: skip
         funding = [f"Assets:Treasury:{PROGRAM}", f"Income:Appropriation:central:{PROGRAM}"]
         open_accounts(c, funding)
         post(
@@ -162,10 +175,16 @@ def step_sheet(url: str, out: str) -> str:
 
 
 def step_approve(url: str, out: str) -> str:
+    """Every approval the batch's rule needs (the last one posts the accrual)."""
     engine = make_engine(url)
-    with UnitOfWork(engine) as uow:
-        accrual = payments.approve(uow, 1, operator="checker")
-    return f"accrual transaction {accrual}"
+    accrual = None
+    for checker in ("checker", "checker2"):
+        with UnitOfWork(engine) as uow:
+            result = payments.record_approval(uow, 1, operator=checker)
+        accrual = result.accrual_transaction_id
+        if result.approved:
+            break
+    return f"{result.approvals} approval(s); accrual transaction {accrual}"
 
 
 def step_export(url: str, out: str) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from ledger.db import migrate
 from ledger.db.engine import make_engine
+from tests.support.operators import register_test_operators
 
 PG_ADMIN_URL = os.environ.get(
     "LEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -45,6 +46,8 @@ class PostgresServer:
         self.created.append(self.template)
         engine = make_engine(self.url_for(self.template))
         migrate.upgrade(engine)
+        with engine.begin() as connection:
+            register_test_operators(connection)
         engine.dispose()
 
     def new_database(self, *, migrated: bool = True) -> str:
@@ -60,12 +63,27 @@ class PostgresServer:
         self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if name in self.created:
             self.created.remove(name)
+        self.drop_roles(f"{name}_")  # the database's group roles (ledger operators add)
 
     def drop_all(self) -> None:
         for name in reversed(list(self.created)):
             self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.created.clear()
+        self.drop_roles(RUN_ID.lower())
         self.admin.dispose()
+
+    def drop_roles(self, part: str) -> None:
+        """Drop the roles (cluster-wide) whose names contain ``part``: this run's logins
+        and group roles, never anyone else's (the tests name theirs with RUN_ID)."""
+        with self.admin.connect() as connection:
+            names = [
+                row[0]
+                for row in connection.exec_driver_sql(
+                    "SELECT rolname FROM pg_roles WHERE strpos(rolname, %(p)s) > 0", {"p": part}
+                )
+            ]
+            for role in names:
+                connection.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
 
     def _execute(self, sql: str) -> None:
         with self.admin.connect() as connection:
@@ -93,6 +111,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "ledger.db"
     engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
+    with engine.begin() as connection:
+        register_test_operators(connection)
     engine.dispose()
     # Fold the WAL into the file so that copying the file alone copies the database.
     raw = sqlite3.connect(path)

@@ -129,11 +129,14 @@ def pay_date(period: str, pay_day: int, exported_on: date) -> date:
     return max(planned, exported_on)
 
 
-def check_approval(state: str, created_by: str, operator: str, batch_id: int) -> None:
-    """Maker-checker: only a draft, and only by someone other than its creator."""
+def check_approval(
+    state: str, maker_key: str, checker_key: str, created_by: str, batch_id: int
+) -> None:
+    """Maker-checker: only a draft, and only by someone other than its creator (names
+    compared by their key, ``ledger.operators.name_key``)."""
     if state != BatchState.DRAFT:
         raise LedgerError(f"batch {batch_id} is {state}: only a draft batch can be approved")
-    if operator == created_by:
+    if checker_key == maker_key:
         raise LedgerError(
             f"batch {batch_id} was created by {created_by}: it must be approved by a "
             "different operator (maker-checker)"

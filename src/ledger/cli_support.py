@@ -19,6 +19,7 @@ from ledger.db import migrate
 from ledger.db.engine import database_url, make_engine, read_only_from_env, sqlite_file_missing
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError, ReadOnlyError
+from ledger.operators import COMMAND_ROLES, Operator, Role, name_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,6 +32,8 @@ class AppContext:
     read_only: bool
     _engine: Engine | None = field(default=None, repr=False)
     _schema_engine: Engine | None = field(default=None, repr=False)
+    # Set by --operator: who claims to act and the role the command needs.
+    actor: tuple[str, Role] | None = None
 
     @property
     def engine(self) -> Engine:
@@ -67,11 +70,35 @@ class AppContext:
                 "the ledger is open read-only (--read-only or LEDGER_READ_ONLY): "
                 "this command would change it"
             )
-        return UnitOfWork(self.engine)
+        if self.actor is None:
+            return UnitOfWork(self.engine)
+        return CheckedUnitOfWork(self.engine, *self.actor)
 
     def reader(self) -> UnitOfWork:
         """A unit of work for reading; nothing it does is committed."""
         return UnitOfWork(self.engine)
+
+
+class CheckedUnitOfWork(UnitOfWork):
+    """A unit of work that, inside its transaction and before anything else, checks that
+    the operator may run the command (``ledger.operator_register.authorise``): the one
+    place every command's role is checked."""
+
+    def __init__(self, engine: Engine, who: str, needed: Role) -> None:
+        super().__init__(engine)
+        self.who, self.needed = who, needed
+        self.operator: Operator | None = None
+
+    def __enter__(self) -> "CheckedUnitOfWork":
+        from ledger.operator_register import authorise  # the register imports the db layer
+
+        super().__enter__()
+        try:
+            self.operator = authorise(self.connection, self.who, self.needed)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
 
 
 def make_context(db: str | None, read_only: bool) -> AppContext:
@@ -81,13 +108,54 @@ def make_context(db: str | None, read_only: bool) -> AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
+def _command_role(ctx: click.Context) -> Role:
+    path = " ".join(ctx.command_path.split()[1:])
+    if path not in COMMAND_ROLES:
+        raise RuntimeError(f"command {path!r} takes --operator but has no role in COMMAND_ROLES")
+    return COMMAND_ROLES[path]
+
+
+def _claim_operator(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """Check who claims to act against the role the command needs, before anything else
+    is read (give ``--operator`` first and it is checked first); the check is made again
+    inside the command's own transaction (``CheckedUnitOfWork``). The name goes on in
+    its normalised form, the form operators are registered in."""
+    role = _command_role(ctx)
+    app = ctx.find_object(AppContext)
+    if app is not None:
+        app.actor = (value or "", role)
+        if not app.read_only:  # a read-only ledger refuses the command anyway
+            from ledger.operator_register import authorise
+
+            with app.reader() as uow:
+                authorise(uow.connection, value or "", role)
+    return name_key(value) if value else ""
+
+
 def operator_option(func: F) -> F:
-    """``--operator``: who does this. Recorded with every change; required."""
+    """``--operator``: who does this; a registered operator holding the command's role
+    (``ledger.operators.COMMAND_ROLES``). Recorded with every change; required."""
     return click.option(
         "--operator",
         envvar="LEDGER_OPERATOR",
         required=True,
-        help="Who performs this action (recorded in the ledger). Env: LEDGER_OPERATOR.",
+        callback=_claim_operator,
+        help="Who performs this action: a registered operator with the role this command "
+        "needs (recorded in the ledger; on PostgreSQL your database login). "
+        "Env: LEDGER_OPERATOR.",
+    )(func)
+
+
+def admin_operator_option(func: F) -> F:
+    """``--operator`` of the operator register's commands: an administrator; not needed
+    while no administrator is registered (the first one is being set up)."""
+    return click.option(
+        "--operator",
+        envvar="LEDGER_OPERATOR",
+        default=None,
+        callback=_claim_operator,
+        help="The administrator doing this (not needed until the first administrator is "
+        "registered). Env: LEDGER_OPERATOR.",
     )(func)
 
 

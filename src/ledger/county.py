@@ -16,6 +16,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from ledger.approval import ApprovalRules, parse_rules
 from ledger.errors import ValidationError
 from ledger.money import parse_yuan
 
@@ -109,6 +110,7 @@ class County:
     source_path: str = ""
     sources: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SOURCES))
     disclosure: Disclosure = field(default_factory=Disclosure)
+    approval: ApprovalRules = field(default_factory=ApprovalRules)
 
     @property
     def province_prefix(self) -> str:
@@ -295,6 +297,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
             sources[key] = value.strip()
 
     disclosure = _disclosure(raw, problems)
+    approval = parse_rules(raw.get("approval"), problems)
 
     _unique_names(
         problems,
@@ -316,7 +319,17 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
     )
     _unique_names(problems, [(f"banks.{b.code}.name", b.name) for b in banks.values()], "bank name")
     return County(
-        code, name, townships, programs, banks, pay_day, thresholds, "", sources, disclosure
+        code,
+        name,
+        townships,
+        programs,
+        banks,
+        pay_day,
+        thresholds,
+        "",
+        sources,
+        disclosure=disclosure,
+        approval=approval,
     )
 
 

@@ -39,8 +39,8 @@ from ledger.batches import (
     remittance_text,
 )
 from ledger.county import County, unknown_code
+from ledger.db import approvals_store, operators_store, period_checks
 from ledger.db import batches_store as store
-from ledger.db import period_checks
 from ledger.db.accounts_store import open_accounts, open_payables
 from ledger.db.balances import account_balance
 from ledger.db.events import record_event
@@ -52,6 +52,7 @@ from ledger.files.bankfile import FileContext, write_bank_file
 from ledger.files.profiles import Profile, available_profiles
 from ledger.journal import NewTransaction, PostingColumns
 from ledger.money import format_yuan
+from ledger.operators import Role, name_key, refusal
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ def run_batches(
             sequence=store.next_sequence(connection, period, g.program, g.bank, BatchKind.REGULAR),
             operator=operator,
             now=moment,
+            rule=county.approval.rule_for(g.amount_fen_total),
         )
         for g in new_groups
     ]
@@ -196,6 +198,7 @@ def reissue_failed(
             ),
             operator=operator,
             now=moment,
+            rule=county.approval.rule_for(g.amount_fen_total),
         )
         for g in groups
     ]
@@ -240,6 +243,18 @@ def _finish_created(
         )
 
 
+@dataclass(frozen=True)
+class ApprovalResult:
+    batch_id: int
+    approver: str
+    approvals: int  # recorded so far, this one included
+    required: int
+    other_department: bool
+    approved: bool  # the rule is met: the batch is approved
+    accrual_transaction_id: int | None
+    missing: str  # what the rule still needs ("" when approved)
+
+
 def approve(
     uow: UnitOfWork,
     batch_id: int,
@@ -248,33 +263,104 @@ def approve(
     today: date | None = None,
     now: datetime | None = None,
 ) -> int | None:
-    """Approve a draft (maker-checker) and post its accrual; return the accrual
-    transaction id (None for a supplementary batch, which accrues nothing new)."""
+    """Record an approval (``record_approval``); return the accrual transaction id when
+    it approved the batch (None for a supplementary batch, or while approvals are
+    still missing)."""
+    result = record_approval(uow, batch_id, operator=operator, today=today, now=now)
+    return result.accrual_transaction_id
+
+
+def record_approval(
+    uow: UnitOfWork,
+    batch_id: int,
+    *,
+    operator: str,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> ApprovalResult:
+    """Record one checker's approval of a draft (never its maker's, never twice by one
+    checker); when the approvals meet the batch's rule (county.toml ``[approval]``,
+    fixed on the batch when it was run), approve it and post its accrual."""
     connection = uow.connection
     store.lock_batches(connection)
     batch = store.load_batch(connection, batch_id, lock=True)
-    check_approval(batch.state, batch.created_by, operator, batch_id)
-    accrual_id = None
-    if batch.kind == BatchKind.REGULAR:
-        accrual_id = _post_accrual(connection, batch, operator, today or date.today())
-    store.set_state(
+    key = name_key(operator)
+    maker_key = batch.created_by_key or name_key(batch.created_by)
+    check_approval(batch.state, maker_key, key, batch.created_by, batch_id)
+    checker = operators_store.load(connection, key)
+    problem = refusal(operator, Role.FINANCE_CHECKER, checker)
+    if problem is not None or checker is None:
+        raise LedgerError(problem or f"operator {operator!r} is not registered")
+    previous = approvals_store.approvals(connection, batch_id)
+    if any(a.operator_key == key for a in previous):
+        raise LedgerError(
+            f"batch {batch_id}: {checker.name} has already approved it; "
+            "its rule needs a different checker"
+        )
+    moment = _now(now)
+    approvals_store.insert(
         connection,
         batch_id,
-        state=BatchState.APPROVED.value,
-        approved_by=operator,
-        approved_at=_now(now),
-        accrual_transaction_id=accrual_id,
+        operator=checker.name,
+        key=key,
+        department=checker.department or None,
+        now=moment,
     )
+    maker = operators_store.load(connection, maker_key)
+    departments = {a.department for a in previous} | {checker.department}
+    count, required = len(previous) + 1, int(batch.approvals_required)
+    other = bool(batch.approvals_other_department)
+    missing = []
+    if count < required:
+        missing.append(f"{required - count} more checker(s)")
+    if other and not (departments - {None, "", maker.department if maker else None}):
+        missing.append(
+            "a checker of a department other than the maker's"
+            + (f" ({maker.department})" if maker and maker.department else "")
+        )
     record_event(
         connection,
-        operator=operator,
-        action="batch.approved",
+        operator=checker.name,
+        action="batch.approval_recorded",
         subject_type="batch",
         subject_id=batch_id,
-        detail={"accrual_transaction_id": accrual_id, "created_by": batch.created_by},
+        detail={"approval": count, "required": required, "other_department": other},
     )
+    accrual_id = None
+    if not missing:
+        if batch.kind == BatchKind.REGULAR:
+            accrual_id = _post_accrual(connection, batch, checker.name, today or date.today())
+        store.set_state(
+            connection,
+            batch_id,
+            state=BatchState.APPROVED.value,
+            approved_by=checker.name,
+            approved_at=moment,
+            accrual_transaction_id=accrual_id,
+        )
+        record_event(
+            connection,
+            operator=checker.name,
+            action="batch.approved",
+            subject_type="batch",
+            subject_id=batch_id,
+            detail={
+                "accrual_transaction_id": accrual_id,
+                "created_by": batch.created_by,
+                "approvals": [a.operator for a in previous] + [checker.name],
+            },
+        )
     uow.commit()
-    return accrual_id
+    return ApprovalResult(
+        batch_id=batch_id,
+        approver=checker.name,
+        approvals=count,
+        required=required,
+        other_department=other,
+        approved=not missing,
+        accrual_transaction_id=accrual_id,
+        missing=" and ".join(missing),
+    )
 
 
 def _post_accrual(connection: sa.Connection, batch: Any, operator: str, day: date) -> int:

@@ -3,6 +3,7 @@ is idempotent, verify closes only what is gone, a returning condition reopens, r
 posts and is received, and the event log is append-only."""
 
 import csv
+import getpass
 import json
 from datetime import date
 from pathlib import Path
@@ -128,9 +129,7 @@ def test_the_lifecycle_from_detection_to_verification_and_back(db_url, engine, t
     ) == [(0,)]
 
     _ok(
-        run(
-            db_url, "findings", "rectify", "1", "--note", "追缴600元，已停发", "--operator", "chief"
-        )
+        run(db_url, "findings", "rectify", "1", "--note", "追缴600元，已停发", "--operator", "zhao")
     )
     set_status(engine, ids["R0000001"], "cancelled")  # reconciliation cancelled the payment
     closed = _ok(run(db_url, "findings", "verify", "1", "--county", county, "--operator", "a2",
@@ -143,6 +142,9 @@ def test_the_lifecycle_from_detection_to_verification_and_back(db_url, engine, t
     assert back[0]["reopened"] == 1
     assert query(db_url, "SELECT status FROM findings") == [("open",)]
     _ok(run(db_url, "findings", "dismiss", "1", "--reason", "公安误报", "--operator", "chief"))
+    # Who was logged in, beside each event (PostgreSQL: session_user; SQLite: the OS login).
+    login = "postgres" if db_url.startswith("postgresql") else getpass.getuser()
+    assert query(db_url, "SELECT DISTINCT db_login FROM finding_events") == [(login,)]
     actions = [a for (a,) in query(db_url, "SELECT action FROM finding_events ORDER BY id")]
     assert actions == [
         "detected", "verify_failed", "assign", "recovery_posted", "recovery_received",

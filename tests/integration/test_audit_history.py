@@ -153,6 +153,7 @@ def test_batch_trail_names_every_step_file_outcome_and_the_clearing_balance(db_u
     assert batch["file_sha256"] == cycle.file_sha256
     assert [e["action"] for e in doc["events"]] == [
         "batch.created",
+        "batch.approval_recorded",
         "batch.approved",
         "batch.exported",
     ]

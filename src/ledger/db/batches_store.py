@@ -12,10 +12,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledger.approval import ONE_CHECKER, Rule
 from ledger.batches import BatchKind, BatchState, InstructionStatus, period_start
 from ledger.db.bulk import fetch_all
 from ledger.db.schema import batches, payment_instructions
 from ledger.errors import LedgerError
+from ledger.operators import name_key, os_login
 
 # Names the lock that serialises batch state changes among PostgreSQL advisory locks.
 BATCH_LOCK_KEY = 0x42415443  # "BATC"
@@ -169,6 +171,7 @@ def insert_batch(
     sequence: int,
     operator: str,
     now: datetime,
+    rule: Rule = ONE_CHECKER,
 ) -> int:
     result = connection.execute(
         batches.insert()
@@ -182,7 +185,11 @@ def insert_batch(
             instruction_count=group.count,
             amount_fen_total=group.amount_fen_total,
             created_by=operator,
+            created_by_key=name_key(operator),
             created_at=now,
+            approvals_required=rule.checkers,
+            approvals_other_department=rule.other_department,
+            db_login=os_login(),
         )
         .returning(batches.c.id)
     )

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger.db.schema import audit_events
+from ledger.operators import os_login
 
 
 def record_event(
@@ -30,5 +31,7 @@ def record_event(
             subject_type=subject_type,
             subject_id=str(subject_id),
             detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str),
+            # PostgreSQL replaces it with session_user (migrations/sql).
+            db_login=os_login(),
         )
     )

@@ -19,6 +19,7 @@ from ledger.db.bulk import fill_temporary_table
 from ledger.db.schema import finding_events, findings, recipients
 from ledger.db.schema.base import Timestamp
 from ledger.errors import LedgerError
+from ledger.operators import os_login
 
 _STAGE = "ledger_finding_candidates"
 _STAGE_COLUMNS = [
@@ -106,12 +107,13 @@ def store_candidates(
     last_id = connection.execute(
         sa.select(sa.func.coalesce(sa.func.max(findings.c.id), 0))
     ).scalar_one()
-    params = {"now": now, "operator": operator}
+    params = {"now": now, "operator": operator, "login": os_login()}
     # Verified (or rectified) findings whose condition is back: reopened, with an event.
     connection.execute(
         sa.text(
-            "INSERT INTO finding_events (finding_id, occurred_at, operator, action, note)"
-            " SELECT f.id, :now, :operator, 'reopened', 'detected again: ' || c.summary"
+            "INSERT INTO finding_events (finding_id, occurred_at, operator, action, note,"
+            " db_login)"
+            " SELECT f.id, :now, :operator, 'reopened', 'detected again: ' || c.summary, :login"
             f" FROM findings f JOIN {_STAGE} c ON c.fingerprint = f.fingerprint"
             " WHERE f.status = 'verified'"
         ).bindparams(_ts("now")),
@@ -149,8 +151,10 @@ def store_candidates(
     )
     new = connection.execute(
         sa.text(
-            "INSERT INTO finding_events (finding_id, occurred_at, operator, action, note)"
-            " SELECT id, :now, :operator, 'detected', summary FROM findings WHERE id > :last"
+            "INSERT INTO finding_events (finding_id, occurred_at, operator, action, note,"
+            " db_login)"
+            " SELECT id, :now, :operator, 'detected', summary, :login FROM findings"
+            " WHERE id > :last"
         ).bindparams(_ts("now")),
         {**params, "last": int(last_id)},
     ).rowcount
@@ -176,6 +180,7 @@ def add_event(
             action=action,
             note=note,
             transaction_id=transaction_id,
+            db_login=os_login(),
         )
     )
 

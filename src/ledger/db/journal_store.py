@@ -35,6 +35,7 @@ from ledger.journal import (
     transaction_hash,
     unbalanced,
 )
+from ledger.operators import os_login
 
 # Any constant works; it names the journal's lock among PostgreSQL advisory locks.
 JOURNAL_LOCK_KEY = 0x4C454447  # "LEDG"
@@ -145,6 +146,7 @@ def _insert_header(
                 posting_count=header.posting_count,
                 prev_hash=prev_hash,
                 hash=digest,
+                db_login=os_login(),
             )
         )
     except sa.exc.DBAPIError as error:

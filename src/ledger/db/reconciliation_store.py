@@ -29,6 +29,7 @@ from ledger.db.reconciliation_status import (  # noqa: F401
 )
 from ledger.db.schema import reconciliation_exceptions, return_files
 from ledger.db.schema.base import Timestamp
+from ledger.operators import os_login
 
 LINES = "ledger_recon_lines"
 REASONS = "ledger_recon_reasons"
@@ -246,7 +247,7 @@ def batch_exists(connection: sa.Connection, batch_id: int) -> bool:
 
 
 def insert_return_file(connection: sa.Connection, **values: Any) -> int:
-    result = connection.execute(return_files.insert().values(**values))
+    result = connection.execute(return_files.insert().values(**values, db_login=os_login()))
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])

@@ -14,6 +14,7 @@ from ledger.db.schema import (
     refdata_imports,
 )
 from ledger.errors import LedgerError
+from ledger.operators import os_login
 
 
 def previous_import_of(connection: sa.Connection, kind: str, sha256: str) -> sa.Row | None:
@@ -50,6 +51,7 @@ def store(
                 row_count=len(rows),
                 operator=operator,
                 imported_at=datetime.now(UTC),
+                db_login=os_login(),
             )
             .returning(refdata_imports.c.id)
         ).scalar_one()

@@ -31,6 +31,7 @@ from ledger.db.bulk import copy_rows
 from ledger.db.schema import enrolments, recipients, roster_import_details, roster_imports
 from ledger.db.schema.base import Timestamp
 from ledger.errors import LedgerError
+from ledger.operators import os_login
 from ledger.tabular import Problems, Table
 
 STAGING = "roster_staging"
@@ -146,6 +147,7 @@ def import_roster(
                 row_count=row_count,
                 operator=operator,
                 imported_at=now,
+                db_login=os_login(),
             )
             .returning(roster_imports.c.id)
         ).scalar_one()

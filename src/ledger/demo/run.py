@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from ledger import payments, reconciliation, sheets
+from ledger import operator_register, payments, reconciliation, sheets
 from ledger import refdata as refdata_rules
 from ledger.county import County
 from ledger.db import funds_store, refdata_store, registry_store
@@ -43,10 +43,21 @@ from ledger.funds import make_allocation
 from ledger.roster import COLUMNS as ROSTER_COLUMNS
 from ledger.tabular import Problems, open_table
 
-# The two operators of the payment batch (maker-checker) and civil affairs' clerk.
+# The two operators of the payment batch (maker-checker), civil affairs' clerk, the
+# auditor and the administrator who registers them (ledger operators add).
 MAKER = "li.finance"
 CHECKER = "wang.finance"
 CIVIL_AFFAIRS = "zhao.civil"
+AUDITOR = "sun.audit"
+ADMIN = "wu.admin"
+OPERATORS = (
+    # name, roles, full name, department
+    (ADMIN, ("admin",), "吴管理", "财政"),
+    (CIVIL_AFFAIRS, ("civil_affairs",), "赵民政", "民政"),
+    (MAKER, ("finance_maker",), "李财务", "财政"),
+    (CHECKER, ("finance_checker",), "王复核", "财政"),
+    (AUDITOR, ("auditor",), "孙审计", "审计"),
+)
 
 
 @dataclass
@@ -134,6 +145,16 @@ class Demo:
             return
         self.engine = make_engine(database_url(str(self.db_path)))
         upgrade(self.engine)
+        for name, roles, full_name, department in OPERATORS:
+            with UnitOfWork(self.engine) as uow:
+                operator_register.add(
+                    uow,
+                    name,
+                    roles=roles,
+                    full_name=full_name,
+                    department=department,
+                    by=ADMIN if name != ADMIN else "demo",
+                )
         self._reference_lists(load=True)
         self._idle_allocation()
 
@@ -370,12 +391,12 @@ class Demo:
             self._reconcile(summary, day=22)
 
     def _findings(self, period: str, summary: MonthSummary) -> None:
-        """The checker runs detection (ledger findings detect) and writes the exception
+        """The auditor runs detection (ledger findings detect) and writes the exception
         report (ledger report exceptions); found counts are per planted kind."""
         moment = _at(period, 25)
         with UnitOfWork(self.engine) as uow:
             findings_service.detect(
-                uow, self.county, operator=CHECKER, period=period, as_of=moment.date(), now=moment
+                uow, self.county, operator=AUDITOR, period=period, as_of=moment.date(), now=moment
             )
         summary.findings = self._found()
         out = self.dir / "reports" / f"exceptions-{period}.html"

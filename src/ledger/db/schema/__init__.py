@@ -13,6 +13,7 @@ from ledger.db.schema.batches import batches, entitlements, payment_instructions
 from ledger.db.schema.core import accounts, audit_events, periods, postings, transactions
 from ledger.db.schema.findings import finding_events, findings
 from ledger.db.schema.funds import allocations
+from ledger.db.schema.operators import batch_approvals, operator_roles, operators
 from ledger.db.schema.reconciliation import (
     instruction_outcomes,
     reconciliation_exceptions,
@@ -32,6 +33,7 @@ __all__ = [
     "accounts",
     "allocations",
     "audit_events",
+    "batch_approvals",
     "batches",
     "enrolments",
     "entitlements",
@@ -39,6 +41,8 @@ __all__ = [
     "findings",
     "instruction_outcomes",
     "metadata",
+    "operator_roles",
+    "operators",
     "payment_instructions",
     "periods",
     "postings",

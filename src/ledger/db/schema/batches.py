@@ -69,6 +69,12 @@ batches = sa.Table(
     sa.Column("amount_fen_total", sa.BigInteger, nullable=False),
     sa.Column("created_by", sa.String(64), nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
+    # The maker's name key (ledger.operators.name_key): what approvals are compared with.
+    sa.Column("created_by_key", sa.String(63)),
+    # The approval rule (county.toml [approval]) the batch was created under.
+    sa.Column("approvals_required", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("approvals_other_department", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("db_login", sa.String(64)),
     sa.Column("approved_by", sa.String(64)),
     sa.Column("approved_at", Timestamp),
     sa.Column("accrual_transaction_id", sa.BigInteger, sa.ForeignKey("transactions.id")),

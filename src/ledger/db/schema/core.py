@@ -52,6 +52,8 @@ transactions = sa.Table(
     sa.Column("posting_count", sa.Integer, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False, unique=True),
+    # Not in the hash: who was logged in (see ledger.db.schema.operators).
+    sa.Column("db_login", sa.String(64)),
     sa.CheckConstraint("posting_count > 0", name="posting_count"),
     sa.Index(None, "effective_date"),
     sa.Index(None, "type"),
@@ -91,5 +93,6 @@ audit_events = sa.Table(
     sa.Column("subject_type", sa.String(32), nullable=False),
     sa.Column("subject_id", sa.String(64), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("db_login", sa.String(64)),
     sa.Index(None, "subject_type", "subject_id"),
 )

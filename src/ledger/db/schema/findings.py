@@ -75,5 +75,6 @@ finding_events = sa.Table(
     sa.Column("note", sa.Text),
     # The journal transaction of a recovery entry, when the event posted one.
     sa.Column("transaction_id", sa.BigInteger, sa.ForeignKey("transactions.id")),
+    sa.Column("db_login", sa.String(64)),
     sa.Index(None, "finding_id"),
 )

@@ -51,6 +51,7 @@ return_files = sa.Table(
     sa.Column("imported_at", Timestamp, nullable=False),
     # AppHdr/BizMsgIdr when the bank sent the Document in an envelope (audit trail).
     sa.Column("header_message_id", sa.String(35)),
+    sa.Column("db_login", sa.String(64)),
 )
 
 instruction_outcomes = sa.Table(

@@ -19,6 +19,7 @@ roster_imports = sa.Table(
     sa.Column("row_count", sa.Integer, nullable=False),
     sa.Column("operator", sa.String(64), nullable=False),
     sa.Column("imported_at", Timestamp, nullable=False),
+    sa.Column("db_login", sa.String(64)),
 )
 
 recipients = sa.Table(
