@@ -39,9 +39,29 @@ _STAGE_COLUMNS = [
 ]
 
 
-def fingerprint(rule: str, subject_type: str, subject_id: str, period: str) -> str:
-    """The identity of a finding: the same rule, subject and period is the same finding."""
-    return hashlib.sha256(f"{rule}|{subject_type}|{subject_id}|{period}".encode()).hexdigest()
+def fingerprint(
+    rule: str, subject_type: str, subject_id: str, period: str, program: str | None
+) -> str:
+    """The identity of a finding: one rule's finding about one subject's money of one
+    program in one period. A recipient enrolled in two programs (or a batch's subject
+    seen under two programs) has two findings, one per program: each is owed, paid,
+    followed up and recovered through its own program's accounts (docs/findings.md)."""
+    text = f"{rule}|{subject_type}|{subject_id}|{period}|{program or ''}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def fingerprints(rule: str, frame: pd.DataFrame) -> list[str]:
+    """The fingerprint of every candidate row of a rule's frame, in order."""
+    return [
+        fingerprint(rule, t, s, p, None if pr is None or pd.isna(pr) else str(pr))
+        for t, s, p, pr in zip(
+            frame["subject_type"],
+            frame["subject_id"],
+            frame["period"],
+            frame["program"],
+            strict=True,
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -68,10 +88,16 @@ def store_candidates(
     """Insert new findings, refresh the ones found before, reopen verified ones."""
     if frame.empty:
         return Stored(0, 0, 0, 0)
-    prints = [
-        fingerprint(rule, t, s, p)
-        for t, s, p in zip(frame["subject_type"], frame["subject_id"], frame["period"], strict=True)
-    ]
+    prints = fingerprints(rule, frame)
+    repeated = pd.Series(prints).duplicated(keep=False)
+    if repeated.any():
+        # A rule's bug, not the user's: one run must name each finding once.
+        first = frame[repeated.to_numpy()].iloc[0]
+        raise ValueError(
+            f"rule {rule} found {int(repeated.sum())} candidates sharing a fingerprint,"
+            f" e.g. {first['subject_type']} {first['subject_id']} {first['period']}"
+            f" {first['program']}"
+        )
     rows = [
         (
             fp,

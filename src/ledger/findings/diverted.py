@@ -3,7 +3,6 @@
 import pandas as pd
 
 from ledger.findings.base import (
-    PAYMENTS_OF_PERIOD,
     Context,
     Rule,
     as_dates,
@@ -12,6 +11,13 @@ from ledger.findings.base import (
     group_payments,
     ids_list,
     records,
+)
+from ledger.findings.blocks import (
+    PAID_ENROLMENT,
+    latest_list,
+    live_having,
+    per_recipient,
+    period_payments,
 )
 
 _PAY_COLUMNS = [
@@ -26,23 +32,14 @@ _PAY_COLUMNS = [
     "account_holder",
 ]
 _PAY_SELECT = (
-    "SELECT i.id, i.recipient_id, r.key, r.name, b.program, i.township, i.amount_fen,"
+    "i.id, i.recipient_id, r.key, r.name, b.program, i.township, i.amount_fen,"
     " i.account_number, i.account_holder"
 )
 
 
-def _by_recipient(ctx: Context, rows: pd.DataFrame) -> pd.DataFrame:
-    """Per recipient: amounts summed, instructions listed; township/program of the first."""
-    return group_payments(
-        rows,
-        ["recipient_id", "key"],
-        extra={"township": ("township", "first"), "program": ("program", "first")},
-    )
-
-
 def _holder(ctx: Context) -> pd.DataFrame:
     be01 = ctx.frame(
-        _PAY_SELECT + ", i.reason_code FROM batches b"
+        "SELECT " + _PAY_SELECT + ", i.reason_code FROM batches b"
         " JOIN payment_instructions i ON i.batch_id = b.id"
         " JOIN recipients r ON r.id = i.recipient_id"
         " WHERE b.period = ? AND b.state <> 'voided' AND i.reason_code = 'BE01'",
@@ -50,7 +47,7 @@ def _holder(ctx: Context) -> pd.DataFrame:
         [*_PAY_COLUMNS, "reason_code"],
     )
     paid = ctx.frame(
-        _PAY_SELECT + ", i.reason_code " + PAYMENTS_OF_PERIOD + " AND i.account_holder <> r.name",
+        period_payments(_PAY_SELECT + ", i.reason_code", where=" AND i.account_holder <> r.name"),
         (ctx.period,),
         [*_PAY_COLUMNS, "reason_code"],
     )
@@ -58,30 +55,16 @@ def _holder(ctx: Context) -> pd.DataFrame:
     rows = pd.concat([paid, be01], ignore_index=True).drop_duplicates("instruction_id")
     if rows.empty:
         return empty()
-    groups = _by_recipient(ctx, rows)
     be01_keys = set(be01["key"])
-    return finish(
-        groups,
-        subject_type="recipient",
-        subject_id=groups["key"],
-        period=ctx.period,
-        amount_fen=groups["amount_fen"],
-        township=groups["township"],
-        program=groups["program"],
-        recipient_id=groups["recipient_id"],
-        evidence=[
-            {
-                "instruction_ids": g.instruction_ids,
-                "bank_reason": "BE01" if g.key in be01_keys else None,
-            }
-            for g in records(groups)
-        ],
-        summary=[
+    return per_recipient(
+        ctx,
+        rows,
+        lambda g: (
             "the bank rejected the payee name (BE01)"
-            if k in be01_keys
+            if g.key in be01_keys
             else "the account holder is not the recipient"
-            for k in groups["key"]
-        ],
+        ),
+        evidence=lambda g: {"bank_reason": "BE01" if g.key in be01_keys else None},
     )
 
 
@@ -102,18 +85,13 @@ D01 = Rule(
 
 
 def _shared(ctx: Context) -> pd.DataFrame:
+    shared = live_having("account_number", "COUNT(DISTINCT i2.recipient_id) > 1")
     rows = ctx.frame(
-        _PAY_SELECT + ", e.household_id FROM batches b"
-        " JOIN payment_instructions i ON i.batch_id = b.id"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        " JOIN entitlements n ON n.id = i.entitlement_id"
-        " JOIN enrolments e ON e.id = n.enrolment_id"
-        " WHERE b.period = ? AND b.state <> 'voided' AND i.status IN ('pending', 'settled')"
-        " AND i.account_number IN ("
-        "   SELECT i2.account_number FROM batches b2"
-        "   JOIN payment_instructions i2 ON i2.batch_id = b2.id"
-        "   WHERE b2.period = ? AND b2.state <> 'voided' AND i2.status IN ('pending', 'settled')"
-        "   GROUP BY i2.account_number HAVING COUNT(DISTINCT i2.recipient_id) > 1)",
+        period_payments(
+            _PAY_SELECT + ", e.household_id",
+            PAID_ENROLMENT,
+            f" AND i.account_number IN ({shared})",
+        ),
         (ctx.period, ctx.period),
         [*_PAY_COLUMNS, "household_id"],
     )
@@ -174,33 +152,20 @@ D02 = Rule(
 
 def _staff_account(ctx: Context) -> pd.DataFrame:
     rows = ctx.frame(
-        _PAY_SELECT + ", s.id_number, r.id_number FROM batches b"
-        " JOIN payment_instructions i ON i.batch_id = b.id"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        " JOIN ref_staff_accounts s ON s.account_number = i.account_number"
-        " WHERE b.period = ? AND b.state <> 'voided' AND i.status IN ('pending', 'settled')"
-        " AND s.import_id = (SELECT MAX(id) FROM refdata_imports WHERE kind = 'staff')",
+        period_payments(
+            _PAY_SELECT + ", s.id_number, r.id_number",
+            " JOIN ref_staff_accounts s ON s.account_number = i.account_number",
+            " AND " + latest_list("s", "staff"),
+        ),
         (ctx.period,),
         [*_PAY_COLUMNS, "staff_id_number", "id_number"],
     )
     rows = rows[rows["staff_id_number"] != rows["id_number"]].drop_duplicates("instruction_id")
-    if rows.empty:
-        return empty()
-    groups = _by_recipient(ctx, rows)
-    return finish(
-        groups,
-        subject_type="recipient",
-        subject_id=groups["key"],
-        period=ctx.period,
-        amount_fen=groups["amount_fen"],
-        township=groups["township"],
-        program=groups["program"],
-        recipient_id=groups["recipient_id"],
-        evidence=[
-            {"instruction_ids": g.instruction_ids, "reference": "ref_staff_accounts"}
-            for g in records(groups)
-        ],
-        summary=["paid into a salary account of a public employee"] * len(groups),
+    return per_recipient(
+        ctx,
+        rows,
+        lambda g: "paid into a salary account of a public employee",
+        evidence=lambda g: {"reference": "ref_staff_accounts"},
     )
 
 
@@ -221,17 +186,14 @@ D03 = Rule(
 
 def _changed(ctx: Context) -> pd.DataFrame:
     rows = ctx.frame(
-        _PAY_SELECT + ", old.account_number, ri.imported_at,"
-        " COALESCE(b.pay_date, b.exported_at, b.created_at) FROM batches b"
-        " JOIN payment_instructions i ON i.batch_id = b.id"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        " JOIN entitlements n ON n.id = i.entitlement_id"
-        " JOIN enrolments e ON e.id = n.enrolment_id"
-        " JOIN enrolments old ON old.recipient_id = e.recipient_id AND old.program = e.program"
-        "  AND old.valid_to_import = e.valid_from_import"
-        "  AND (old.account_number <> e.account_number OR old.bank <> e.bank)"
-        " JOIN roster_imports ri ON ri.id = e.valid_from_import"
-        " WHERE b.period = ? AND b.state <> 'voided' AND i.status IN ('pending', 'settled')",
+        period_payments(
+            _PAY_SELECT + ", old.account_number, ri.imported_at,"
+            " COALESCE(b.pay_date, b.exported_at, b.created_at)",
+            PAID_ENROLMENT + " JOIN enrolments old ON old.recipient_id = e.recipient_id"
+            " AND old.program = e.program AND old.valid_to_import = e.valid_from_import"
+            " AND (old.account_number <> e.account_number OR old.bank <> e.bank)"
+            " JOIN roster_imports ri ON ri.id = e.valid_from_import",
+        ),
         (ctx.period,),
         [*_PAY_COLUMNS, "old_account", "changed_at", "paid_on"],
     )
@@ -240,23 +202,15 @@ def _changed(ctx: Context) -> pd.DataFrame:
     limit = ctx.threshold("account_change_days")
     days = (as_dates(rows["paid_on"]) - as_dates(rows["changed_at"])).dt.days
     rows = rows.assign(days=days)[(days >= 0) & (days <= limit)]
-    groups = _by_recipient(ctx, rows.assign(days=rows["days"]))
     days_by_key = rows.groupby("key")["days"].min()
-    return finish(
-        groups,
-        subject_type="recipient",
-        subject_id=groups["key"],
-        period=ctx.period,
-        amount_fen=groups["amount_fen"],
-        township=groups["township"],
-        program=groups["program"],
-        recipient_id=groups["recipient_id"],
+    return per_recipient(
+        ctx,
+        rows,
+        lambda g: (
+            f"bank account changed {int(days_by_key[g.key])} days before the payment"
+            f" (limit {limit})"
+        ),
         severity="medium",
-        evidence=[{"instruction_ids": g.instruction_ids} for g in records(groups)],
-        summary=[
-            f"bank account changed {int(days_by_key[k])} days before the payment (limit {limit})"
-            for k in groups["key"]
-        ],
     )
 
 

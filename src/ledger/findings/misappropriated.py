@@ -1,85 +1,45 @@
-"""Misappropriated funds (套取/骗取/侵占): payments to people who should not get them."""
+"""Misappropriated funds (套取/骗取/侵占): payments to people who should not get them.
 
-from collections.abc import Callable
+M06, M09 and M10 (identity, standard, age: who may not be paid at all) are in
+``ineligible``; this module lists all ten in id order.
+"""
+
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from ledger.findings.base import (
-    PAYMENTS_OF_PERIOD,
-    Context,
-    Rule,
-    as_dates,
-    empty,
-    finish,
-    group_payments,
-    records,
+from ledger.findings.base import Context, Rule, empty
+from ledger.findings.blocks import (
+    PAYMENT_COLUMNS,
+    PAYMENT_SELECT,
+    latest_list,
+    live_having,
+    per_recipient,
+    period_payments,
+    reference_evidence,
 )
-from ledger.identity import ascii_digits, birth_dates, id_check_ok
-from ledger.money import format_yuan
+from ledger.findings.ineligible import M06, M09, M10
 
-_COLUMNS = ["instruction_id", "recipient_id", "key", "program", "township", "amount_fen"]
-_SELECT = "SELECT i.id, i.recipient_id, r.key, b.program, i.township, i.amount_fen"
-
-
-def _per_recipient(
-    ctx: Context,
-    rows: pd.DataFrame,
-    summary: Any,
-    *,
-    evidence: Any = None,
-    severity: Any = "high",
-    amount: Callable[[pd.DataFrame], pd.Series] | None = None,
-) -> pd.DataFrame:
-    """One finding per recipient: the period's matching payments summed."""
-    if rows.empty:
-        return empty()
-    extra = {"township": ("township", "first"), "program": ("program", "first")}
-    for column in rows.columns:
-        if column not in (*_COLUMNS, "township", "program"):
-            extra[column] = (column, "first")
-    groups = group_payments(rows, ["recipient_id", "key"], extra=extra)
-    return finish(
-        groups,
-        subject_type="recipient",
-        subject_id=groups["key"],
-        period=ctx.period,
-        amount_fen=groups["amount_fen"] if amount is None else amount(groups),
-        township=groups["township"],
-        program=groups["program"],
-        recipient_id=groups["recipient_id"],
-        severity=severity(groups) if callable(severity) else severity,
-        evidence=[
-            {"instruction_ids": g.instruction_ids, **(evidence(g) if evidence else {})}
-            for g in records(groups)
-        ],
-        summary=[summary(g) for g in records(groups)],
-    )
+_COLUMNS = PAYMENT_COLUMNS
 
 
 def _after_death(ctx: Context) -> pd.DataFrame:
     rows = ctx.frame(
-        _SELECT + ", d.death_date, d.import_id, d.row_no, d.source FROM batches b"
-        " JOIN payment_instructions i ON i.batch_id = b.id"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        " JOIN ref_deaths d ON d.id_number = r.id_number"
-        " WHERE b.period = ? AND b.state <> 'voided' AND i.status IN ('pending', 'settled')"
-        " AND d.death_date < ?",
+        period_payments(
+            PAYMENT_SELECT + ", d.death_date, d.import_id, d.row_no, d.source",
+            " JOIN ref_deaths d ON d.id_number = r.id_number",
+            " AND d.death_date < ?",
+        ),
         (ctx.period, ctx.start),
         [*_COLUMNS, "death_date", "import_id", "row_no", "source"],
     )
     rows = rows.sort_values(["death_date"]).drop_duplicates("instruction_id")
-    return _per_recipient(
+    return per_recipient(
         ctx,
         rows,
         lambda g: f"paid for {ctx.period} though reported dead on {g.death_date} ({g.source})",
-        evidence=lambda g: {
-            "reference": "ref_deaths",
-            "refdata_import_id": int(g.import_id),
-            "line": int(g.row_no),
-        },
+        evidence=reference_evidence("ref_deaths"),
     )
 
 
@@ -108,7 +68,7 @@ def _after_exit(ctx: Context) -> pd.DataFrame:
     # the current enrolment, and each finding carries the period it was paid for (its
     # fingerprint is then the same whichever later run finds it).
     rows = ctx.frame(
-        _SELECT + ", e.exit_date, e.end_month, b.period FROM batches b"
+        "SELECT " + PAYMENT_SELECT + ", e.exit_date, e.end_month, b.period FROM batches b"
         " JOIN payment_instructions i ON i.batch_id = b.id"
         " JOIN recipients r ON r.id = i.recipient_id"
         " JOIN enrolments e ON e.recipient_id = i.recipient_id AND e.program = b.program"
@@ -125,7 +85,7 @@ def _after_exit(ctx: Context) -> pd.DataFrame:
     for period, paid in rows.groupby("paid_period"):
         at = replace(ctx, period=str(period))
         found.append(
-            _per_recipient(
+            per_recipient(
                 at,
                 paid.drop(columns=["paid_period"]),
                 lambda g, p=period: f"paid for {p} after leaving the program ({_left(g)})",
@@ -153,15 +113,11 @@ M02 = Rule(
 
 def _double(ctx: Context) -> pd.DataFrame:
     rows = ctx.frame(
-        _SELECT
-        + ", i.entitlement_id, e.amount_fen "
-        + PAYMENTS_OF_PERIOD.replace(
-            "WHERE", "JOIN entitlements e ON e.id = i.entitlement_id WHERE"
-        )
-        + " AND i.entitlement_id IN (SELECT i2.entitlement_id FROM batches b2"
-        "  JOIN payment_instructions i2 ON i2.batch_id = b2.id"
-        "  WHERE b2.period = ? AND b2.state <> 'voided' AND i2.status IN ('pending', 'settled')"
-        "  GROUP BY i2.entitlement_id HAVING COUNT(*) > 1)",
+        period_payments(
+            PAYMENT_SELECT + ", i.entitlement_id, e.amount_fen",
+            " JOIN entitlements e ON e.id = i.entitlement_id",
+            f" AND i.entitlement_id IN ({live_having('entitlement_id', 'COUNT(*) > 1')})",
+        ),
         (ctx.period, ctx.period),
         [*_COLUMNS, "entitlement_id", "entitled"],
     )
@@ -169,7 +125,7 @@ def _double(ctx: Context) -> pd.DataFrame:
         return empty()
     per = rows.groupby("entitlement_id")["entitled"].first()
     extra_due = rows.groupby("key")["entitlement_id"].unique()
-    return _per_recipient(
+    return per_recipient(
         ctx,
         rows.drop(columns=["entitled"]),
         lambda g: f"paid {g.instruction_count} times for one entitlement of {ctx.period}",
@@ -204,13 +160,13 @@ def _exclusive(ctx: Context) -> pd.DataFrame:
         return empty()
     programs = sorted({p for pair in pairs for p in pair})
     listed = ", ".join(f"'{p}'" for p in programs)
+    several = live_having(
+        "recipient_id", "COUNT(DISTINCT b2.program) > 1", f" AND b2.program IN ({listed})"
+    )
     rows = ctx.frame(
-        _SELECT + PAYMENTS_OF_PERIOD + f" AND b.program IN ({listed})"
-        " AND i.recipient_id IN (SELECT i2.recipient_id FROM batches b2"
-        "  JOIN payment_instructions i2 ON i2.batch_id = b2.id"
-        f"  WHERE b2.period = ? AND b2.state <> 'voided' AND b2.program IN ({listed})"
-        "  AND i2.status IN ('pending', 'settled')"
-        "  GROUP BY i2.recipient_id HAVING COUNT(DISTINCT b2.program) > 1)",
+        period_payments(
+            PAYMENT_SELECT, where=f" AND b.program IN ({listed}) AND i.recipient_id IN ({several})"
+        ),
         (ctx.period, ctx.period),
         _COLUMNS,
     )
@@ -223,7 +179,7 @@ def _exclusive(ctx: Context) -> pd.DataFrame:
     rows = rows[rows["key"].isin(bad)]
     by_program = rows.groupby(["key", "program"])["amount_fen"].sum()
     largest = by_program.groupby(level=0).max()
-    return _per_recipient(
+    return per_recipient(
         ctx,
         rows,
         lambda g: "paid by mutually exclusive programs: " + ", ".join(sorted(held[g.key])),
@@ -247,11 +203,9 @@ M04 = Rule(
 
 
 def _two_townships(ctx: Context) -> pd.DataFrame:
+    several = live_having("recipient_id", "COUNT(DISTINCT i2.township) > 1")
     rows = ctx.frame(
-        _SELECT + PAYMENTS_OF_PERIOD + " AND i.recipient_id IN (SELECT i2.recipient_id"
-        "  FROM batches b2 JOIN payment_instructions i2 ON i2.batch_id = b2.id"
-        "  WHERE b2.period = ? AND b2.state <> 'voided' AND i2.status IN ('pending', 'settled')"
-        "  GROUP BY i2.recipient_id HAVING COUNT(DISTINCT i2.township) > 1)",
+        period_payments(PAYMENT_SELECT, where=f" AND i.recipient_id IN ({several})"),
         (ctx.period, ctx.period),
         _COLUMNS,
     )
@@ -260,7 +214,7 @@ def _two_townships(ctx: Context) -> pd.DataFrame:
     by_township = rows.groupby(["key", "township"])["amount_fen"].sum()
     largest = by_township.groupby(level=0).max()
     towns = rows.groupby("key")["township"].agg(lambda s: sorted(set(s)))
-    return _per_recipient(
+    return per_recipient(
         ctx,
         rows,
         lambda g: "paid in two townships: " + ", ".join(towns[g.key]),
@@ -280,103 +234,21 @@ M05 = Rule(
 )
 
 
-def _identity(ctx: Context) -> pd.DataFrame:
-    people = ctx.frame(
-        "SELECT DISTINCT r.id, r.key, r.id_number " + PAYMENTS_OF_PERIOD,
-        (ctx.period,),
-        ["recipient_id", "key", "id_number"],
-    )
-    if people.empty:
-        return empty()
-    numbers = people["id_number"].astype(str).tolist()
-    formed = ascii_digits(numbers, 18, last_x=True)
-    problem = np.where(formed, "", "malformed").astype(object)
-    good = np.nonzero(formed)[0]
-    subset = [numbers[i] for i in good]
-    check = id_check_ok(subset)
-    births = birth_dates(subset)
-    start = np.datetime64(ctx.start, "D")
-    bad_birth = np.isnat(births) | (births > start) | (births < np.datetime64("1900-01-01"))
-    region = np.array([n[:6] != ctx.county.code for n in subset], dtype=bool)
-    reasons = np.where(
-        ~check, "checksum", np.where(bad_birth, "birth_date", np.where(region, "region", ""))
-    )
-    problem[good] = reasons
-    people["problem"] = problem
-    flagged = people[people["problem"] != ""]
-    if flagged.empty:
-        return empty()
-    rows = (
-        ctx.frame(
-            _SELECT + PAYMENTS_OF_PERIOD,
-            (ctx.period,),
-            _COLUMNS,
-        )
-        if len(flagged) > 50_000
-        else ctx.frame(
-            _SELECT
-            + PAYMENTS_OF_PERIOD
-            + " AND i.recipient_id IN ("
-            + ", ".join(str(int(i)) for i in flagged["recipient_id"])
-            + ")",
-            (ctx.period,),
-            _COLUMNS,
-        )
-    )
-    problems = flagged.set_index("key")["problem"]
-    rows = rows[rows["key"].isin(problems.index)]
-    rows = rows.assign(problem=rows["key"].map(problems))
-    words = {
-        "malformed": "the ID number is not 17 digits and a check character",
-        "checksum": "the ID number's check character is wrong",
-        "birth_date": "the ID number's birth date is impossible",
-        "region": f"the ID number's region is outside the county ({ctx.county.code})",
-    }
-    return _per_recipient(
-        ctx,
-        rows,
-        lambda g: words[g.problem],
-        evidence=lambda g: {"problem": g.problem},
-        severity=lambda g: ["medium" if p == "region" else "high" for p in g["problem"]],
-    )
-
-
-M06 = Rule(
-    id="M06",
-    category="misappropriated",
-    title_zh="身份信息无效",
-    title_en="Invalid identity",
-    data=("recipients", "payment_instructions", "county code"),
-    checks=(
-        "Recipients paid in the period whose ID number is malformed, fails the GB 11643 "
-        "check character, carries an impossible birth date (not a date, before 1900 or "
-        "after the period), or a region code other than the county's (medium severity)."
-    ),
-    amount="the period's payments to the recipient",
-    detect=_identity,
-)
-
-
 def _staff(ctx: Context) -> pd.DataFrame:
     rows = ctx.frame(
-        _SELECT + ", s.employer, s.import_id, s.row_no FROM batches b"
-        " JOIN payment_instructions i ON i.batch_id = b.id"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        " JOIN ref_staff s ON s.id_number = r.id_number"
-        " WHERE b.period = ? AND b.state <> 'voided' AND i.status IN ('pending', 'settled')"
-        " AND s.import_id = (SELECT MAX(id) FROM refdata_imports WHERE kind = 'staff')",
+        period_payments(
+            PAYMENT_SELECT + ", s.employer, s.import_id, s.row_no",
+            " JOIN ref_staff s ON s.id_number = r.id_number",
+            " AND " + latest_list("s", "staff"),
+        ),
         (ctx.period,),
         [*_COLUMNS, "employer", "import_id", "row_no"],
     ).drop_duplicates("instruction_id")
-    return _per_recipient(
+    return per_recipient(
         ctx,
         rows,
         lambda g: f"the recipient is on the payroll of {g.employer}",
-        evidence=lambda g: {
-            "reference": "ref_staff",
-            "refdata_import_id": int(g.import_id),
-            "line": int(g.row_no),
-        },
+        evidence=reference_evidence("ref_staff"),
     )
 
 
@@ -394,31 +266,25 @@ M07 = Rule(
 
 def _relative(ctx: Context) -> pd.DataFrame:
     rows = ctx.frame(
-        _SELECT + ", c.cadre_name, c.position, c.relation, c.import_id, c.row_no FROM batches b"
-        " JOIN payment_instructions i ON i.batch_id = b.id"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        " JOIN ref_cadre_relatives c ON c.relative_id_number = r.id_number"
-        " WHERE b.period = ? AND b.state <> 'voided' AND i.status IN ('pending', 'settled')"
-        " AND c.filed = ? AND c.import_id = (SELECT MAX(id) FROM refdata_imports"
-        "  WHERE kind = 'cadres')"
-        " AND NOT EXISTS (SELECT 1 FROM ref_cadre_relatives f"
+        period_payments(
+            PAYMENT_SELECT + ", c.cadre_name, c.position, c.relation, c.import_id, c.row_no",
+            " JOIN ref_cadre_relatives c ON c.relative_id_number = r.id_number",
+            " AND c.filed = ? AND " + latest_list("c", "cadres"),
+        )
+        + " AND NOT EXISTS (SELECT 1 FROM ref_cadre_relatives f"
         "  WHERE f.import_id = c.import_id AND f.relative_id_number = c.relative_id_number"
         "  AND f.cadre_id_number = c.cadre_id_number AND f.filed = ?)",
         (ctx.period, False, True),
         [*_COLUMNS, "cadre_name", "position", "relation", "import_id", "row_no"],
     ).drop_duplicates("instruction_id")
-    return _per_recipient(
+    return per_recipient(
         ctx,
         rows,
         lambda g: (
             f"near relative ({g.relation or 'relative'}) of a cadre ({g.position or ''}), "
             "relation not filed (近亲属未备案)"
         ),
-        evidence=lambda g: {
-            "reference": "ref_cadre_relatives",
-            "refdata_import_id": int(g.import_id),
-            "line": int(g.row_no),
-        },
+        evidence=reference_evidence("ref_cadre_relatives"),
     )
 
 
@@ -436,159 +302,5 @@ M08 = Rule(
     detect=_relative,
 )
 
-
-def _above_cap(ctx: Context) -> pd.DataFrame:
-    programs = ctx.county.programs
-    if not programs:
-        return empty()
-    cap = (
-        "CASE b.program "
-        + " ".join(f"WHEN '{p.code}' THEN {int(p.monthly_cap_fen)}" for p in programs.values())
-        + " END"
-    )
-    household = [p.code for p in programs.values() if p.paid_per == "household"]
-    unit = (
-        "CASE WHEN b.program IN (" + ", ".join(f"'{c}'" for c in household) + ")"
-        " THEN 'H' || e.household_id ELSE 'R' || r.key END"
-        if household
-        else "'R' || r.key"
-    )
-    base = (
-        " FROM batches b JOIN payment_instructions i ON i.batch_id = b.id"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        " JOIN entitlements n ON n.id = i.entitlement_id"
-        " JOIN enrolments e ON e.id = n.enrolment_id"
-        " WHERE b.period = ? AND b.state <> 'voided' AND i.status IN ('pending', 'settled')"
-    )
-    rows = ctx.frame(
-        f"SELECT i.id, i.recipient_id, r.key, b.program, i.township, i.amount_fen, {unit},"
-        f" {cap}" + base + f" AND b.program || ':' || {unit} IN ("
-        f"SELECT b.program || ':' || {unit}"
-        + base
-        + f" GROUP BY b.program, {unit} HAVING SUM(i.amount_fen) > MAX({cap}))",
-        (ctx.period, ctx.period),
-        [*_COLUMNS, "unit", "cap"],
-    )
-    if rows.empty:
-        return empty()
-    groups = group_payments(
-        rows,
-        ["program", "unit"],
-        extra={
-            "cap": ("cap", "max"),
-            "key": ("key", "min"),
-            "recipient_id": ("recipient_id", "min"),
-            "township": ("township", "first"),
-            "members": ("key", lambda s: sorted(set(s))),
-        },
-    )
-    return finish(
-        groups,
-        subject_type="recipient",
-        subject_id=groups["key"],
-        period=ctx.period,
-        amount_fen=groups["amount_fen"] - groups["cap"],
-        township=groups["township"],
-        program=groups["program"],
-        recipient_id=groups["recipient_id"],
-        evidence=[
-            {"instruction_ids": g.instruction_ids, "recipients": g.members, "cap_fen": int(g.cap)}
-            for g in records(groups)
-        ],
-        summary=[
-            f"{'household' if str(g.unit).startswith('H') else 'person'} paid "
-            f"{format_yuan(int(g.amount_fen))} yuan in {g.program}, above the monthly standard"
-            f" of {format_yuan(int(g.cap))} yuan"
-            for g in records(groups)
-        ],
-    )
-
-
-M09 = Rule(
-    id="M09",
-    category="misappropriated",
-    title_zh="超标准发放",
-    title_en="Amount above the program standard",
-    data=("payment_instructions", "entitlements", "enrolments", "county programs.monthly_cap"),
-    checks=(
-        "Per program and period, the payments to one household (programs paid per "
-        "household) or one person (paid per person) add up to more than the program's "
-        "monthly_cap. The subject is the household's first recipient."
-    ),
-    thresholds=("programs.monthly_cap",),
-    amount="paid minus the cap",
-    detect=_above_cap,
-)
-
-
-def _age(ctx: Context) -> pd.DataFrame:
-    limited = {
-        p.code: (p.min_age, p.max_age)
-        for p in ctx.county.programs.values()
-        if p.min_age is not None or p.max_age is not None
-    }
-    if not limited:
-        return empty()
-    listed = ", ".join(f"'{p}'" for p in limited)
-    rows = ctx.frame(
-        _SELECT
-        + ", r.birth_date, r.id_number "
-        + PAYMENTS_OF_PERIOD
-        + f" AND b.program IN ({listed})",
-        (ctx.period,),
-        [*_COLUMNS, "birth_date", "id_number"],
-    )
-    if rows.empty:
-        return empty()
-    births = as_dates(rows["birth_date"])
-    missing = births.isna()
-    if missing.any():
-        numbers = rows.loc[missing, "id_number"].astype(str).tolist()
-        formed = ascii_digits(numbers, 18, last_x=True)
-        derived = np.full(len(numbers), np.datetime64("NaT"), dtype="datetime64[D]")
-        idx = np.nonzero(formed)[0]
-        derived[idx] = birth_dates([numbers[i] for i in idx])
-        births = births.copy()
-        births[missing] = pd.to_datetime(derived)
-    start = pd.Timestamp(ctx.start)
-    age = (
-        start.year
-        - births.dt.year
-        - (
-            (births.dt.month > start.month)
-            | ((births.dt.month == start.month) & (births.dt.day > 1))
-        )
-    )
-    low = rows["program"].map(lambda p: -1 if limited[p][0] is None else limited[p][0])
-    high = rows["program"].map(lambda p: 10**6 if limited[p][1] is None else limited[p][1])
-    bad = (age < low) | (age >= high)
-    rows = rows.assign(age=age)[bad.fillna(False)].drop(columns=["birth_date", "id_number"])
-    return _per_recipient(
-        ctx,
-        rows,
-        lambda g: (
-            f"aged {int(g.age)} at the start of {ctx.period}, outside the ages of {g.program}"
-        ),
-        evidence=lambda g: {"age": int(g.age)},
-        severity="medium",
-    )
-
-
-M10 = Rule(
-    id="M10",
-    category="misappropriated",
-    title_zh="年龄与项目条件不符",
-    title_en="Age inconsistent with the program",
-    data=("payment_instructions", "recipients (birth date, else from the ID number)"),
-    checks=(
-        "Payments of the period in a program with min_age/max_age to someone whose age in "
-        "whole years on the first day of the period is below min_age or at least max_age "
-        "(max_age is the age at which payment stops, e.g. orphans at 18)."
-    ),
-    thresholds=("programs.min_age", "programs.max_age"),
-    severity="medium",
-    amount="the period's payments in that program",
-    detect=_age,
-)
 
 RULES = (M01, M02, M03, M04, M05, M06, M07, M08, M09, M10)

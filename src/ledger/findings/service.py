@@ -212,11 +212,7 @@ def condition_present(connection: sa.Connection, county: County, row: sa.Row, as
     frame = rule.detect(Context(connection, county, row.period, as_of))
     if frame.empty:
         return False
-    prints = {
-        store.fingerprint(rule.id, t, s, p)
-        for t, s, p in zip(frame["subject_type"], frame["subject_id"], frame["period"], strict=True)
-    }
-    return str(row.fingerprint) in prints
+    return str(row.fingerprint) in set(store.fingerprints(rule.id, frame))
 
 
 def verify(

@@ -15,6 +15,7 @@ from ledger.findings.base import (
     period_end,
     records,
 )
+from ledger.findings.blocks import per_instruction
 from ledger.money import format_yuan
 
 
@@ -46,24 +47,13 @@ def _unpaid(ctx: Context) -> pd.DataFrame:
     ends = {p: pd.Timestamp(period_end(p)) for p in rows["period"].unique()}
     overdue = (pd.Timestamp(ctx.as_of) - rows["period"].map(ends)).dt.days > limit
     rows = rows[overdue]
-    return finish(
+    return per_instruction(
         rows,
-        subject_type="recipient",
-        subject_id=rows["key"],
-        period=rows["period"],
-        amount_fen=rows["amount_fen"],
-        township=rows["township"],
-        program=rows["program"],
-        recipient_id=rows["recipient_id"],
-        evidence=[
-            {"instruction_ids": [int(i)], "batch_id": int(b), "batch_state": s}
-            for i, b, s in zip(rows["instruction_id"], rows["batch_id"], rows["state"], strict=True)
-        ],
-        summary=[
-            f"entitlement for {p} not sent to the bank more than {limit} days after the period "
-            f"(batch {b} is {s})"
-            for p, b, s in zip(rows["period"], rows["batch_id"], rows["state"], strict=True)
-        ],
+        lambda r: {"batch_id": int(r.batch_id), "batch_state": r.state},
+        lambda r: (
+            f"entitlement for {r.period} not sent to the bank more than {limit} days after the"
+            f" period (batch {r.batch_id} is {r.state})"
+        ),
     )
 
 
@@ -182,27 +172,14 @@ def _failed(ctx: Context) -> pd.DataFrame:
     limit = ctx.threshold("failed_followup_days")
     age = (pd.Timestamp(ctx.as_of) - as_dates(rows["failed_at"])).dt.days
     rows = rows.assign(age=age)[age > limit]
-    return finish(
+    return per_instruction(
         rows,
-        subject_type="recipient",
-        subject_id=rows["key"],
-        period=rows["period"],
-        amount_fen=rows["amount_fen"],
-        township=rows["township"],
-        program=rows["program"],
-        recipient_id=rows["recipient_id"],
+        lambda r: {"batch_id": int(r.batch_id), "reason_code": r.reason_code},
+        lambda r: (
+            f"payment failed ({r.reason_code or 'no reason'}) {int(r.age)} days ago, neither"
+            f" re-issued nor cancelled (limit {limit})"
+        ),
         severity="medium",
-        evidence=[
-            {"instruction_ids": [int(i)], "batch_id": int(b), "reason_code": c}
-            for i, b, c in zip(
-                rows["instruction_id"], rows["batch_id"], rows["reason_code"], strict=True
-            )
-        ],
-        summary=[
-            f"payment failed ({c or 'no reason'}) {int(a)} days ago, neither re-issued nor "
-            f"cancelled (limit {limit})"
-            for c, a in zip(rows["reason_code"], rows["age"], strict=True)
-        ],
     )
 
 

@@ -1,8 +1,9 @@
 """Findings: what the exception rules found, and the append-only log of what was done.
 
-``findings``: one row per rule, subject and period (the ``fingerprint``, a SHA-256 of
-rule, subject type, subject id and period, is unique), so running detection again
-updates the row it found before instead of adding a duplicate.
+``findings``: one row per rule, subject, period and program (the ``fingerprint``, a
+SHA-256 of rule, subject type, subject id, period and program, is unique), so running
+detection again updates
+the row it found before instead of adding a duplicate.
   Never changes after insert: fingerprint, rule, category, subject, period, township,
   program, recipient_id, first_detected_at.
   May change: severity, amount_fen, evidence, summary, last_detected_at (each detection
