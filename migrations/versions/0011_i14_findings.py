@@ -8,7 +8,7 @@ each is its own finding. The fingerprints already stored are recomputed (SHA-256
 column changes.
 
 Revision ID: 0011_i14_findings
-Revises: 0008_enrolment_account_index
+Revises: 0012_i15_operators
 Create Date: 2026-12-02
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_i14_findings"
-down_revision = "0008_enrolment_account_index"
+down_revision = "0012_i15_operators"
 branch_labels = None
 depends_on = None
 
