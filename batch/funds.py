@@ -256,8 +256,8 @@ def receive_recovery(
     problems = []
     try:
         amount_fen = parse_yuan(amount)
-    except ValueError:
-        problems.append(f"--amount: not a yuan amount: {amount!r}")
+    except ValueError as error:
+        problems.append(f"--amount: not a yuan amount: {error}")
         amount_fen = 0
     try:
         when = _date.fromisoformat(day)

@@ -35,6 +35,14 @@ DEFAULT_THRESHOLDS: dict[str, int] = {
 }
 
 
+# [limits]: the largest amount one allocation line may carry (an allocation of 10^8
+# yuan is already far beyond a county's yearly assistance budget; a larger figure is a
+# typing slip) and how many days after today a posting may be dated (1: the server's
+# clock may run in UTC while the county's day, UTC+8, has already begun).
+DEFAULT_ALLOCATION_MAX_FEN = 100_000_000 * 100
+DEFAULT_FUTURE_DAYS = 1
+MAX_FUTURE_DAYS = 31
+
 # Fund sources (资金来源) when the file names none: code -> Chinese name.
 DEFAULT_SOURCES: dict[str, str] = {
     "central": "中央",
@@ -92,6 +100,8 @@ class County:
     thresholds: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     source_path: str = ""
     sources: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SOURCES))
+    allocation_max_fen: int = DEFAULT_ALLOCATION_MAX_FEN
+    future_days: int = DEFAULT_FUTURE_DAYS
 
     @property
     def province_prefix(self) -> str:
@@ -269,6 +279,8 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
                 continue
             sources[key] = value.strip()
 
+    allocation_max_fen, future_days = _limits(raw, problems)
+
     _unique_names(
         problems,
         [(f"townships[{i}].name", t.name) for i, t in enumerate(townships.values())],
@@ -288,7 +300,53 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         problems, [(f"programs.{p.code}.name_zh", p.name_zh) for p in programs.values()], "name_zh"
     )
     _unique_names(problems, [(f"banks.{b.code}.name", b.name) for b in banks.values()], "bank name")
-    return County(code, name, townships, programs, banks, pay_day, thresholds, "", sources)
+    return County(
+        code,
+        name,
+        townships,
+        programs,
+        banks,
+        pay_day,
+        thresholds,
+        "",
+        sources,
+        allocation_max_fen=allocation_max_fen,
+        future_days=future_days,
+    )
+
+
+def _limits(raw: dict[str, Any], problems: list[str]) -> tuple[int, int]:
+    """``[limits]``: ``allocation_max`` (yuan text) and ``future_days`` (whole days)."""
+    limits = raw.get("limits", {})
+    if not isinstance(limits, dict):
+        problems.append("limits: must be a table ([limits])")
+        limits = {}
+    for key in sorted(set(limits) - {"allocation_max", "future_days"}):
+        problems.append(f"limits.{key}: unknown key (known: allocation_max, future_days)")
+    allocation_max = DEFAULT_ALLOCATION_MAX_FEN
+    if "allocation_max" in limits:
+        text = limits["allocation_max"]
+        try:
+            if not isinstance(text, str):
+                raise ValueError(f'write it as text, such as "100000000.00", not {text!r}')
+            allocation_max = parse_yuan(text)
+            if allocation_max <= 0:
+                raise ValueError("it must be more than 0")
+        except ValueError as error:
+            problems.append(f"limits.allocation_max: not a positive yuan amount: {error}")
+            allocation_max = DEFAULT_ALLOCATION_MAX_FEN
+    future_days = limits.get("future_days", DEFAULT_FUTURE_DAYS)
+    if (
+        not isinstance(future_days, int)
+        or isinstance(future_days, bool)
+        or not 0 <= future_days <= MAX_FUTURE_DAYS
+    ):
+        problems.append(
+            f"limits.future_days: must be a whole number of days from 0 to {MAX_FUTURE_DAYS}, "
+            f"got {future_days!r}"
+        )
+        future_days = DEFAULT_FUTURE_DAYS
+    return allocation_max, future_days
 
 
 def _unique_names(problems: list[str], items: list[tuple[str, str]], what: str) -> None:

@@ -73,7 +73,7 @@ def test_an_allocation_file_is_all_or_nothing(db_url: str, tmp_path: Path) -> No
     refused = run(db_url, "funds", "import", write_csv(bad, tmp_path / "bad.csv"),
                   "--county", county, "--operator", "dora")  # fmt: skip
     assert refused.exit_code == 1
-    assert "bad.csv, row 3, column 金额(元): must be more than 0" in refused.stderr
+    assert "bad.csv, row 3, column 金额(元): not a yuan amount: '-5': a negative" in refused.stderr
     assert "row 5: the same allocation as row 2" in refused.stderr
     assert counts(db_url)["transactions"] == 0
     path = write_csv(good, tmp_path / "alloc.csv", encoding="gb18030")
@@ -136,3 +136,61 @@ def test_funds_status_shows_allocated_disbursed_in_bank_and_available(
     assert "300,000.00" not in earlier.output
     listed = run(db_url, "funds", "list")
     assert "冀财〔2026〕2号" in listed.output
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason"),
+    [
+        ("92233720368547758.08", "'92233720368547758.08' is too large"),
+        ("9e18", "'9e18': exponent notation is not accepted"),
+        ("92233720368547758.07", "92233720368547758.07 is above the ceiling of 100,000,000.00"),
+        ("100000000.01", "100000000.01 is above the ceiling of 100,000,000.00"),
+        ("2000,50", "'2000,50': commas may only separate groups of three digits"),
+        ("1,0,0", "'1,0,0': commas may only separate groups of three digits"),
+        ("７００.００", "'７００.００': full-width"),
+    ],
+)
+def test_an_allocation_file_with_an_impossible_amount_is_refused_naming_it(
+    db_url: str, tmp_path: Path, amount: str, reason: str
+) -> None:
+    frame = pd.DataFrame(
+        {"资金来源": ["中央"], "救助项目": ["dibao_rural"], "金额(元)": [amount],
+         "文号": ["财社〔2026〕1号"], "日期": ["2026-01-10"]}
+    )  # fmt: skip
+    path = write_csv(frame, tmp_path / "alloc.csv")
+    result = run(db_url, "funds", "import", path, "--county", county_file(tmp_path),
+                 "--operator", "dora")  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "alloc.csv, row 2, column 金额(元): " in result.stderr
+    assert reason in result.stderr
+    assert counts(db_url)["transactions"] == 0
+
+
+def test_a_typed_amount_with_a_decimal_comma_is_refused_not_booked_as_a_hundredfold(
+    db_url: str, tmp_path: Path
+) -> None:
+    county = county_file(tmp_path)
+    result = run(
+        db_url, "funds", "allocate", "--county", county, "--operator", "dora",
+        "--source", "central", "--program", "dibao_rural", "--amount", "2000,50",
+        "--doc", "财社〔2026〕12号", "--date", "2026-01-15",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "--amount: not a yuan amount: '2000,50'" in result.stderr
+    assert counts(db_url)["transactions"] == 0
+
+
+def test_the_allocation_ceiling_is_set_in_the_county_configuration(
+    db_url: str, tmp_path: Path
+) -> None:
+    county = county_file(tmp_path)
+    text = county.read_text(encoding="utf-8")
+    county.write_text(
+        text.replace('allocation_max = "100000000.00"', 'allocation_max = "1000000.00"'),
+        encoding="utf-8",
+    )
+    refused = _allocate(db_url, county)  # 1,200,000.00
+    assert refused.exit_code == 1
+    assert "1200000.00 is above the ceiling of 1,000,000.00 yuan" in refused.stderr
+    county.write_text(text, encoding="utf-8")
+    assert _allocate(db_url, county).exit_code == 0

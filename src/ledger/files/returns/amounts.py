@@ -15,9 +15,11 @@ import pandas as pd
 
 from ledger.money import parse_yuan
 
-# Up to 15 digits of yuan (10^13 yuan fits int64 fen with room to spare).
-YUAN_PATTERN = r"\d{1,15}(?:\.\d{1,2})?"
-FEN_PATTERN = r"0*\d{1,17}"  # fixed-width files zero-pad
+# Up to 15 digits of yuan (10^13 yuan fits int64 fen with room to spare): the grammar
+# of ``ledger.money.parse_yuan`` without sign or separators. ASCII digits only: ``\d``
+# would also match full-width digits (７００), which int() reads as 700.
+YUAN_PATTERN = r"[0-9]{1,15}(?:\.[0-9]{1,2})?"
+FEN_PATTERN = r"0*[0-9]{1,17}"  # fixed-width files zero-pad
 _YUAN_RE = re.compile(YUAN_PATTERN)
 
 Unit = Literal["yuan", "fen"]
