@@ -115,3 +115,18 @@ def test_a_cadre_roster_records_relatives_and_filings(db_url: str, tmp_path: Pat
     assert "row 4, column 是否备案: must be 是/否" in refused.stderr
     assert "row 4, column 亲属身份证号: a relative is named" in refused.stderr
     assert counts(db_url)["ref_cadre_relatives"] == 3
+
+
+def test_a_reference_list_with_a_misshapen_row_is_refused_naming_it(
+    db_url: str, tmp_path: Path
+) -> None:
+    ids = _ids(2)
+    path = tmp_path / "deaths.csv"
+    path.write_text(
+        f"身份证号,姓名,死亡日期,数据来源\n{ids[0]},甲,2026-01-03,公安\n{ids[1]},乙,2026-01-04\n",
+        encoding="utf-8",
+    )
+    result = _import(db_url, "deaths", path)
+    assert result.exit_code == 1
+    assert "deaths.csv, row 3 (line 3): 3 fields, fewer than the 4 of the header" in result.stderr
+    assert counts(db_url)["refdata_imports"] == 0

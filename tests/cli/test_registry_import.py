@@ -269,3 +269,40 @@ def test_a_missing_county_file_is_a_clear_error(db_url: str, tmp_path: Path) -> 
         os.chdir(here)
     assert result.exit_code == 2
     assert "county.toml is not in the working directory" in result.stderr
+
+
+def test_a_roster_row_with_a_field_too_many_or_too_few_is_refused_naming_it(
+    db_url: str, tmp_path: Path
+) -> None:
+    frame = roster_frame(4)
+    width = len(frame.columns)
+    path = write_csv(frame, tmp_path / "shape.csv")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] += ",多余"
+    lines[3] = lines[3].rsplit(",", 1)[0]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = import_roster(db_url, county_file(tmp_path), path)
+    assert result.exit_code == 1
+    assert (
+        f"shape.csv, row 3 (line 3): {width + 1} fields, more than the {width} of the header"
+        in result.stderr
+    )
+    assert f"row 4 (line 4): {width - 1} fields, fewer than the {width}" in result.stderr
+    assert counts(db_url)["recipients"] == 0 and counts(db_url)["roster_imports"] == 0
+
+
+def test_a_roster_that_is_not_a_table_of_text_is_refused_naming_the_file(
+    db_url: str, tmp_path: Path
+) -> None:
+    county = county_file(tmp_path)
+    one_line = tmp_path / "one-line.csv"
+    one_line.write_bytes(b"x" * 10_000_000)
+    result = import_roster(db_url, county, one_line)
+    assert result.exit_code == 1
+    assert "one-line.csv: line 1 is longer than 65,536 characters" in result.stderr
+    assert "Traceback" not in result.output
+    utf16 = write_csv(roster_frame(2), tmp_path / "utf16.csv", encoding="utf-16")
+    result = import_roster(db_url, county, utf16)
+    assert result.exit_code == 1
+    assert "utf16.csv: UTF-16 text" in result.stderr
+    assert counts(db_url)["roster_imports"] == 0
