@@ -81,7 +81,10 @@ def test_an_allocation_file_is_all_or_nothing(db_url: str, tmp_path: Path) -> No
     assert result.exit_code == 0, result.stderr
     assert "3 posted (1,330,000.50)" in result.output
     again = run(db_url, "funds", "import", path, "--county", county, "--operator", "dora")
-    assert "0 posted (0.00), 3 already recorded" in again.output
+    assert again.exit_code == 0, again.stderr
+    assert "alloc.csv: already imported: its 3 allocation(s) were all recorded before" in (
+        again.output
+    )
     assert counts(db_url)["allocations"] == 3
 
 

@@ -251,10 +251,13 @@ def test_the_same_file_is_not_imported_twice(db_url: str, tmp_path: Path) -> Non
     path = write_csv(roster_frame(3), tmp_path / "roster.csv")
     county = county_file(tmp_path)
     assert import_roster(db_url, county, path).exit_code == 0
+    events = counts(db_url)["audit_events"]
     again = import_roster(db_url, county, path)
-    assert again.exit_code == 1
-    assert "already imported (import 1" in again.stderr
+    assert again.exit_code == 0, again.stderr
+    assert "roster.csv: already imported: this exact file is roster import 1" in again.output
+    assert again.output.rstrip().endswith("nothing changed.")
     assert counts(db_url)["roster_imports"] == 1
+    assert counts(db_url)["audit_events"] == events
 
 
 def test_a_missing_county_file_is_a_clear_error(db_url: str, tmp_path: Path) -> None:
