@@ -28,6 +28,9 @@ class AppContext:
 
     db_url: str
     read_only: bool
+    # The county's [limits] future_days, once a command has loaded its configuration
+    # (``--county``); commands that read none post with the journal's default.
+    future_days: int | None = None
     _engine: Engine | None = field(default=None, repr=False)
     _schema_engine: Engine | None = field(default=None, repr=False)
 
@@ -66,7 +69,7 @@ class AppContext:
                 "the ledger is open read-only (--read-only or LEDGER_READ_ONLY): "
                 "this command would change it"
             )
-        return UnitOfWork(self.engine)
+        return UnitOfWork(self.engine, future_days=self.future_days)
 
     def reader(self) -> UnitOfWork:
         """A unit of work for reading; nothing it does is committed."""
@@ -130,7 +133,7 @@ DEFAULT_COUNTY_FILE = "county.toml"
 def _load_county_option(ctx: click.Context, param: click.Parameter, value: str | None) -> County:
     path = value or DEFAULT_COUNTY_FILE
     try:
-        return load_county(path)
+        county = load_county(path)
     except LedgerError as error:
         if value is None and "no such file" in str(error):
             raise click.UsageError(
@@ -139,6 +142,10 @@ def _load_county_option(ctx: click.Context, param: click.Parameter, value: str |
                 "(start from `ledger config example > county.toml`)."
             ) from None
         raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+    app = ctx.find_object(AppContext)
+    if app is not None:
+        app.future_days = county.future_days
+    return county
 
 
 def county_option(func: F) -> F:

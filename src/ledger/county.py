@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import ValidationError
+from ledger.journal import DEFAULT_FUTURE_DAYS
 from ledger.money import parse_yuan
 
 _CODE = re.compile(r"[A-Za-z0-9_]{1,32}")
@@ -40,7 +41,6 @@ DEFAULT_THRESHOLDS: dict[str, int] = {
 # typing slip) and how many days after today a posting may be dated (1: the server's
 # clock may run in UTC while the county's day, UTC+8, has already begun).
 DEFAULT_ALLOCATION_MAX_FEN = 100_000_000 * 100
-DEFAULT_FUTURE_DAYS = 1
 MAX_FUTURE_DAYS = 31
 
 # Fund sources (资金来源) when the file names none: code -> Chinese name.

@@ -1,6 +1,6 @@
 """Allocations and `funds status`, with bank postings made through the journal API."""
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -197,3 +197,27 @@ def test_the_allocation_ceiling_is_set_in_the_county_configuration(
     assert "1200000.00 is above the ceiling of 1,000,000.00 yuan" in refused.stderr
     county.write_text(text, encoding="utf-8")
     assert _allocate(db_url, county).exit_code == 0
+
+
+def test_an_allocation_dated_after_today_is_refused_by_the_county_margin(
+    db_url: str, tmp_path: Path
+) -> None:
+    county = county_file(tmp_path)
+    ahead = (date.today() + timedelta(days=2)).isoformat()
+    refused = run(
+        db_url, "funds", "allocate", "--county", county, "--operator", "dora",
+        "--source", "central", "--program", "dibao_rural", "--amount", "100.00",
+        "--doc", "财社〔2026〕99号", "--date", ahead,
+    )  # fmt: skip
+    assert refused.exit_code == 1
+    assert f"the effective date {ahead} is in the future" in refused.stderr
+    assert "limits.future_days = 1" in refused.stderr
+    assert counts(db_url)["transactions"] == 0
+    text = county.read_text(encoding="utf-8")
+    county.write_text(text.replace("future_days = 1", "future_days = 3"), encoding="utf-8")
+    accepted = run(
+        db_url, "funds", "allocate", "--county", county, "--operator", "dora",
+        "--source", "central", "--program", "dibao_rural", "--amount", "100.00",
+        "--doc", "财社〔2026〕99号", "--date", ahead,
+    )  # fmt: skip
+    assert accepted.exit_code == 0, accepted.stderr
