@@ -255,8 +255,8 @@ def recover(app: AppContext, finding_id: int, amount: str, day: Any, operator: s
     / Cr Expenses:Assistance:{program}:{township}."""
     try:
         amount_fen = parse_yuan(amount)
-    except ValueError:
-        raise click.BadParameter(f"not a yuan amount: {amount!r}", param_hint="--amount") from None
+    except ValueError as error:
+        raise click.BadParameter(f"not a yuan amount: {error}", param_hint="--amount") from None
     with app.unit_of_work() as uow:
         tx = service.recover(
             uow, finding_id, amount_fen=amount_fen, operator=operator, day=to_date(day)

@@ -94,7 +94,9 @@ def import_(
     operator: str,
 ) -> None:
     """Record many allocations from a CSV or XLSX file (资金来源, 救助项目, 金额(元),
-    文号, 日期, 备注). All or nothing; lines already recorded are skipped."""
+    文号, 日期, 备注). All or nothing (any error: exit 1); lines already recorded are
+    skipped. A file whose lines were all recorded before says "already imported ...
+    nothing changed" and exits 0."""
     table = open_table(file, COLUMNS, encoding=encoding)
     items: list[tuple[int, Allocation]] = []
     problems: list[str] = []
@@ -149,6 +151,14 @@ def import_(
             subject_id=sha256_of(file),
             detail={"file": str(file), "posted": created, "skipped": skipped, "total_fen": total},
         )
+        if created == 0:
+            # Every line was recorded before: the same "already imported" as every
+            # import, exit 0, and no audit event for a file that changed nothing.
+            click.echo(
+                f"{file}: already imported: its {skipped} allocation(s) were all recorded "
+                "before; nothing changed."
+            )
+            return
         if not dry_run:
             uow.commit()
     head = "Dry run, nothing posted" if dry_run else "Allocations recorded"
@@ -256,8 +266,8 @@ def receive_recovery(
     problems = []
     try:
         amount_fen = parse_yuan(amount)
-    except ValueError:
-        problems.append(f"--amount: not a yuan amount: {amount!r}")
+    except ValueError as error:
+        problems.append(f"--amount: not a yuan amount: {error}")
         amount_fen = 0
     try:
         when = _date.fromisoformat(day)

@@ -1,6 +1,7 @@
 """``ledger refdata``: import the reference lists the audit rules match against."""
 
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -9,7 +10,7 @@ from ledger import refdata as refdata_rules
 from ledger.cli_support import AppContext, emit, format_option, operator_option, pass_app
 from ledger.db import refdata_store
 from ledger.db.events import record_event
-from ledger.errors import LedgerError
+from ledger.errors import AlreadyImported, LedgerError
 from ledger.files_util import sha256_of
 from ledger.tabular import Problems, open_table
 
@@ -47,7 +48,9 @@ def import_(
     """Import a reference list (CSV or XLSX; columns in docs/registry.md).
 
     KIND is deaths (cumulative), staff or cadres (each import replaces the previous
-    list as the current one; earlier lists stay for history). Any error refuses the file.
+    list as the current one; earlier lists stay for history). Any error refuses the file
+    (exit 1). A file imported before as the same KIND says "already imported ... nothing
+    changed" and exits 0.
     """
     table = open_table(file, refdata_rules.COLUMNS[kind], encoding=encoding)
     problems = Problems(str(file))
@@ -61,26 +64,49 @@ def import_(
     refdata_rules.duplicate_problems(kind, rows, table.labels, problems)
     problems.raise_if_errors(f"the {kind} import was")
     digest = sha256_of(file)
-    with app.unit_of_work() as uow:
-        import_id = refdata_store.store(
-            uow.connection, kind, rows, file_name=str(file), file_sha256=digest, operator=operator
-        )
-        record_event(
-            uow.connection,
-            operator=operator,
-            action="refdata.imported",
-            subject_type="refdata_import",
-            subject_id=import_id,
-            detail={"kind": kind, "file": str(file), "sha256": digest, "rows": len(rows)},
-        )
-        if not dry_run:
-            uow.commit()
+    try:
+        with app.unit_of_work() as uow:
+            import_id = refdata_store.store(
+                uow.connection,
+                kind,
+                rows,
+                file_name=str(file),
+                file_sha256=digest,
+                operator=operator,
+            )
+            _record(uow, kind, file, digest, len(rows), import_id, operator, dry_run)
+    except AlreadyImported as already:
+        click.echo(f"{already}.")
+        return
     for line in problems.warning_lines():
         click.echo(f"Warning: {line}", err=True)
     if dry_run:
         click.echo(f"Dry run, nothing written: {file.name}: {len(rows)} {kind} rows are valid.")
     else:
         click.echo(f"Imported {file.name} as {kind} import {import_id}: {len(rows)} rows.")
+
+
+def _record(
+    uow: Any,
+    kind: str,
+    file: Path,
+    digest: str,
+    rows: int,
+    import_id: int,
+    operator: str,
+    dry_run: bool,
+) -> None:
+    """The import's audit event and the commit (none for a dry run)."""
+    record_event(
+        uow.connection,
+        operator=operator,
+        action="refdata.imported",
+        subject_type="refdata_import",
+        subject_id=import_id,
+        detail={"kind": kind, "file": str(file), "sha256": digest, "rows": rows},
+    )
+    if not dry_run:
+        uow.commit()
 
 
 @refdata.command()

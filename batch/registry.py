@@ -21,7 +21,7 @@ from ledger.cli_support import (
 from ledger.county import County
 from ledger.db import registry_store
 from ledger.db.events import record_event
-from ledger.errors import LedgerError
+from ledger.errors import AlreadyImported, LedgerError
 from ledger.files_util import count_lines, sha256_of
 from ledger.identity import mask
 from ledger.money import format_yuan
@@ -105,7 +105,9 @@ def import_(
     """Import a roster file (CSV in UTF-8 or GB18030/GBK, or XLSX).
 
     One row per enrolment, Chinese headers or English aliases (docs/registry.md). Any
-    error refuses the whole file and nothing changes; warnings are listed and kept.
+    error refuses the whole file and nothing changes (exit 1); warnings are listed and
+    kept. A file imported before (same SHA-256) says "already imported ... nothing
+    changed" and exits 0.
     """
     month = _month(roster_month)
     table = open_table(file, COLUMNS, encoding=encoding)
@@ -118,39 +120,23 @@ def import_(
         if show_progress
         else nullcontext()
     )
-    with app.unit_of_work() as uow, bar as progress:
-        result = registry_store.import_roster(
-            uow.connection,
-            table,
-            county,
-            file_name=str(file),
-            file_sha256=digest,
-            operator=operator,
-            roster_month=month,
-            partial=partial,
-            progress=progress.update if progress is not None else None,
-        )
-        if not dry_run:
-            record_event(
+    try:
+        with app.unit_of_work() as uow, bar as progress:
+            result = registry_store.import_roster(
                 uow.connection,
+                table,
+                county,
+                file_name=str(file),
+                file_sha256=digest,
                 operator=operator,
-                action="roster.imported",
-                subject_type="roster_import",
-                subject_id=result.import_id,
-                detail={
-                    "file": str(file),
-                    "sha256": digest,
-                    "month": month,
-                    "partial": partial,
-                    "rows": result.row_count,
-                    "added": result.added,
-                    "changed": result.changed,
-                    "exited": result.exited,
-                    "unchanged": result.unchanged,
-                    "warnings": result.warning_count,
-                },
+                roster_month=month,
+                partial=partial,
+                progress=progress.update if progress is not None else None,
             )
-            uow.commit()
+            _record(uow, result, file, digest, month, partial, operator, dry_run)
+    except AlreadyImported as already:
+        click.echo(f"{already}.", err=output_format != "table")
+        return
     for line in result.warnings:
         click.echo(f"Warning: {line}", err=True)
     head = "Dry run, nothing written" if dry_run else f"Imported as import {result.import_id}"
@@ -162,6 +148,41 @@ def import_(
         err=output_format != "table",
     )
     _emit_diff(result.townships, county, output_format)
+
+
+def _record(
+    uow: Any,
+    result: registry_store.ImportResult,
+    file: Path,
+    digest: str,
+    month: str,
+    partial: bool,
+    operator: str,
+    dry_run: bool,
+) -> None:
+    """The import's audit event and the commit (none for a dry run)."""
+    if dry_run:
+        return
+    record_event(
+        uow.connection,
+        operator=operator,
+        action="roster.imported",
+        subject_type="roster_import",
+        subject_id=result.import_id,
+        detail={
+            "file": str(file),
+            "sha256": digest,
+            "month": month,
+            "partial": partial,
+            "rows": result.row_count,
+            "added": result.added,
+            "changed": result.changed,
+            "exited": result.exited,
+            "unchanged": result.unchanged,
+            "warnings": result.warning_count,
+        },
+    )
+    uow.commit()
 
 
 def _emit_diff(rows: list[dict[str, Any]], county: County, output_format: str) -> None:

@@ -30,6 +30,9 @@ class AppContext:
 
     db_url: str
     read_only: bool
+    # The county's [limits] future_days, once a command has loaded its configuration
+    # (``--county``); commands that read none post with the journal's default.
+    future_days: int | None = None
     _engine: Engine | None = field(default=None, repr=False)
     _schema_engine: Engine | None = field(default=None, repr=False)
     # Set by --operator: who claims to act and the role the command needs.
@@ -71,8 +74,8 @@ class AppContext:
                 "this command would change it"
             )
         if self.actor is None:
-            return UnitOfWork(self.engine)
-        return CheckedUnitOfWork(self.engine, *self.actor)
+            return UnitOfWork(self.engine, future_days=self.future_days)
+        return CheckedUnitOfWork(self.engine, *self.actor, future_days=self.future_days)
 
     def reader(self) -> UnitOfWork:
         """A unit of work for reading; nothing it does is committed."""
@@ -84,8 +87,10 @@ class CheckedUnitOfWork(UnitOfWork):
     the operator may run the command (``ledger.operator_register.authorise``): the one
     place every command's role is checked."""
 
-    def __init__(self, engine: Engine, who: str, needed: Role) -> None:
-        super().__init__(engine)
+    def __init__(
+        self, engine: Engine, who: str, needed: Role, *, future_days: int | None = None
+    ) -> None:
+        super().__init__(engine, future_days=future_days)
         self.who, self.needed = who, needed
         self.operator: Operator | None = None
 
@@ -201,7 +206,7 @@ def _load_county_option(ctx: click.Context, param: click.Parameter, value: str |
     ``Error: ...`` (exit 1), not a usage block."""
     path = value or DEFAULT_COUNTY_FILE
     try:
-        return load_county(path)
+        county = load_county(path)
     except LedgerError as error:
         if value is None and "no such file" in str(error):
             raise click.ClickException(
@@ -210,6 +215,10 @@ def _load_county_option(ctx: click.Context, param: click.Parameter, value: str |
                 "(start from `ledger config example > county.toml`)."
             ) from None
         raise click.ClickException(str(error)) from None
+    app = ctx.find_object(AppContext)
+    if app is not None:
+        app.future_days = county.future_days
+    return county
 
 
 def county_option(func: F) -> F:

@@ -18,6 +18,7 @@ from typing import Any
 
 from ledger.approval import ApprovalRules, parse_rules
 from ledger.errors import ValidationError
+from ledger.journal import DEFAULT_FUTURE_DAYS
 from ledger.money import parse_yuan
 
 _CODE = re.compile(r"[A-Za-z0-9_]{1,32}")
@@ -37,6 +38,13 @@ DEFAULT_THRESHOLDS: dict[str, int] = {
     "fluctuation_percent": 20,
 }
 
+
+# [limits]: the largest amount one allocation line may carry (an allocation of 10^8
+# yuan is already far beyond a county's yearly assistance budget; a larger figure is a
+# typing slip) and how many days after today a posting may be dated (1: the server's
+# clock may run in UTC while the county's day, UTC+8, has already begun).
+DEFAULT_ALLOCATION_MAX_FEN = 100_000_000 * 100
+MAX_FUTURE_DAYS = 31
 
 # Fund sources (资金来源) when the file names none: code -> Chinese name.
 DEFAULT_SOURCES: dict[str, str] = {
@@ -111,6 +119,8 @@ class County:
     sources: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SOURCES))
     disclosure: Disclosure = field(default_factory=Disclosure)
     approval: ApprovalRules = field(default_factory=ApprovalRules)
+    allocation_max_fen: int = DEFAULT_ALLOCATION_MAX_FEN
+    future_days: int = DEFAULT_FUTURE_DAYS
 
     @property
     def province_prefix(self) -> str:
@@ -298,6 +308,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
 
     disclosure = _disclosure(raw, problems)
     approval = parse_rules(raw.get("approval"), problems)
+    allocation_max_fen, future_days = _limits(raw, problems)
 
     _unique_names(
         problems,
@@ -330,6 +341,8 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         sources,
         disclosure=disclosure,
         approval=approval,
+        allocation_max_fen=allocation_max_fen,
+        future_days=future_days,
     )
 
 
@@ -356,6 +369,40 @@ def _disclosure(raw: dict[str, Any], problems: list[str]) -> Disclosure:
         )
         name_mask = "given"
     return Disclosure(days=days, hotline=hotline.strip(), name_mask=name_mask)
+
+
+def _limits(raw: dict[str, Any], problems: list[str]) -> tuple[int, int]:
+    """``[limits]``: ``allocation_max`` (yuan text) and ``future_days`` (whole days)."""
+    limits = raw.get("limits", {})
+    if not isinstance(limits, dict):
+        problems.append("limits: must be a table ([limits])")
+        limits = {}
+    for key in sorted(set(limits) - {"allocation_max", "future_days"}):
+        problems.append(f"limits.{key}: unknown key (known: allocation_max, future_days)")
+    allocation_max = DEFAULT_ALLOCATION_MAX_FEN
+    if "allocation_max" in limits:
+        text = limits["allocation_max"]
+        try:
+            if not isinstance(text, str):
+                raise ValueError(f'write it as text, such as "100000000.00", not {text!r}')
+            allocation_max = parse_yuan(text)
+            if allocation_max <= 0:
+                raise ValueError("it must be more than 0")
+        except ValueError as error:
+            problems.append(f"limits.allocation_max: not a positive yuan amount: {error}")
+            allocation_max = DEFAULT_ALLOCATION_MAX_FEN
+    future_days = limits.get("future_days", DEFAULT_FUTURE_DAYS)
+    if (
+        not isinstance(future_days, int)
+        or isinstance(future_days, bool)
+        or not 0 <= future_days <= MAX_FUTURE_DAYS
+    ):
+        problems.append(
+            f"limits.future_days: must be a whole number of days from 0 to {MAX_FUTURE_DAYS}, "
+            f"got {future_days!r}"
+        )
+        future_days = DEFAULT_FUTURE_DAYS
+    return allocation_max, future_days
 
 
 def _unique_names(problems: list[str], items: list[tuple[str, str]], what: str) -> None:

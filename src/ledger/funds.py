@@ -97,8 +97,17 @@ def make_allocation(
         amount_fen = parse_yuan(amount)
         if amount_fen <= 0:
             problems.append(("amount", "must be more than 0"))
-    except ValueError:
-        problems.append(("amount", f"not a yuan amount with at most 2 decimals: {amount!r}"))
+        elif amount_fen > county.allocation_max_fen:
+            problems.append(
+                (
+                    "amount",
+                    f"{amount.strip()} is above the ceiling of "
+                    f"{format_yuan(county.allocation_max_fen, thousands=True)} yuan for one "
+                    "allocation (limits.allocation_max in the county configuration)",
+                )
+            )
+    except ValueError as error:
+        problems.append(("amount", f"not a yuan amount: {error}"))
     doc = doc.strip()
     if not doc:
         problems.append(("doc", "the allocation document number (文号) is missing"))

@@ -15,9 +15,14 @@ Postings can be given as a list of ``Posting`` or, for bulk work, as ``PostingCo
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 GENESIS_HASH = "0" * 64
+
+# How many days after today a transaction may be dated (county.toml [limits]
+# future_days). 1: the server's clock may run in UTC while the county's day (UTC+8) has
+# begun; a receipt dated two days ahead is a slip, and once recorded it stays.
+DEFAULT_FUTURE_DAYS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +109,18 @@ def check_transaction(tx: NewTransaction) -> list[str]:
     if total != 0:
         problems.append(unbalanced(total))
     return problems
+
+
+def date_problems(effective_date: date, today: date, future_days: int) -> list[str]:
+    """A transaction may not be dated more than ``future_days`` days after ``today``."""
+    latest = today + timedelta(days=future_days)
+    if effective_date <= latest:
+        return []
+    return [
+        f"the effective date {effective_date} is in the future: the latest date allowed today "
+        f"({today}) is {latest} (limits.future_days = {future_days} in the county "
+        "configuration)"
+    ]
 
 
 def header_problems(type_: str, operator: str) -> list[str]:

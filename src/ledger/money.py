@@ -1,36 +1,88 @@
 """The one policy for numbers: money is an integer number of fen (分).
 
 Inside the system every amount is an ``int`` of fen (BIGINT in the database, int64 in
-pandas). ``Decimal`` appears only here, at the edges, when text is read or written.
-Floats are refused outright: a float cannot represent most fen amounts exactly.
+pandas). Text becomes fen and fen text only here, at the edges, with integer arithmetic:
+``parse_yuan`` is the one parser of amounts for every file format and option. Floats
+are refused outright: a float cannot represent most fen amounts exactly.
 """
 
-from decimal import Decimal, InvalidOperation
+import re
 
 FEN_PER_YUAN = 100
 
+# The hard limit: a BIGINT / int64 of fen. Anything larger cannot be stored, summed or
+# exported; a county's own, lower ceilings (county.toml [limits]) come on top of it.
+MAX_FEN = 2**63 - 1
 
-def parse_yuan(text: str) -> int:
-    """Parse a yuan amount written as text ("1234.5", "1,234.50", "-3") into fen.
+# The one grammar of an amount written as text: an optional sign (only where the caller
+# allows it), an optional ¥, ASCII digits either without separators or grouped by three
+# with commas (1,234,567), and at most two decimals after a point. Nothing else: no
+# exponent, underscore, full-width digit, inner space, NaN or infinity.
+_AMOUNT = re.compile(
+    r"(?P<sign>[+-])?[¥￥]?"
+    r"(?P<whole>[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3})+)"
+    r"(?:\.(?P<decimals>[0-9]{1,2}))?"
+)
 
-    Raises ``ValueError`` for anything that is not an exact fen amount (more than two
-    decimals, not a number, infinities).
+
+def parse_yuan(text: str, *, signed: bool = False) -> int:
+    """Parse a yuan amount written as text ("1234.5", "1,234.50", "¥800") into fen.
+
+    ``signed``: whether a sign (``-3.07``, ``+3``) is allowed; amounts in files and
+    options are not negative unless the format says so. Raises ``ValueError`` saying
+    what is wrong for anything else (see ``_AMOUNT``), and for an amount beyond the
+    int64 range of fen (``MAX_FEN``), naming the value.
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_yuan takes text, got {type(text).__name__}")
-    cleaned = text.strip().replace(",", "").replace("，", "")
-    if cleaned.startswith("¥") or cleaned.startswith("￥"):
-        cleaned = cleaned[1:]
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"not an amount: {text!r}") from None
-    if not value.is_finite():
-        raise ValueError(f"not an amount: {text!r}")
-    fen = value * FEN_PER_YUAN
-    if fen != fen.to_integral_value():
-        raise ValueError(f"not an exact fen amount (more than 2 decimals): {text!r}")
-    return int(fen)
+    cleaned = text.strip()
+    match = _AMOUNT.fullmatch(cleaned)
+    if match is None:
+        raise ValueError(_why_not_an_amount(text, cleaned))
+    if match["sign"] and not signed:
+        what = "a negative amount" if match["sign"] == "-" else "a sign"
+        raise ValueError(f"{text!r}: {what} is not accepted here")
+    whole = match["whole"].replace(",", "").lstrip("0") or "0"
+    if len(whole) > 17:  # 10^17 yuan is beyond int64 fen; int() of a long text is slow
+        raise ValueError(_too_large(text))
+    fen = int(whole) * FEN_PER_YUAN + int((match["decimals"] or "0").ljust(2, "0"))
+    if fen > MAX_FEN:
+        raise ValueError(_too_large(text))
+    return -fen if match["sign"] == "-" else fen
+
+
+def _too_large(text: str) -> str:
+    return (
+        f"{text.strip()!r} is too large: the ledger holds at most "
+        f"{format_yuan(MAX_FEN, thousands=True)} yuan in one amount"
+    )
+
+
+def _why_not_an_amount(text: str, cleaned: str) -> str:
+    """The reason ``cleaned`` does not follow the grammar, in the user's terms."""
+    shown = repr(text)
+    if not cleaned:
+        return "the amount is empty"
+    if any(ch.isdigit() and not ch.isascii() for ch in cleaned):
+        return f"{shown}: full-width or other non-ASCII digits; write ASCII digits (700.00)"
+    if cleaned.lower().lstrip("+-") in ("nan", "snan", "inf", "infinity"):
+        return f"{shown} is not a number"
+    if re.search(r"[0-9.][eE][+-]?[0-9]", cleaned):
+        return f"{shown}: exponent notation is not accepted; write the digits (1000000.00)"
+    if "_" in cleaned:
+        return f"{shown}: underscores are not accepted in amounts"
+    if re.search(r"\s", cleaned):
+        return f"{shown}: spaces inside the amount are not accepted"
+    if re.fullmatch(r"[+-]?[¥￥]?[0-9,]*[0-9](?:\.[0-9]{3,})", cleaned):
+        return f"{shown} has more than 2 decimals"
+    if re.search(r"(?:^|[^0-9])\.|\.$", cleaned):
+        return f"{shown}: write digits on both sides of the decimal point (0.50, 12.00)"
+    if "," in cleaned or "，" in cleaned:
+        return (
+            f"{shown}: commas may only separate groups of three digits (1,234,567.89); "
+            "the decimal separator is a point (2000.50)"
+        )
+    return f"{shown} is not a yuan amount like 1234.56"
 
 
 def format_yuan(fen: int, *, thousands: bool = False) -> str:

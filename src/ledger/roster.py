@@ -23,7 +23,6 @@ Checks across rows (duplicate ID+program, one ID with two names, programs that
 exclude each other) run in the database over the whole file (``ledger.db.registry_store``).
 """
 
-import re
 from collections.abc import Iterator
 
 import numpy as np
@@ -202,11 +201,7 @@ def validate_chunk(
     # Money: exact fen, at most the program's cap
     parsed_fen = per_unique(frame["monthly_amount"], _parse_fen)
     amount_ok = parsed_fen.notna()
-    check.flag(
-        (frame["monthly_amount"] != "") & ~amount_ok,
-        "monthly_amount",
-        "not a yuan amount with at most 2 decimals (e.g. 550.00)",
-    )
+    _amount_problems(check, frame["monthly_amount"], (frame["monthly_amount"] != "") & ~amount_ok)
     fen = parsed_fen.where(amount_ok, 0).astype("int64")
     caps = out["program"].map({p.code: p.monthly_cap_fen for p in county.programs.values()})
     above = amount_ok & caps.notna() & (fen > caps.fillna(0).astype("int64"))
@@ -289,16 +284,41 @@ def validate_chunk(
     return out[list(STAGED)]
 
 
-_AMOUNT = re.compile(r"\d{1,10}(\.\d{1,2})?")
-
-
 def _parse_fen(values: pd.Series) -> pd.Series:
-    """Yuan text (thousands commas and a ¥ allowed) to int fen; None if not exact fen."""
-    out = []
+    """Yuan text (``ledger.money.parse_yuan``: thousands commas and a ¥ allowed, no
+    sign) to int fen; None where it is not an amount."""
+    out: list[int | None] = []
     for text in values:
-        cleaned = text.replace(",", "").lstrip("¥￥")
-        out.append(parse_yuan(cleaned) if _AMOUNT.fullmatch(cleaned) else None)
+        try:
+            out.append(parse_yuan(text))
+        except ValueError:
+            out.append(None)
     return pd.Series(out, dtype=object)
+
+
+def _refusal(text: str) -> str:
+    """Why ``parse_yuan`` refuses ``text`` (which it does)."""
+    try:
+        parse_yuan(text)
+    except ValueError as error:
+        return str(error)
+    raise AssertionError(f"{text!r} was flagged but parses")
+
+
+def _amount_problems(check: Checker, values: pd.Series, bad: pd.Series) -> None:
+    """Each distinct malformed amount with the parser's reason (the first 50; any
+    others with a general message), so a file of typos does not cost a loop per row."""
+    if not bad.any():
+        return
+    distinct = values[bad].unique()
+    for value in distinct[:50]:
+        check.flag(bad & (values == value), "monthly_amount", _refusal(value))
+    if len(distinct) > 50:
+        check.flag(
+            bad & ~values.isin(distinct[:50]),
+            "monthly_amount",
+            "not a yuan amount with at most 2 decimals (e.g. 550.00)",
+        )
 
 
 def _parse_size(values: pd.Series) -> pd.Series:

@@ -7,9 +7,6 @@ case-insensitively. Every problem names the file, the row as the user counts it 
 header is row 1) and the column as written in the file.
 """
 
-import codecs
-import csv
-import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,9 +18,8 @@ import pandas as pd
 
 from ledger.errors import ValidationError
 from ledger.identity import ascii_digits, birth_dates, id_check_ok
+from ledger.textfile import check_encoding, detect_encoding, field_count_problems, read_header
 
-BOM = codecs.BOM_UTF8
-DETECTED_ENCODINGS = ("utf-8", "gb18030")
 DEFAULT_CHUNK_ROWS = 50_000
 ROW = "_row"  # the column holding each row's number (header = row 1)
 
@@ -146,52 +142,6 @@ def grouped_lines(problems: Sequence[Problem], file: str) -> list[str]:
     return [text for _, text in sorted(out, key=lambda item: item[0])]
 
 
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) if the whole file decodes as UTF-8, else GB18030
-    (which includes GBK and GB2312), else refuse naming the first bad byte."""
-    with path.open("rb") as stream:
-        if stream.read(3) == BOM:
-            check_encoding(path, "utf-8-sig")
-            return "utf-8-sig"
-    for encoding in DETECTED_ENCODINGS:
-        if _first_bad_byte(path, encoding) is None:
-            return encoding
-    offset = _first_bad_byte(path, "utf-8")
-    raise ValidationError(
-        f"{path}: neither UTF-8 nor GB18030/GBK text (first undecodable byte at offset "
-        f"{offset}); save the file as UTF-8 or GB18030, or name its encoding with --encoding"
-    )
-
-
-def check_encoding(path: Path, encoding: str) -> None:
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise ValidationError(f"unknown encoding {encoding!r}") from None
-    offset = _first_bad_byte(path, encoding)
-    if offset is not None:
-        raise ValidationError(
-            f"{path}: not valid {encoding} text (first undecodable byte at offset {offset})"
-        )
-
-
-def _first_bad_byte(path: Path, encoding: str) -> int | None:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    offset = 0
-    with path.open("rb") as stream:
-        while block := stream.read(1 << 20):
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as error:
-                return offset + error.start
-            offset += len(block)
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return offset
-    return None
-
-
 @dataclass
 class Table:
     """An opened input file: its header mapping and a way to read its rows in chunks."""
@@ -228,11 +178,14 @@ class Table:
 
     def _csv_chunks(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
         """Arrow's CSV reader (C++, no Python object per cell) for a regular file: every
-        row with as many fields as the header. Anything else (short rows, which pandas
-        pads, long rows, broken quoting) goes to pandas' reader, which says what is wrong.
+        row with as many fields as the header. Anything else is looked at row by row:
+        rows with more or fewer fields than the header refuse the file, each named; a
+        file whose rows are all right (blank lines, a cell larger than Arrow's block)
+        goes to pandas' reader, which says what else is wrong (broken quoting).
         """
 
         if not self._regular_csv():
+            self._refuse_misshapen_rows()
             yield from self._pandas_csv_chunks(chunk_rows)
             return
         usecols = sorted(set(self.positions.values()))
@@ -287,6 +240,17 @@ class Table:
             return False
         return True
 
+    def _refuse_misshapen_rows(self) -> None:
+        problems, count = field_count_problems(self.path, self.encoding, len(self.header))
+        if count:
+            if count > len(problems):
+                problems.append(f"... and {count - len(problems)} more row(s)")
+            raise ValidationError(
+                f"{self.path}: {count} row(s) that do not fit the header's "
+                f"{len(self.header)} fields: refused, nothing was changed:",
+                problems,
+            )
+
     def _pandas_csv_chunks(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
         usecols = sorted(set(self.positions.values()))
         try:
@@ -318,11 +282,19 @@ class Table:
         try:
             sheet = book.worksheets[0]
             width = len(self.header)
+            # A read-only sheet pads every row to its widest one, the header too.
+            named = max((i + 1 for i, h in enumerate(self.header) if h), default=0)
             batch: list[list[str]] = []
             rows: list[int] = []
+            beyond: list[str] = []  # rows with values right of the header's last column
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 if number == 1:
                     continue
+                if any(_cell_text(v).strip() for v in values[named:]):
+                    beyond.append(
+                        f"{self.path}, row {number}: a value right of the header's last "
+                        f"column ({named} columns): a shifted row?"
+                    )
                 cells = [_cell_text(v) for v in values[:width]]
                 cells += [""] * (width - len(cells))
                 batch.append(cells)
@@ -332,6 +304,14 @@ class Table:
                     batch, rows = [], []
             if batch:
                 yield _frame(batch, rows)
+            if beyond:
+                # After the last chunk (a workbook is read once); the caller's unit of
+                # work has written nothing that survives the refusal.
+                raise ValidationError(
+                    f"{self.path}: {len(beyond)} row(s) wider than the header: refused, "
+                    "nothing was changed:",
+                    beyond[:1000],
+                )
         finally:
             book.close()
 
@@ -419,8 +399,7 @@ def open_table(
             check_encoding(path, encoding)
             if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
                 encoding = "utf-8-sig"  # a BOM is never part of the first header
-        with path.open(encoding=encoding, newline="") as stream:
-            header = next(csv.reader(io.StringIO(stream.readline())), [])
+        header = read_header(path, encoding)
     else:
         header = _xlsx_header(path)
         encoding = None

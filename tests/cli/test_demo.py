@@ -1,6 +1,7 @@
 """``ledger demo``: a small county end to end, its files, its ledger and its manifest."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from ledger.cli import cli
 from ledger.db.engine import database_url, make_engine
 from ledger.db.verify import verify
 from ledger.files.returns import read_return
+from ledger.identity import mask
 
 CATEGORIES = {"withheld", "diverted", "misappropriated", "fluctuation"}
 
@@ -109,7 +111,39 @@ def test_every_return_file_reads_and_carries_the_planted_lines(demo_dir: Path) -
     csv_text = "".join(
         p.read_bytes().decode("gb18030") for p in (demo_dir / "returns" / "2026-03").glob("*.csv")
     )
-    assert diverted_card in csv_text and reported_card in csv_text
+    cards = {mask(card) for card in re.findall(r"[0-9]{16,19}", csv_text)}
+    assert diverted_card in cards and reported_card in cards
+
+
+def test_the_manifest_holds_no_full_id_or_card_number(demo_dir: Path) -> None:
+    text = (demo_dir / "manifest.json").read_text(encoding="utf-8")
+    engine = make_engine(database_url(str(demo_dir / "ledger.db")), read_only=True)
+    with engine.connect() as connection:
+        people = dict(connection.execute(sa.text("SELECT key, id_number FROM recipients")).all())
+        cards = set(
+            connection.execute(sa.text("SELECT DISTINCT account_number FROM enrolments")).scalars()
+        )
+    engine.dispose()
+    numbers = set(people.values()) | cards
+    numbers |= set(re.findall(r"[0-9]{17}[0-9X]", _bank_text(demo_dir)))
+    assert len(numbers) > 600
+    assert not [n for n in numbers if n in text]
+    manifest = json.loads(text)
+    subjects = [s for p in manifest["planted"] for s in p["subjects"] if "id_number" in s]
+    assert len(subjects) > 20
+    for subject in subjects:
+        assert subject["id_number"] == mask(people[subject["key"]])
+        assert re.fullmatch(r"[0-9]{6}\*+[0-9]{3}[0-9X]", subject["id_number"])
+        assert re.fullmatch(r"[0-9]{6}\*+[0-9]{4}", subject["account_number"])
+
+
+def _bank_text(demo_dir: Path) -> str:
+    """The bank files (the one place full numbers belong), as text."""
+    return "".join(
+        p.read_bytes().decode("gb18030", errors="replace")
+        for p in (demo_dir / "bank").rglob("*.*")
+        if p.suffix in (".csv", ".txt", ".xml")
+    )
 
 
 def test_the_manifest_counts_what_it_lists_in_every_category(demo_dir: Path) -> None:

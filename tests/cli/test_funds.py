@@ -1,6 +1,6 @@
 """Allocations and `funds status`, with bank postings made through the journal API."""
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -73,7 +73,7 @@ def test_an_allocation_file_is_all_or_nothing(db_url: str, tmp_path: Path) -> No
     refused = run(db_url, "funds", "import", write_csv(bad, tmp_path / "bad.csv"),
                   "--county", county, "--operator", "dora")  # fmt: skip
     assert refused.exit_code == 1
-    assert "bad.csv, row 3, column 金额(元): must be more than 0" in refused.stderr
+    assert "bad.csv, row 3, column 金额(元): not a yuan amount: '-5': a negative" in refused.stderr
     assert "row 5: the same allocation as row 2" in refused.stderr
     assert counts(db_url)["transactions"] == 0
     path = write_csv(good, tmp_path / "alloc.csv", encoding="gb18030")
@@ -81,7 +81,10 @@ def test_an_allocation_file_is_all_or_nothing(db_url: str, tmp_path: Path) -> No
     assert result.exit_code == 0, result.stderr
     assert "3 posted (1,330,000.50)" in result.output
     again = run(db_url, "funds", "import", path, "--county", county, "--operator", "dora")
-    assert "0 posted (0.00), 3 already recorded" in again.output
+    assert again.exit_code == 0, again.stderr
+    assert "alloc.csv: already imported: its 3 allocation(s) were all recorded before" in (
+        again.output
+    )
     assert counts(db_url)["allocations"] == 3
 
 
@@ -136,3 +139,85 @@ def test_funds_status_shows_allocated_disbursed_in_bank_and_available(
     assert "300,000.00" not in earlier.output
     listed = run(db_url, "funds", "list")
     assert "冀财〔2026〕2号" in listed.output
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason"),
+    [
+        ("92233720368547758.08", "'92233720368547758.08' is too large"),
+        ("9e18", "'9e18': exponent notation is not accepted"),
+        ("92233720368547758.07", "92233720368547758.07 is above the ceiling of 100,000,000.00"),
+        ("100000000.01", "100000000.01 is above the ceiling of 100,000,000.00"),
+        ("2000,50", "'2000,50': commas may only separate groups of three digits"),
+        ("1,0,0", "'1,0,0': commas may only separate groups of three digits"),
+        ("７００.００", "'７００.００': full-width"),
+    ],
+)
+def test_an_allocation_file_with_an_impossible_amount_is_refused_naming_it(
+    db_url: str, tmp_path: Path, amount: str, reason: str
+) -> None:
+    frame = pd.DataFrame(
+        {"资金来源": ["中央"], "救助项目": ["dibao_rural"], "金额(元)": [amount],
+         "文号": ["财社〔2026〕1号"], "日期": ["2026-01-10"]}
+    )  # fmt: skip
+    path = write_csv(frame, tmp_path / "alloc.csv")
+    result = run(db_url, "funds", "import", path, "--county", county_file(tmp_path),
+                 "--operator", "dora")  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "alloc.csv, row 2, column 金额(元): " in result.stderr
+    assert reason in result.stderr
+    assert counts(db_url)["transactions"] == 0
+
+
+def test_a_typed_amount_with_a_decimal_comma_is_refused_not_booked_as_a_hundredfold(
+    db_url: str, tmp_path: Path
+) -> None:
+    county = county_file(tmp_path)
+    result = run(
+        db_url, "funds", "allocate", "--county", county, "--operator", "dora",
+        "--source", "central", "--program", "dibao_rural", "--amount", "2000,50",
+        "--doc", "财社〔2026〕12号", "--date", "2026-01-15",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "--amount: not a yuan amount: '2000,50'" in result.stderr
+    assert counts(db_url)["transactions"] == 0
+
+
+def test_the_allocation_ceiling_is_set_in_the_county_configuration(
+    db_url: str, tmp_path: Path
+) -> None:
+    county = county_file(tmp_path)
+    text = county.read_text(encoding="utf-8")
+    county.write_text(
+        text.replace('allocation_max = "100000000.00"', 'allocation_max = "1000000.00"'),
+        encoding="utf-8",
+    )
+    refused = _allocate(db_url, county)  # 1,200,000.00
+    assert refused.exit_code == 1
+    assert "1200000.00 is above the ceiling of 1,000,000.00 yuan" in refused.stderr
+    county.write_text(text, encoding="utf-8")
+    assert _allocate(db_url, county).exit_code == 0
+
+
+def test_an_allocation_dated_after_today_is_refused_by_the_county_margin(
+    db_url: str, tmp_path: Path
+) -> None:
+    county = county_file(tmp_path)
+    ahead = (date.today() + timedelta(days=2)).isoformat()
+    refused = run(
+        db_url, "funds", "allocate", "--county", county, "--operator", "dora",
+        "--source", "central", "--program", "dibao_rural", "--amount", "100.00",
+        "--doc", "财社〔2026〕99号", "--date", ahead,
+    )  # fmt: skip
+    assert refused.exit_code == 1
+    assert f"the effective date {ahead} is in the future" in refused.stderr
+    assert "limits.future_days = 1" in refused.stderr
+    assert counts(db_url)["transactions"] == 0
+    text = county.read_text(encoding="utf-8")
+    county.write_text(text.replace("future_days = 1", "future_days = 3"), encoding="utf-8")
+    accepted = run(
+        db_url, "funds", "allocate", "--county", county, "--operator", "dora",
+        "--source", "central", "--program", "dibao_rural", "--amount", "100.00",
+        "--doc", "财社〔2026〕99号", "--date", ahead,
+    )  # fmt: skip
+    assert accepted.exit_code == 0, accepted.stderr

@@ -115,3 +115,33 @@ def test_a_cadre_roster_records_relatives_and_filings(db_url: str, tmp_path: Pat
     assert "row 4, column 是否备案: must be 是/否" in refused.stderr
     assert "row 4, column 亲属身份证号: a relative is named" in refused.stderr
     assert counts(db_url)["ref_cadre_relatives"] == 3
+
+
+def test_a_reference_list_with_a_misshapen_row_is_refused_naming_it(
+    db_url: str, tmp_path: Path
+) -> None:
+    ids = _ids(2)
+    path = tmp_path / "deaths.csv"
+    path.write_text(
+        f"身份证号,姓名,死亡日期,数据来源\n{ids[0]},甲,2026-01-03,公安\n{ids[1]},乙,2026-01-04\n",
+        encoding="utf-8",
+    )
+    result = _import(db_url, "deaths", path)
+    assert result.exit_code == 1
+    assert "deaths.csv, row 3 (line 3): 3 fields, fewer than the 4 of the header" in result.stderr
+    assert counts(db_url)["refdata_imports"] == 0
+
+
+def test_a_reference_list_imported_again_says_so_and_exits_0(db_url: str, tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {"身份证号": _ids(2), "姓名": ["甲", "乙"], "死亡日期": ["2026-01-03"] * 2,
+         "数据来源": ["公安", "公安"]}
+    )  # fmt: skip
+    path = write_csv(frame, tmp_path / "deaths.csv")
+    assert _import(db_url, "deaths", path).exit_code == 0
+    before = counts(db_url)
+    again = _import(db_url, "deaths", path)
+    assert again.exit_code == 0, again.stderr
+    assert "deaths.csv: already imported: this exact file is deaths import 1" in again.output
+    assert "nothing changed." in again.output
+    assert counts(db_url) == before

@@ -50,8 +50,14 @@ BAD_CELLS = [
     ("乡镇", "火星镇", "unknown township"),
     ("村", "没有村", "unknown village"),
     ("开户银行", "花旗银行", "unknown bank"),
-    ("月发放金额(元)", "100.005", "at most 2 decimals"),
+    ("月发放金额(元)", "100.005", "more than 2 decimals"),
     ("月发放金额(元)", "abc", "not a yuan amount"),
+    ("月发放金额(元)", "300,50", "commas may only separate groups of three digits"),
+    ("月发放金额(元)", "1,0,0", "commas may only separate groups of three digits"),
+    ("月发放金额(元)", "3e2", "exponent notation"),
+    ("月发放金额(元)", "３００.００", "full-width"),
+    ("月发放金额(元)", "3_00", "underscores"),
+    ("月发放金额(元)", "-300.00", "a negative amount is not accepted"),
     ("月发放金额(元)", "99999.00", "above the monthly cap"),
     ("家庭人口", "0", "whole number of people"),
     ("银行账号", "62220A1234567890", "8 to 32 digits"),
@@ -245,10 +251,13 @@ def test_the_same_file_is_not_imported_twice(db_url: str, tmp_path: Path) -> Non
     path = write_csv(roster_frame(3), tmp_path / "roster.csv")
     county = county_file(tmp_path)
     assert import_roster(db_url, county, path).exit_code == 0
+    events = counts(db_url)["audit_events"]
     again = import_roster(db_url, county, path)
-    assert again.exit_code == 1
-    assert "already imported (import 1" in again.stderr
+    assert again.exit_code == 0, again.stderr
+    assert "roster.csv: already imported: this exact file is roster import 1" in again.output
+    assert again.output.rstrip().endswith("nothing changed.")
     assert counts(db_url)["roster_imports"] == 1
+    assert counts(db_url)["audit_events"] == events
 
 
 def test_a_missing_county_file_is_a_clear_error(db_url: str, tmp_path: Path) -> None:
@@ -264,3 +273,40 @@ def test_a_missing_county_file_is_a_clear_error(db_url: str, tmp_path: Path) -> 
     assert result.exit_code == 1  # one line, no usage block
     assert result.stderr.startswith("Error: no county configuration: county.toml is not in")
     assert "Usage:" not in result.stderr
+
+
+def test_a_roster_row_with_a_field_too_many_or_too_few_is_refused_naming_it(
+    db_url: str, tmp_path: Path
+) -> None:
+    frame = roster_frame(4)
+    width = len(frame.columns)
+    path = write_csv(frame, tmp_path / "shape.csv")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] += ",多余"
+    lines[3] = lines[3].rsplit(",", 1)[0]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = import_roster(db_url, county_file(tmp_path), path)
+    assert result.exit_code == 1
+    assert (
+        f"shape.csv, row 3 (line 3): {width + 1} fields, more than the {width} of the header"
+        in result.stderr
+    )
+    assert f"row 4 (line 4): {width - 1} fields, fewer than the {width}" in result.stderr
+    assert counts(db_url)["recipients"] == 0 and counts(db_url)["roster_imports"] == 0
+
+
+def test_a_roster_that_is_not_a_table_of_text_is_refused_naming_the_file(
+    db_url: str, tmp_path: Path
+) -> None:
+    county = county_file(tmp_path)
+    one_line = tmp_path / "one-line.csv"
+    one_line.write_bytes(b"x" * 10_000_000)
+    result = import_roster(db_url, county, one_line)
+    assert result.exit_code == 1
+    assert "one-line.csv: line 1 is longer than 65,536 characters" in result.stderr
+    assert "Traceback" not in result.output
+    utf16 = write_csv(roster_frame(2), tmp_path / "utf16.csv", encoding="utf-16")
+    result = import_roster(db_url, county, utf16)
+    assert result.exit_code == 1
+    assert "utf16.csv: UTF-16 text" in result.stderr
+    assert counts(db_url)["roster_imports"] == 0

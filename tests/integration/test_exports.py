@@ -5,7 +5,7 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -151,3 +151,23 @@ def test_a_statement_of_an_unknown_account_is_refused(month):
     result = CliRunner().invoke(cli, ["--db", month, "audit", "account", "Assets:Treasury:x"])
     assert result.exit_code == 1
     assert "no account is named" in result.stderr
+
+
+def test_balance_assertions_come_after_the_last_entry_when_it_is_dated_after_today(
+    engine, db_url, tmp_path
+):
+    """A transaction dated tomorrow (within the margin for the county's time zone) is
+    before the balance assertions, so bean-check still proves the export."""
+    tomorrow = date.today() + timedelta(days=1)
+    with UnitOfWork(engine) as uow:
+        post_lines(uow.connection, [(TREASURY, 1_000), (APPROPRIATION, -1_000)], day=tomorrow)
+        uow.commit()
+    engine.dispose()
+    out = tmp_path / "ahead.beancount"
+    result = ledger(db_url, "audit", "export", "--format", "beancount")("--out", str(out))
+    assert result.exit_code == 0, result.output
+    checked = subprocess.run([bean_check(), str(out)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"{tomorrow + timedelta(days=1)} balance Assets:Treasury:Dibao-rural" in out.read_text(
+        "utf-8"
+    )

@@ -1,6 +1,6 @@
 """The journal API on a real SQLite file and a real PostgreSQL database."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -293,3 +293,56 @@ def test_staged_postings_into_an_account_that_is_not_open_are_refused(engine):
             post_staged(uow.connection, staged_tx())
     with engine.connect() as connection:
         assert count(connection, transactions) == 0
+
+
+def test_a_transaction_dated_beyond_today_and_the_margin_is_refused(engine):
+    today = date.today()
+    with UnitOfWork(engine) as uow:
+        tomorrow = post_lines(
+            uow.connection, [(TREASURY, 100), (APPROPRIATION, -100)], day=today + timedelta(1)
+        )
+        assert tomorrow.created  # the default margin is one day
+        with pytest.raises(ValidationError) as caught:
+            post(uow.connection, new_tx([(TREASURY, 100), (APPROPRIATION, -100)],
+                                        day=today + timedelta(2)))  # fmt: skip
+        assert (
+            f"the effective date {today + timedelta(2)} is in the future: the latest date "
+            f"allowed today ({today}) is {today + timedelta(1)}"
+        ) in caught.value.problems[0]
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        assert count(uow.connection, transactions) == 1
+
+
+def test_the_margin_for_future_dates_comes_from_the_unit_of_work(engine):
+    today = date.today()
+    tx = new_tx([(TREASURY, 100), (APPROPRIATION, -100)], day=today + timedelta(1))
+    with UnitOfWork(engine, future_days=0) as uow:
+        open_accounts(uow.connection, [TREASURY, APPROPRIATION])
+        with pytest.raises(ValidationError, match="is in the future"):
+            post(uow.connection, tx)
+        assert post(uow.connection, new_tx(tx_postings(tx), day=today)).created
+        uow.commit()
+    with UnitOfWork(engine, future_days=5) as uow:
+        assert post(uow.connection, new_tx(tx_postings(tx), day=today + timedelta(5))).created
+    # The margin belonged to that unit of work only: the next one has the default.
+    with UnitOfWork(engine) as uow, pytest.raises(ValidationError, match="is in the future"):
+        post(uow.connection, new_tx(tx_postings(tx), day=today + timedelta(5)))
+
+
+def test_staged_postings_dated_in_the_future_are_refused(engine):
+    with UnitOfWork(engine) as uow:
+        open_accounts(uow.connection, [TREASURY, APPROPRIATION])
+        stage = staging_table(uow.connection)
+        uow.connection.exec_driver_sql(
+            f"INSERT INTO {stage} (account, amount_fen) VALUES ('{TREASURY}', 100), "
+            f"('{APPROPRIATION}', -100)"
+        )
+        day = date.today() + timedelta(days=9)
+        with pytest.raises(ValidationError, match=f"the effective date {day} is in the future"):
+            post_staged(uow.connection, StagedTransaction("test", day, "staged", "tester"))
+        assert count(uow.connection, transactions) == 0
+
+
+def tx_postings(tx):  # type: ignore[no-untyped-def]
+    return list(zip(tx.postings.accounts, tx.postings.amounts_fen, strict=True))

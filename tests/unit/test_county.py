@@ -37,3 +37,34 @@ def test_a_file_that_is_not_toml_is_refused_with_its_name(tmp_path: Path):
     path.write_text("[county\nname=", encoding="utf-8")
     with pytest.raises(ValidationError, match="not valid TOML"):
         load_county(path)
+
+
+def test_the_limits_default_to_a_hundred_million_yuan_and_one_day():
+    county = load_county(example_path())
+    assert county.allocation_max_fen == 100_000_000_00
+    assert county.future_days == 1
+
+
+def test_the_limits_are_read_from_the_configuration_and_checked(tmp_path: Path):
+    text = example_path().read_text(encoding="utf-8")
+    path = tmp_path / "county.toml"
+    path.write_text(
+        text.replace('allocation_max = "100000000.00"', 'allocation_max = "5,000,000.00"').replace(
+            "future_days = 1", "future_days = 0"
+        ),
+        encoding="utf-8",
+    )
+    county = load_county(path)
+    assert (county.allocation_max_fen, county.future_days) == (5_000_000_00, 0)
+    path.write_text(
+        text.replace('allocation_max = "100000000.00"', "allocation_max = 1e9")
+        .replace("future_days = 1", "future_days = 400")
+        .replace("[limits]", "[limits]\nmax_payment = 3"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as caught:
+        load_county(path)
+    problems = caught.value.problems
+    assert any(p.startswith("limits.allocation_max: not a positive yuan amount") for p in problems)
+    assert any(p.startswith("limits.future_days: must be a whole number") for p in problems)
+    assert any(p.startswith("limits.max_payment: unknown key") for p in problems)

@@ -23,12 +23,14 @@ from ledger.db.bulk import fill_temporary_table
 from ledger.db.schema import accounts, periods, postings, transactions
 from ledger.errors import LedgerError, ValidationError
 from ledger.journal import (
+    DEFAULT_FUTURE_DAYS,
     GENESIS_HASH,
     HeaderFields,
     NewTransaction,
     PostingColumns,
     check_transaction,
     chunked_transaction_hash,
+    date_problems,
     header_problems,
     mirror,
     period_of,
@@ -39,6 +41,19 @@ from ledger.operators import os_login
 
 # Any constant works; it names the journal's lock among PostgreSQL advisory locks.
 JOURNAL_LOCK_KEY = 0x4C454447  # "LEDG"
+
+# Key in ``Connection.info`` of the county's ``[limits] future_days`` (set by the unit
+# of work; ``DEFAULT_FUTURE_DAYS`` where none was given).
+FUTURE_DAYS_INFO = "ledger.future_days"
+
+
+def _future_problems(
+    connection: sa.Connection, effective_date: date, now: datetime | None
+) -> list[str]:
+    """A date beyond today (``now``'s day, default the clock) plus the margin."""
+    today = now.date() if now is not None else date.today()
+    margin = int(connection.info.get(FUTURE_DAYS_INFO, DEFAULT_FUTURE_DAYS))
+    return date_problems(effective_date, today, margin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +78,7 @@ def post(connection: sa.Connection, tx: NewTransaction, *, now: datetime | None 
     With an idempotency key already used: the same content returns the existing
     transaction (``created`` False); different content is refused.
     """
-    problems = check_transaction(tx)
+    problems = check_transaction(tx) + _future_problems(connection, tx.effective_date, now)
     if problems:
         raise ValidationError("the transaction was refused:", problems)
     lock_journal(connection)
@@ -251,6 +266,7 @@ def post_staged(
     if nulls:
         raise ValueError(f"{nulls} staged postings without an account or amount")  # a bug
     problems = header_problems(tx.type, tx.operator)
+    problems += _future_problems(connection, tx.effective_date, now)
     if not count:
         problems.append("the transaction has no postings")
     if zeros:

@@ -13,7 +13,7 @@ from ledger.db.schema import (
     ref_staff,
     refdata_imports,
 )
-from ledger.errors import LedgerError
+from ledger.errors import AlreadyImported
 from ledger.operators import os_login
 
 
@@ -34,12 +34,14 @@ def store(
     file_sha256: str,
     operator: str,
 ) -> int:
-    """Write a validated list as a new import of ``kind``; return the import id."""
+    """Write a validated list as a new import of ``kind``; return the import id.
+    ``AlreadyImported`` for a file (same SHA-256 and kind) imported before."""
     earlier = previous_import_of(connection, kind, file_sha256)
     if earlier is not None:
-        raise LedgerError(
-            f"{file_name}: this exact {kind} file was already imported (import {earlier.id} "
-            f"at {earlier.imported_at:%Y-%m-%d %H:%M}); nothing was changed"
+        raise AlreadyImported(
+            f"{file_name}: already imported: this exact file is {kind} import {earlier.id} "
+            f"({earlier.imported_at:%Y-%m-%d %H:%M}); nothing changed",
+            int(earlier.id),
         )
     import_id = int(
         connection.execute(

@@ -30,7 +30,7 @@ from ledger.county import County
 from ledger.db.bulk import copy_rows
 from ledger.db.schema import enrolments, recipients, roster_import_details, roster_imports
 from ledger.db.schema.base import Timestamp
-from ledger.errors import LedgerError
+from ledger.errors import AlreadyImported, LedgerError
 from ledger.operators import os_login
 from ledger.tabular import Problems, Table
 
@@ -95,14 +95,16 @@ def import_roster(
     read_ahead: bool | None = None,
 ) -> ImportResult:
     """Validate and apply a roster file; raise ``ValidationError`` (nothing written)
-    listing every problem if any row is wrong. ``now`` is the recorded import time
+    listing every problem if any row is wrong, ``AlreadyImported`` for a file (same
+    SHA-256) imported before. ``now`` is the recorded import time
     (default: the clock), which the findings rules compare with pay dates.
     ``read_ahead``: see ``roster.validated_chunks`` (default: by the file's size)."""
     earlier = previous_import_of(connection, file_sha256)
     if earlier is not None:
-        raise LedgerError(
-            f"{file_name}: this exact file was already imported (import {earlier.id} at "
-            f"{earlier.imported_at:%Y-%m-%d %H:%M}); nothing was changed"
+        raise AlreadyImported(
+            f"{file_name}: already imported: this exact file is roster import {earlier.id} "
+            f"({earlier.imported_at:%Y-%m-%d %H:%M}); nothing changed",
+            int(earlier.id),
         )
     problems = Problems(file_name)
     if connection.dialect.name == "sqlite":

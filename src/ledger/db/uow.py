@@ -14,6 +14,8 @@ from types import TracebackType
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from ledger.db.journal_store import FUTURE_DAYS_INFO
+
 _commits = 0
 
 
@@ -26,27 +28,46 @@ def commits() -> int:
 @contextmanager
 def _interrupts_held() -> Iterator[None]:
     """Hold Ctrl-C (SIGINT) until the block is done: a commit is either not made or made
-    and counted, never made and reported as interrupted. Main thread, POSIX only."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "pthread_sigmask"
-    ):
+    and counted, never made and reported as interrupted. Main thread only (Python runs
+    signal handlers there).
+
+    The handler is replaced rather than the signal masked: a process-directed SIGINT may
+    be delivered to any thread that does not block it (a driver's or a worker's), and
+    Python would still raise it in the main thread in the middle of the block."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            if callable(previous):
+                previous(signal.SIGINT, None)
+            elif previous != signal.SIG_IGN:
+                raise KeyboardInterrupt
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    """``future_days``: the county's ``[limits] future_days``, which the journal's write
+    path reads from the connection (``journal_store.FUTURE_DAYS_INFO``); None: the
+    journal's default."""
+
+    def __init__(self, engine: Engine, *, future_days: int | None = None) -> None:
         self._engine = engine
+        self._future_days = future_days
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
 
     def __enter__(self) -> "UnitOfWork":
         self._connection = self._engine.connect()
+        # Connection.info belongs to the pooled DBAPI connection: set it for this unit
+        # of work only, so no later user of the connection inherits it.
+        self._connection.info.pop(FUTURE_DAYS_INFO, None)
+        if self._future_days is not None:
+            self._connection.info[FUTURE_DAYS_INFO] = self._future_days
         self._transaction = self._connection.begin()
         return self
 
@@ -61,6 +82,7 @@ class UnitOfWork:
             if self._transaction.is_active:
                 self._transaction.rollback()
         finally:
+            self._connection.info.pop(FUTURE_DAYS_INFO, None)
             self._connection.close()
             self._connection = None
             self._transaction = None

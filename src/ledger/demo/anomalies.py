@@ -30,7 +30,7 @@ from ledger.db.bulk import executemany, fetch_all
 from ledger.db.events import record_event
 from ledger.db.schema import roster_imports
 from ledger.demo.county import COUNTY_CODE, OTHER_COUNTY_CODE, Roster, month_of
-from ledger.identity import birth_date, id_check_char
+from ledger.identity import birth_date, id_check_char, mask
 
 # How many of each kind are planted (categories and kinds follow DESIGN §6).
 COUNTS = {
@@ -144,6 +144,23 @@ class Plan:
             "counts": {k: len(p.subjects) for k, p in self.planted.items()},
             "near_misses": self.near_misses,
         }
+
+
+# Subject fields holding an ID or card number. manifest.json shows them masked (first 6
+# and last 4), as every report does: the bank files are the only place for full numbers.
+NUMBER_FIELDS = frozenset({"id_number", "account_number", "new_account", "reported_account"})
+
+
+def masked(document: Any) -> Any:
+    """``document`` (the manifest, or any part) with every ``NUMBER_FIELDS`` value masked."""
+    if isinstance(document, dict):
+        return {
+            key: mask(value) if key in NUMBER_FIELDS and isinstance(value, str) else masked(value)
+            for key, value in document.items()
+        }
+    if isinstance(document, list):
+        return [masked(value) for value in document]
+    return document
 
 
 def _person(frame: pd.DataFrame, index: int, **detail: Any) -> dict[str, Any]:
@@ -508,7 +525,7 @@ def make_plan(county: County, roster: Roster, periods: list[str], rng: np.random
         "diverted",
         "tampered_account",
         "回盘账号被篡改 / return line to another account",
-        f"the ICBC return of month 1 reports the payment to card {tampered_card} (成功)",
+        f"the ICBC return of month 1 reports the payment to card {mask(tampered_card)} (成功)",
         subjects=[_person(frame, icbc[1], reported_account=tampered_card)],
         month=first,
     )

@@ -122,7 +122,7 @@ class SimulatedBank:
         for kind, account, detail in self.tampering:
             line = by_account.get(account)
             if kind == "amount" and line is not None:
-                line.amount_fen += parse_yuan(detail)
+                line.amount_fen += parse_yuan(detail, signed=True)  # a change: may be negative
                 line.tampered = "amount"
             elif kind == "account" and line is not None:
                 line.account, line.tampered = detail, "account"

@@ -459,7 +459,8 @@ class Demo:
         }
         path = self.dir / "manifest.json"
         path.write_text(
-            json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n",
+            json.dumps(anomalies.masked(document), ensure_ascii=False, indent=2, default=str)
+            + "\n",
             encoding="utf-8",
         )
         with UnitOfWork(self.engine) as uow:

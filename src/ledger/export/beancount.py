@@ -9,12 +9,13 @@ the same Beancount name are refused rather than merged.
 
 Every account is opened on the date of its first posting; every transaction carries its
 ledger id, type, operator and hash as metadata; a ``balance`` assertion for every account
-is dated the day after the export date (Beancount checks balances at the start of a
-day), so ``bean-check`` proves the export adds up to the ledger's own balances.
+is dated the day after the export date, or after the last entry if that is later
+(Beancount checks balances at the start of a day), so ``bean-check`` proves the export
+adds up to the ledger's own balances.
 """
 
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TextIO
 
 from ledger.errors import LedgerError
@@ -68,9 +69,11 @@ def write_beancount(
         balances.append((target, int(row.balance_fen)))
     out.write("\n")
     count = 0
+    last_day = as_of
     for transaction in _group(postings):
         head = transaction[0]
         count += 1
+        last_day = max(last_day, _day(head.effective_date))
         out.write(f"{head.effective_date} * {_quote(head.description)}\n")
         out.write(f"  ledger-id: {head.transaction_id}\n")
         out.write(f"  ledger-type: {_quote(head.type)}\n")
@@ -84,10 +87,19 @@ def write_beancount(
             if line.instruction_id is not None:
                 out.write(f"    instruction: {line.instruction_id}\n")
         out.write("\n")
-    check_day = as_of + timedelta(days=1)
+    # Beancount checks a balance at the start of its day: after every entry written,
+    # also one dated after the export date (recorded before the journal refused those).
+    check_day = last_day + timedelta(days=1)
     for target, balance in balances:
         out.write(f"{check_day} balance {target}  {format_yuan(balance)} {CURRENCY}\n")
     return count
+
+
+def _day(value: Any) -> date:
+    """An effective date as the driver returns it (a date; SQLite text in raw rows)."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _group(rows: Iterable[Any]) -> Iterator[list[Any]]:

@@ -13,7 +13,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-# Up to 15 digits of yuan (10^13 yuan fits int64 fen with room to spare).
+# Up to 15 digits of yuan (10^13 yuan fits int64 fen with room to spare). ASCII digits
+# only: ``\d`` would also match full-width digits (７００), which int() reads as 700.
 YUAN_PATTERN = r"[0-9]{1,15}(?:\.[0-9]{1,2})?"
 FEN_PATTERN = r"0*[0-9]{1,17}"  # fixed-width files zero-pad
 _YUAN_RE = re.compile(YUAN_PATTERN)
