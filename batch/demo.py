@@ -155,11 +155,16 @@ def _print_summary(result: DemoResult) -> None:
                 break_on_hyphens=False,
             )
         )
-    # Last, where the terminal leaves it in view: planted against found, the verification.
+    # Last, where the terminal leaves it in view: planted against held (stopped before the
+    # bank file by the screening at batch run) and found (by the findings afterwards).
     click.echo("\nPlanted anomalies (manifest.json)" + (":" if result.months else ""))
     found = result.months[-1].findings if result.months else None
+    held = (result.months[-1].held if result.months else None) or {}
     for kind, planted in result.planted.items():
-        tail = "" if found is None else f"  found {found.get(kind, 0)}"
+        tail = ""
+        if found is not None:
+            stopped = f"held {held[kind]}" if kind in held else ""
+            tail = f"  {stopped:8}  found {found.get(kind, 0)}"
         click.echo(f"  {kind:32} planted {planted}{tail}")
     click.echo(f"\nLedger verified: {'yes' if result.verified else 'NO'}")
     click.echo(

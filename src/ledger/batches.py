@@ -15,6 +15,10 @@ means; a status only ever moves along the arrows::
       -> settled    the bank confirmed the payment (terminal)
       -> failed     the bank reported a failure (reason_code: ISO 20022, e.g. AC01)
       -> voided     its batch was voided before export; never reached a bank (terminal)
+    held      screening at ``batch run`` matched a hold reason (``ledger.screening``):
+              not accrued, not in the bank file
+      -> pending    a checker released it with a reason while the batch was a draft
+      -> voided     its batch was voided
     failed
       -> reissued   a supplementary batch carries a new instruction for it (terminal for
                     this instruction; the new one has ``reissue_of`` = this one)
@@ -49,6 +53,7 @@ class InstructionStatus(StrEnum):
     REISSUED = "reissued"
     CANCELLED = "cancelled"
     VOIDED = "voided"
+    HELD = "held"
 
 
 # States in which the bank file exists and may be written again (same bytes).

@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import accounts
+from ledger import accounts, holds
 from ledger.batches import (
     EXPORTED_STATES,
     BatchKind,
@@ -160,6 +160,7 @@ def run_batches(
     ]
     store.insert_staged(connection, period, new_ids, end_to_end_prefix(county.code, period))
     store.drop_staged(connection)
+    holds.screen_batches(connection, county, period, new_ids, moment)
     _finish_created(connection, result, new_ids, operator, "batch.created")
     uow.commit()
     return result
@@ -328,7 +329,8 @@ def record_approval(
     )
     accrual_id = None
     if not missing:
-        if batch.kind == BatchKind.REGULAR:
+        # A held payment is not accrued: a batch whose payments are all held has none.
+        if batch.kind == BatchKind.REGULAR and store.payable_totals(connection, batch_id)[0]:
             accrual_id = _post_accrual(connection, batch, checker.name, today or date.today())
         store.set_state(
             connection,
@@ -504,7 +506,14 @@ def export(
     profile = resolve_profile(county, batch, profile_name)
     again = batch.state in EXPORTED_STATES
     exported_at = _as_utc(batch.exported_at) if again else _now(now)
-    total = int(batch.amount_fen_total)
+    # Held payments are in the batch but not in the file, its control totals or the
+    # funding.
+    count, total = store.payable_totals(connection, batch_id)
+    if count == 0:
+        raise LedgerError(
+            f"batch {batch_id}: every payment is held (see `ledger batch show`); there is "
+            "nothing to export"
+        )
     if not again:
         _check_funds(connection, program.code, total, program.treasury_may_go_negative)
     the_pay_date = (
@@ -520,7 +529,7 @@ def export(
         period=batch.period,
         program=batch.program,
         remittance=remittance_text(batch.period, program.name_zh),
-        count=int(batch.instruction_count),
+        count=count,
         amount_fen_total=total,
         debtor_account=program.special_account,
         debtor_name=program.special_account_name,
@@ -555,7 +564,14 @@ def export(
             )
         else:
             funding_id = _post_funding(
-                connection, county, batch, name, written.sha256, operator, today or date.today()
+                connection,
+                county,
+                batch,
+                name,
+                written.sha256,
+                operator,
+                today or date.today(),
+                (count, total),
             )
             store.set_state(
                 connection,
@@ -597,6 +613,7 @@ def export(
         exported_by=batch.exported_by if again else operator,
         funding_id=funding_id,
         byte_count=written.byte_count,
+        payable=(count, total),
     )
     manifest_path = out / f"{name}.manifest.json"
     _atomic_write(manifest_path, manifest)
@@ -641,12 +658,13 @@ def _post_funding(
     sha256: str,
     operator: str,
     day: date,
+    payable: tuple[int, int],
 ) -> int:
     treasury = accounts.treasury(batch.program)
     clearing = accounts.bank_clearing(batch.bank)
     negative = [p.code for p in county.programs.values() if p.treasury_may_go_negative]
     open_accounts(connection, [treasury, clearing], treasury_negative_programs=negative)
-    total = int(batch.amount_fen_total)
+    count, total = payable
     return post(
         connection,
         NewTransaction(
@@ -654,7 +672,7 @@ def _post_funding(
             effective_date=day,
             description=(
                 f"funding of batch {batch.id} ({batch.period} {batch.program}, "
-                f"{batch.instruction_count} payments) to {batch.bank}: bank file {name} "
+                f"{count} payments) to {batch.bank}: bank file {name} "
                 f"sha256 {sha256}"
             ),
             operator=operator,
@@ -695,8 +713,12 @@ def manifest_document(
     exported_by: str,
     funding_id: int,
     byte_count: int,
+    payable: tuple[int, int],
 ) -> bytes:
-    """The manifest beside a bank file; deterministic like the file itself."""
+    """The manifest beside a bank file; deterministic like the file itself. ``count``
+    and the amounts are the file's (held payments excluded); ``held_count`` says how
+    many of the batch's instructions are held out of it."""
+    count, total = payable
     document = {
         "batch": int(batch.id),
         "kind": batch.kind,
@@ -707,9 +729,10 @@ def manifest_document(
         "file": name,
         "bytes": byte_count,
         "sha256": sha256,
-        "count": int(batch.instruction_count),
-        "amount_fen_total": int(batch.amount_fen_total),
-        "amount_total": format_yuan(int(batch.amount_fen_total)),
+        "count": count,
+        "amount_fen_total": total,
+        "amount_total": format_yuan(total),
+        "held_count": int(batch.instruction_count) - count,
         "created_by": batch.created_by,
         "approved_by": batch.approved_by,
         "exported_by": exported_by,

@@ -29,7 +29,7 @@ def ledger(db_url, tmp_path, monkeypatch):
                     "13012319750505432X",
                     township="T02",
                     village="V0201",
-                    amount_fen=700_50,
+                    amount_fen=699_50,
                     account_number="6217000000000000002",
                 ),
             ],
@@ -65,7 +65,7 @@ def test_every_batch_command_has_help(command):
 def test_the_batch_lifecycle_from_the_command_line(ledger, tmp_path):
     result = invoke(ledger, "batch", "run", "--period", "2026-11", "--operator", "maker")
     assert result.exit_code == 0, result.output
-    assert "Created draft batch 1: 2026-11 dibao_rural ICBC, 2 payments, 1,300.50 yuan" in (
+    assert "Created draft batch 1: 2026-11 dibao_rural ICBC, 2 payments, 1,299.50 yuan" in (
         result.output
     )
     assert "T01" in result.output and "城关镇" in result.output
@@ -102,7 +102,7 @@ def test_the_batch_lifecycle_from_the_command_line(ledger, tmp_path):
 
     listed = invoke(ledger, "batch", "list", "--format", "csv")
     assert listed.exit_code == 0
-    assert "1,2026-11,dibao_rural,ICBC,regular,exported,2,1300.50,maker,checker,cashier" in (
+    assert "1,2026-11,dibao_rural,ICBC,regular,exported,2,1299.50,maker,checker,cashier" in (
         listed.output
     )
     shown = invoke(ledger, "batch", "show", "1")
@@ -116,14 +116,17 @@ def test_export_with_insufficient_funds_fails_with_the_missing_amount(ledger, db
     with UnitOfWork(engine) as uow:
         add_people(
             uow.connection,
+            # Six payments within the program's standard (700.00): held ones are not
+            # funded, so the shortfall needs payments that pass screening.
             [
                 Person(
-                    "R0000003",
+                    f"R000001{n}",
                     "张三",
-                    "130123196001011111",
-                    amount_fen=4000_00,
-                    account_number="62170003",
+                    f"13012319600101111{n}",
+                    amount_fen=650_00,
+                    account_number=f"6217000{n}",
                 )
+                for n in range(6)
             ],
         )
         uow.commit()
@@ -133,8 +136,8 @@ def test_export_with_insufficient_funds_fails_with_the_missing_amount(ledger, db
     result = invoke(ledger, "batch", "export", "1", "--out", "out", "--operator", "cashier")
     assert result.exit_code == 1
     assert (
-        "Error: insufficient funds in Assets:Treasury:dibao_rural: need 5,300.50, "
-        "available 5,000.00, missing 300.50" in result.stderr
+        "Error: insufficient funds in Assets:Treasury:dibao_rural: need 5,199.50, "
+        "available 5,000.00, missing 199.50" in result.stderr
     )
 
 

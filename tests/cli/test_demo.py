@@ -83,14 +83,57 @@ def test_the_demo_ledger_verifies(demo_dir: Path) -> None:
     assert states["reconciled"] > states.get("partially_reconciled", 0) > 0
 
 
-def test_every_planted_anomaly_is_found(demo_dir: Path) -> None:
+def test_every_planted_anomaly_is_held_before_payment_or_found(demo_dir: Path) -> None:
     manifest = json.loads((demo_dir / "manifest.json").read_text(encoding="utf-8"))
-    found = manifest["found"]
+    found, held = manifest["found"], manifest["held"]
     for item in manifest["planted"]:
-        assert found[item["kind"]] >= item["count"], (item["kind"], found[item["kind"]])
+        kind = item["kind"]
+        if kind in held:  # screening stops these before the bank file: every one of them
+            assert held[kind] == item["count"], (kind, held[kind])
+        else:
+            assert found[kind] >= item["count"], (kind, found[kind])
     for period in manifest["periods"]:
         report = demo_dir / "reports" / f"exceptions-{period}.html"
         assert 'class="finding ' in report.read_text(encoding="utf-8")
+
+
+def test_no_planted_deceased_employee_or_cadre_relative_is_in_a_bank_file(demo_dir: Path) -> None:
+    manifest = json.loads((demo_dir / "manifest.json").read_text(encoding="utf-8"))
+    planted = {p["kind"]: p for p in manifest["planted"]}
+    keys = {
+        s["key"]
+        for kind in ("paid_after_death", "public_employee", "cadre_relative_unfiled")
+        for s in planted[kind]["subjects"]
+    }
+    assert len(keys) == 8
+    engine = make_engine(database_url(str(demo_dir / "ledger.db")), read_only=True)
+    with engine.connect() as connection:
+        paid = connection.execute(
+            sa.text(
+                "SELECT r.key, i.status FROM payment_instructions i"
+                " JOIN recipients r ON r.id = i.recipient_id"
+                " JOIN batches b ON b.id = i.batch_id"
+                " WHERE b.exported_at IS NOT NULL AND i.status <> 'held'"
+            )
+        ).all()
+        released = connection.execute(sa.text("SELECT COUNT(*) FROM hold_releases")).scalar()
+    engine.dispose()
+    assert released == 0
+    assert not [row for row in paid if row.key in keys]
+    # The bank files themselves: no card of theirs in any line (cards compared masked, as
+    # the manifest holds them).
+    cards = {
+        s["account_number"]
+        for kind in ("paid_after_death", "public_employee", "cadre_relative_unfiled")
+        for s in planted[kind]["subjects"]
+    }
+    encodings = {".csv": "gb18030", ".txt": "gbk", ".xml": "utf-8"}
+    written: set[str] = set()
+    for path in (demo_dir / "bank").rglob("*.*"):
+        if path.suffix in encodings:
+            text = path.read_bytes().decode(encodings[path.suffix])
+            written |= {mask(card) for card in re.findall(r"[0-9]{16,19}", text)}
+    assert len(written) > 250 and not cards & written
 
 
 def test_every_return_file_reads_and_carries_the_planted_lines(demo_dir: Path) -> None:

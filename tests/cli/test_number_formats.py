@@ -18,8 +18,8 @@ def test_batch_list_is_for_people_in_a_table_and_plain_in_csv_and_json(ledger): 
     big = invoke(ledger, "batch", "run", "--period", "2026-10", "--operator", "m")
     assert big.exit_code == 0, big.output
     table = invoke(ledger, "batch", "list").output
-    assert "1,300.50" in table
+    assert "1,299.50" in table
     csv_text = invoke(ledger, "batch", "list", "--format", "csv").output
-    assert ",1300.50," in csv_text and "1,300.50" not in csv_text
+    assert ",1299.50," in csv_text and "1,299.50" not in csv_text
     (row,) = json.loads(invoke(ledger, "batch", "list", "--format", "json").output)
-    assert row["total"] == "1300.50" and row["amount_fen_total"] == 130050
+    assert row["total"] == "1299.50" and row["amount_fen_total"] == 129950

@@ -21,7 +21,7 @@ COMMANDS = ["import", "cancel", "status", "report"]
 PEOPLE = [
     Person("R0000001", "王䶮", "130123198001011234", account_number="6217000000000000001"),
     Person("R0000002", "𠮷田花", "13012319750505432X", township="T02", village="V0201",
-           amount_fen=700_50, account_number="6217000000000000002"),
+           amount_fen=699_50, account_number="6217000000000000002"),
     Person("R0000003", "张三", "130123196001011111", township="T02", village="V0202",
            amount_fen=450_00, account_number="6217000000000000003"),
 ]  # fmt: skip

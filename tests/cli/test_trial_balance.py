@@ -21,8 +21,8 @@ def test_the_trial_balance_sums_recipients_by_default_and_lists_them_with_all(le
     payable = next(
         r for r in summed["accounts"] if r["account"] == "Liabilities:Payable:dibao_rural"
     )
-    assert payable["accounts"] == 2 and payable["balance_fen"] == -(600_00 + 700_50)
-    assert payable["balance"] == "-1300.50"  # machine-readable: no separators
+    assert payable["accounts"] == 2 and payable["balance_fen"] == -(600_00 + 699_50)
+    assert payable["balance"] == "-1299.50"  # machine-readable: no separators
     assert summed["depth"] == 3 and every["depth"] is None
     assert len(every["accounts"]) > len(summed["accounts"])
     assert sum(r["balance_fen"] for r in every["accounts"]) == 0
@@ -37,7 +37,7 @@ def test_the_trial_balance_sums_recipients_by_default_and_lists_them_with_all(le
 def test_the_trial_balance_table_writes_amounts_for_people(ledger):  # noqa: F811
     _accrued(ledger)
     table = invoke(ledger, "audit", "trial-balance").output
-    assert "-1,300.50" in table and "5,000.00" in table
+    assert "-1,299.50" in table and "5,000.00" in table
     assert "summed to" in table and "--all lists each" in table
     csv_text = invoke(ledger, "audit", "trial-balance", "--format", "csv").output
-    assert "-1300.50" in csv_text and "1,300.50" not in csv_text
+    assert "-1299.50" in csv_text and "1,299.50" not in csv_text

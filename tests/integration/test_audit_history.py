@@ -165,7 +165,7 @@ def test_batch_trail_names_every_step_file_outcome_and_the_clearing_balance(db_u
     )
     counts = {(o["status"], o["reason_code"]): o["count"] for o in doc["outcomes"]}
     assert counts == {("pending", None): 1, ("reissued", "AC04"): 1, ("settled", None): 1}
-    # Funded 1750.50; 700.50 settled and 600.00 failed back: the unanswered 450.00 remains.
+    # Funded 1749.50; 699.50 settled and 600.00 failed back: the unanswered 450.00 remains.
     assert doc["clearing"]["balance_fen"] == 450_00
     assert [c["type"] for c in doc["clearing"]["lines"]] == [
         "funding",

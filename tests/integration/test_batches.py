@@ -46,7 +46,7 @@ PEOPLE = [
         "13012319750505432X",
         "T01",
         "V0102",
-        amount_fen=700_50,
+        amount_fen=699_50,
         account_number="6217000000000000002",
     ),
     Person(
@@ -106,9 +106,9 @@ def test_running_a_period_creates_a_draft_batch_with_one_instruction_per_entitle
     arrange(engine)
     result = run(engine)
     assert [(b.program, b.bank, b.count, b.amount_fen_total) for b in result.created] == [
-        (P, "ICBC", 3, 1750_50)
+        (P, "ICBC", 3, 1749_50)
     ]
-    assert result.created[0].townships == [("T01", 2, 1300_50), ("T02", 1, 450_00)]
+    assert result.created[0].townships == [("T01", 2, 1299_50), ("T02", 1, 450_00)]
     batch_id = result.created[0].id
     with engine.connect() as connection:
         rows = connection.execute(
@@ -254,10 +254,10 @@ def test_a_batch_goes_from_draft_to_approved_to_exported_with_its_entries(engine
 
     accrual = approve(engine, batch_id)
     assert accrual is not None
-    assert balance(engine, f"Expenses:Assistance:{P}:T01") == 1300_50
+    assert balance(engine, f"Expenses:Assistance:{P}:T01") == 1299_50
     assert balance(engine, f"Expenses:Assistance:{P}:T02") == 450_00
     assert balance(engine, f"Liabilities:Payable:{P}:R0000001") == -600_00
-    assert balance(engine, f"Liabilities:Payable:{P}:R0000002") == -700_50
+    assert balance(engine, f"Liabilities:Payable:{P}:R0000002") == -699_50
     assert balance(engine, f"Liabilities:Payable:{P}:R0000003") == -450_00
     assert balance(engine, TREASURY) == 5_000_00
     with engine.connect() as connection:
@@ -270,8 +270,8 @@ def test_a_batch_goes_from_draft_to_approved_to_exported_with_its_entries(engine
 
     result = export(engine, batch_id, tmp_path / "out")
     assert not result.rewritten
-    assert balance(engine, CLEARING) == 1750_50
-    assert balance(engine, TREASURY) == 5_000_00 - 1750_50
+    assert balance(engine, CLEARING) == 1749_50
+    assert balance(engine, TREASURY) == 5_000_00 - 1749_50
     with engine.connect() as connection:
         assert sum(b.balance_fen for b in trial_balance(connection)) == 0
         row = connection.execute(sa.select(batches)).one()
@@ -287,10 +287,10 @@ def test_a_batch_goes_from_draft_to_approved_to_exported_with_its_entries(engine
 
     manifest = json.loads(result.manifest_path.read_text(encoding="utf-8"))
     assert manifest["sha256"] == result.sha256
-    assert manifest["count"] == 3 and manifest["amount_total"] == "1750.50"
+    assert manifest["count"] == 3 and manifest["amount_total"] == "1749.50"
     assert manifest["approved_by"] == "checker" and manifest["created_by"] == "maker"
     content = result.path.read_bytes()
-    assert content.decode("gb18030").splitlines()[0] == "总笔数,3,总金额(元),1750.50"
+    assert content.decode("gb18030").splitlines()[0] == "总笔数,3,总金额(元),1749.50"
     assert "𠮷田花" in content.decode("gb18030")
     assert not [p for p in result.path.parent.iterdir() if p.name.endswith(".tmp")]
 
@@ -299,7 +299,7 @@ def test_a_batch_goes_from_draft_to_approved_to_exported_with_its_entries(engine
     again = export(engine, batch_id, tmp_path / "out")
     assert again.rewritten and again.sha256 == result.sha256
     assert again.path.read_bytes() == content
-    assert balance(engine, CLEARING) == 1750_50
+    assert balance(engine, CLEARING) == 1749_50
 
     with engine.connect() as connection:
         assert payments.verify_file(connection, again.path).ok
@@ -357,8 +357,8 @@ def test_exporting_with_insufficient_funds_is_refused_saying_how_much_is_missing
     approve(engine, batch_id)
     with pytest.raises(
         LedgerError,
-        match=rf"insufficient funds in {TREASURY}: need 1,750\.50, available 1,000\.00, "
-        r"missing 750\.50",
+        match=rf"insufficient funds in {TREASURY}: need 1,749\.50, available 1,000\.00, "
+        r"missing 749\.50",
     ):
         export(engine, batch_id, tmp_path / "out")
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
@@ -467,7 +467,7 @@ def test_failed_payments_are_reissued_in_a_supplementary_batch_against_the_open_
     treasury = balance(engine, TREASURY)
     export(engine, supplementary, tmp_path)
     assert balance(engine, TREASURY) == treasury - 600_00
-    assert balance(engine, CLEARING) == 1750_50 - 600_00 - 450_00 + 600_00
+    assert balance(engine, CLEARING) == 1749_50 - 600_00 - 450_00 + 600_00
 
 
 def test_an_exported_pain001_file_validates_against_the_official_schema(engine, tmp_path):
@@ -477,7 +477,7 @@ def test_an_exported_pain001_file_validates_against_the_official_schema(engine, 
     result = export(engine, batch_id, tmp_path, profile_name="pain001")
     pain001.validate(result.path)
     text = result.path.read_text(encoding="utf-8")
-    assert "<NbOfTxs>3</NbOfTxs><CtrlSum>1750.50</CtrlSum>" in text
+    assert "<NbOfTxs>3</NbOfTxs><CtrlSum>1749.50</CtrlSum>" in text
     assert "<Cd>SSBE</Cd>" in text and "<Nm>𠮷田花</Nm>" in text
     with pytest.raises(LedgerError, match="only be written again in that profile"):
         export(engine, batch_id, tmp_path, profile_name="csv_gb18030")

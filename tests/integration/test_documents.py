@@ -175,8 +175,8 @@ def test_the_disclosure_list_prints_its_period_hotline_total_and_the_county_mask
     assert "公示期 2026-12-01 至 2026-12-10" in html
     assert "监督电话" in html and "0311-7654321" in html
     assert "欧**娜" in html and "𠮷*花" in html and "欧阳**" not in html
-    # Village totals and the grand total: 600.00 + 700.50 + 450.00.
-    assert "总计" in html and "1,750.50" in html
+    # Village totals and the grand total: 600.00 + 699.50 + 450.00.
+    assert "总计" in html and "1,749.50" in html
     bad = tmp_path / "bad.toml"
     bad.write_text(with_disclosure('[disclosure]\nname_mask = "x"\n'), encoding="utf-8")
     refused = CliRunner().invoke(

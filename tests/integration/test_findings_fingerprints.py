@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ledger import payments
+from ledger import holds, payments
 from ledger.county import load_county
 from ledger.db import findings_store as store
 from ledger.db.engine import database_url, make_engine
@@ -48,7 +48,10 @@ def test_unpaid_entitlements_of_one_recipient_in_two_programs_are_two_findings(e
 @pytest.fixture(scope="module")
 def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo county (every rule's anomaly planted), plus the next month's batches left
-    as drafts so the age rules see unpaid entitlements of people in two programs."""
+    as drafts so the age rules see unpaid entitlements of people in two programs. The
+    screening at batch run holds the planted deceased, duplicates, employees ...; their
+    holds in those drafts are released (as a checker may) so that every rule sees its
+    cases."""
     directory = tmp_path_factory.mktemp("fingerprints") / "county"
     run_demo(
         DemoOptions(directory=directory, recipients=300, months=2, seed=7, first_period="2026-03")
@@ -56,7 +59,23 @@ def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine = make_engine(database_url(str(directory / "ledger.db")))
     county = load_county(directory / "county.toml")
     with UnitOfWork(engine) as uow:
-        payments.run_batches(uow, county, "2026-05", operator="maker")
+        created = payments.run_batches(uow, county, "2026-05", operator="maker").created
+    for batch in created:
+        with engine.connect() as connection:
+            held = (
+                connection.execute(
+                    sa.text(
+                        "SELECT id FROM payment_instructions"
+                        " WHERE batch_id = :b AND status = 'held'"
+                    ),
+                    {"b": batch.id},
+                )
+                .scalars()
+                .all()
+            )
+        if held:
+            with UnitOfWork(engine) as uow:
+                holds.release(uow, batch.id, held, operator="checker", reason="for the test")
     engine.dispose()
     return directory
 

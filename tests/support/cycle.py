@@ -61,7 +61,7 @@ PEOPLE = [
         "13012319750505432X",
         "T01",
         "V0102",
-        amount_fen=700_50,
+        amount_fen=699_50,
         account_number="6217000000000000002",
     ),
     Person(

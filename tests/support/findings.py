@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from ledger import payments
+from ledger import holds, payments
 from ledger.county import County, example_path, load_county
 from ledger.db import refdata_store
 from ledger.db.uow import UnitOfWork
@@ -73,6 +73,23 @@ def pay_period(
     with UnitOfWork(engine) as uow:
         result = payments.run_batches(uow, county, period, operator="maker")
     for batch in result.created:
+        # The findings find what was paid: a payment screening held is released first,
+        # as a checker may (the rules are the detection behind the prevention).
+        with engine.connect() as connection:
+            held = (
+                connection.execute(
+                    sa.text(
+                        "SELECT id FROM payment_instructions"
+                        " WHERE batch_id = :b AND status = 'held'"
+                    ),
+                    {"b": batch.id},
+                )
+                .scalars()
+                .all()
+            )
+        if held:
+            with UnitOfWork(engine) as uow:
+                holds.release(uow, batch.id, held, operator="checker", reason="paid for the test")
         if approve:
             with UnitOfWork(engine) as uow:
                 payments.approve(uow, batch.id, operator="checker", today=start.replace(day=3))

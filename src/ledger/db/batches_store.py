@@ -403,14 +403,15 @@ def township_totals(connection: sa.Connection, batch_id: int) -> list[tuple[str,
 def accrual_columns(
     connection: sa.Connection, batch_id: int
 ) -> tuple[list[int], list[str], list[str], list[int]]:
-    """Instruction ids, recipient keys, townships and amounts of a batch, in recipient
+    """Instruction ids, recipient keys, townships and amounts of a batch (held ones
+    excepted: they are not accrued), in recipient
     key order (the order of their payable accounts: the postings then append to the
     postings' account index), as columns, without per-row objects."""
     rows = fetch_all(
         connection,
         "SELECT i.id, r.key, i.township, i.amount_fen FROM payment_instructions i"
         " JOIN recipients r ON r.id = i.recipient_id"
-        " WHERE i.batch_id = ? ORDER BY r.key",
+        " WHERE i.batch_id = ? AND i.status <> 'held' ORDER BY r.key",
         (int(batch_id),),
     )
     if not rows:
@@ -434,18 +435,32 @@ FILE_COLUMNS = (
 def iter_file_rows(
     connection: sa.Connection, batch_id: int, chunk_size: int = 20_000
 ) -> Iterator[list[tuple[Any, ...]]]:
-    """A batch's instructions in file order, ``FILE_COLUMNS`` per row, in chunks."""
+    """A batch's instructions in file order, ``FILE_COLUMNS`` per row, in chunks. Held
+    instructions are not in the file; the others keep their line number as 序号 (a
+    return file without EndToEndIds is matched by it), so 序号 may skip a held line."""
     cursor = connection.exec_driver_sql(
         "SELECT i.line_number, r.key, i.account_holder, i.id_number, i.account_number,"
         " i.amount_fen, i.end_to_end_id, i.bank FROM payment_instructions i"
         " JOIN recipients r ON r.id = i.recipient_id"
-        f" WHERE i.batch_id = {int(batch_id)} ORDER BY i.line_number"
+        f" WHERE i.batch_id = {int(batch_id)} AND i.status <> 'held' ORDER BY i.line_number"
     )
     while True:
         chunk = cursor.fetchmany(chunk_size)
         if not chunk:
             return
         yield [tuple(row) for row in chunk]
+
+
+def payable_totals(connection: sa.Connection, batch_id: int) -> tuple[int, int]:
+    """(count, amount_fen_total) of a batch's instructions that are not held: what is
+    accrued, written to the bank file and funded."""
+    pi = payment_instructions
+    count, total = connection.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(pi.c.amount_fen), 0)).where(
+            pi.c.batch_id == batch_id, pi.c.status != InstructionStatus.HELD
+        )
+    ).one()
+    return int(count), int(total)
 
 
 def set_state(connection: sa.Connection, batch_id: int, **values: Any) -> None:

@@ -45,6 +45,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "batches",
         "entitlements",
         "payment_instructions",
+        "instruction_holds",  # screening at batch run and reissue
         "transactions",
         "postings",
         "accounts",
@@ -54,6 +55,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
     Role.FINANCE_CHECKER: (
         "batches",
         "batch_approvals",
+        "hold_releases",
         "entitlements",
         "payment_instructions",
         "transactions",

@@ -75,6 +75,17 @@ RULE_OF_KIND = {
     "idle_funds": "W04",
     "township_jump": "F01",
 }
+# The screening at batch run (ledger.screening) holds these kinds' payments before they
+# are paid: the hold reason that stops each one.
+HOLD_OF_KIND = {
+    "paid_after_death": "deceased",
+    "duplicate_two_townships": "duplicate_id",
+    "duplicate_exclusive_programs": "exclusive_program",
+    "above_program_cap": "above_standard",
+    "public_employee": "public_employee",
+    "cadre_relative_unfiled": "cadre_relative",
+    "shared_account": "shared_account",
+}
 # Ordinary bank failures each month (not anomalies: they are followed up).
 CLOSED_PER_MONTH = 2
 FROZEN_PER_MONTH = 2

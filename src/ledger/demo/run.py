@@ -84,6 +84,7 @@ class MonthSummary:
     reissued: list[dict[str, Any]] = field(default_factory=list)
     cancelled: int = 0
     findings: dict[str, int] | None = None
+    held: dict[str, int] | None = None
     exception_report: Path | None = None
     notes: list[str] = field(default_factory=list)
     files: list[tuple[str, Path]] = field(default_factory=list)
@@ -399,6 +400,7 @@ class Demo:
                 uow, self.county, operator=AUDITOR, period=period, as_of=moment.date(), now=moment
             )
         summary.findings = self._found()
+        summary.held = self._held()
         out = self.dir / "reports" / f"exceptions-{period}.html"
         with UnitOfWork(self.engine) as uow:
             write_report(uow.connection, self.county, period, out, today=moment.date())
@@ -436,6 +438,26 @@ class Demo:
                 found[item["kind"]] = counts.get(rule, 0)
         return found
 
+    def _held(self) -> dict[str, int]:
+        """Per planted kind that screening stops: how many planted recipients had a
+        payment held for the kind's reason (in any batch so far)."""
+        held: dict[str, set[str]] = {}
+        for reason, id_number in fetch_all_rows(
+            self.engine,
+            "SELECT h.reason, r.id_number FROM instruction_holds h"
+            " JOIN payment_instructions i ON i.id = h.instruction_id"
+            " JOIN recipients r ON r.id = i.recipient_id",
+        ):
+            held.setdefault(str(reason), set()).add(str(id_number))
+        counts: dict[str, int] = {}
+        for item in self.plan.manifest()["planted"]:
+            reason = anomalies.HOLD_OF_KIND.get(item["kind"])
+            if reason is None:
+                continue
+            people = {s["id_number"] for s in item["subjects"] if s.get("type") == "recipient"}
+            counts[item["kind"]] = len(people & held.get(reason, set()))
+        return counts
+
     # -- the end ----------------------------------------------------------------------------
     def finish(self, months: list[MonthSummary]) -> DemoResult:
         manifest = self.plan.manifest()
@@ -447,6 +469,7 @@ class Demo:
         for item in manifest["near_misses"]:
             item["key"] = keys.get(item["id_number"])
         found = months[-1].findings if months else None
+        held = months[-1].held if months else None
         document = {
             "generated_by": "ledger demo",
             "seed": self.options.seed,
@@ -456,6 +479,7 @@ class Demo:
             "database": str(self.db_path),
             **manifest,
             "found": found,
+            "held": held,
         }
         path = self.dir / "manifest.json"
         path.write_text(

@@ -30,7 +30,8 @@ instruction they concern (``postings.instruction_id``).
   was run, so the bank file can be rebuilt byte for byte), end_to_end_id, line_number,
   reissue_of.
   May change: ``status`` (``ledger.batches.InstructionStatus``) pending -> settled |
-  failed | voided; failed -> reissued | cancelled; with the outcome columns
+  failed | voided | held (screening at ``batch run``, see ``holds``); held -> pending
+  (released) | voided; failed -> reissued | cancelled; with the outcome columns
   (settled_at, failed_at, cancelled_at, reason_code: an ISO 20022 status reason such
   as AC01, reason_text).
   Guarantees: end_to_end_id is unique, at most 35 characters, and deterministic
@@ -51,7 +52,15 @@ BATCH_STATES = (
     "closed",
     "voided",
 )
-INSTRUCTION_STATUSES = ("pending", "settled", "failed", "reissued", "cancelled", "voided")
+INSTRUCTION_STATUSES = (
+    "pending",
+    "settled",
+    "failed",
+    "reissued",
+    "cancelled",
+    "voided",
+    "held",
+)
 
 batches = sa.Table(
     "batches",
@@ -174,7 +183,7 @@ payment_instructions = sa.Table(
     sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
     sa.CheckConstraint("attempt > 0", name="attempt_positive"),
     sa.CheckConstraint(
-        "status IN ('pending', 'settled', 'failed', 'reissued', 'cancelled', 'voided')",
+        "status IN ('pending', 'settled', 'failed', 'reissued', 'cancelled', 'voided', 'held')",
         name="status",
     ),
     sa.UniqueConstraint("batch_id", "line_number"),

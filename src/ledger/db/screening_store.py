@@ -1,0 +1,247 @@
+"""The SQL of screening at ``batch run`` (``ledger.screening``): one ``INSERT ... SELECT``
+per hold reason over the new batches' instructions, then one ``UPDATE`` that sets the
+matched instructions ``held``. No instruction travels through Python, except the
+distinct account holder names, which are checked against the bank profile's encoding.
+"""
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ledger.db.bulk import executemany, fetch_all
+from ledger.db.schema.base import Timestamp
+
+_INSERT = (
+    "INSERT INTO instruction_holds (instruction_id, batch_id, reason, list_name,"
+    " evidence_ref, evidence_date, source, detail, created_at) "
+)
+_FROM = " FROM payment_instructions i JOIN batches b ON b.id = i.batch_id"
+_LIVE = "('pending', 'settled', 'held', 'failed', 'reissued')"
+"""Instruction statuses that pay, paid or may still pay (not voided, not cancelled)."""
+
+
+def _batches(batch_ids: Sequence[int], alias: str = "i") -> tuple[str, dict[str, Any]]:
+    params = {f"sb{n}": int(v) for n, v in enumerate(batch_ids)}
+    return f"{alias}.batch_id IN ({', '.join(':' + k for k in params)})", params
+
+
+def _run(connection: sa.Connection, sql: str, params: dict[str, Any]) -> None:
+    """Run one hold rule: ``_INSERT`` + a SELECT of the evidence columns + ``base``; the
+    holds' ``created_at`` (``:now``) is added to the select list here."""
+    sql = sql.replace(_FROM, ", :now" + _FROM, 1)
+    binds: list[sa.BindParameter[Any]] = [sa.bindparam("now", type_=Timestamp)]
+    if ":period_start" in sql:
+        binds.append(sa.bindparam("period_start", type_=sa.Date()))
+    connection.execute(sa.text(sql).bindparams(*binds), params)
+
+
+def screen(
+    connection: sa.Connection,
+    batch_ids: Sequence[int],
+    *,
+    period: str,
+    period_start: date,
+    now: datetime,
+    excludes: Mapping[str, Sequence[str]],
+    caps: Mapping[str, int],
+    encodings: Mapping[str, str],
+) -> int:
+    """Hold the new batches' instructions that match a reason; return how many were held.
+
+    ``excludes``: program -> programs it may not be paid with (both directions);
+    ``caps``: program -> monthly cap in fen (0: none); ``encodings``: bank -> the
+    encoding of its file profile.
+    """
+    if not batch_ids:
+        return 0
+    where, params = _batches(batch_ids)
+    params.update({"now": now, "period": period, "period_start": period_start})
+    base = _FROM + " WHERE " + where
+    _run(
+        connection,
+        _INSERT + "SELECT i.id, i.batch_id, 'deceased', 'ref_deaths',"
+        " 'import ' || d.import_id || ' row ' || d.row_no, d.death_date, d.source,"
+        " COALESCE(d.name, '')"
+        + base.replace(
+            " WHERE ",
+            " JOIN ref_deaths d ON d.id = (SELECT MIN(x.id) FROM ref_deaths x"
+            " WHERE x.id_number = i.id_number AND x.death_date < :period_start) WHERE ",
+        ),
+        params,
+    )
+    latest = "(SELECT MAX(id) FROM refdata_imports WHERE kind = '{}')"
+    _run(
+        connection,
+        _INSERT + "SELECT i.id, i.batch_id, 'public_employee', 'ref_staff',"
+        " 'import ' || s.import_id || ' row ' || s.row_no, NULL, s.employer, s.name"
+        + base.replace(
+            " WHERE ",
+            " JOIN ref_staff s ON s.id = (SELECT MIN(x.id) FROM ref_staff x"
+            f" WHERE x.id_number = i.id_number AND x.import_id = {latest.format('staff')})"
+            " WHERE ",
+        ),
+        params,
+    )
+    _run(
+        connection,
+        _INSERT + "SELECT i.id, i.batch_id, 'cadre_relative', 'ref_cadre_relatives',"
+        " 'import ' || c.import_id || ' row ' || c.row_no, NULL, COALESCE(c.employer, ''),"
+        " c.cadre_name || ' ' || COALESCE(c.position, '') || ' ' || COALESCE(c.relation, '')"
+        + base.replace(
+            " WHERE ",
+            " JOIN ref_cadre_relatives c ON c.id = (SELECT MIN(x.id) FROM ref_cadre_relatives x"
+            f" WHERE x.relative_id_number = i.id_number AND x.import_id = {latest.format('cadres')}"
+            " AND x.filed = :false AND NOT EXISTS (SELECT 1 FROM ref_cadre_relatives f"
+            " WHERE f.import_id = x.import_id AND f.cadre_id_number = x.cadre_id_number"
+            " AND f.relative_id_number = x.relative_id_number AND f.filed = :true)) WHERE ",
+        ),
+        {**params, "false": False, "true": True},
+    )
+    for program, others in sorted(excludes.items()):
+        if not others:
+            continue
+        names = {f"ex{n}": p for n, p in enumerate(sorted(others))}
+        _run(
+            connection,
+            _INSERT + "SELECT i.id, i.batch_id, 'exclusive_program', 'payment_instructions',"
+            " CAST(j.id AS VARCHAR(20)), NULL, 'county programs.excludes', bj.program"
+            + base.replace(
+                " WHERE ",
+                " JOIN payment_instructions j ON j.id = (SELECT MIN(q.id)"
+                " FROM payment_instructions q JOIN batches bq ON bq.id = q.batch_id"
+                " WHERE q.recipient_id = i.recipient_id AND bq.period = :period"
+                f" AND bq.state <> 'voided' AND q.status IN {_LIVE}"
+                f" AND bq.program IN ({', '.join(':' + k for k in names)}))"
+                " JOIN batches bj ON bj.id = j.batch_id WHERE ",
+            )
+            + " AND b.program = :program",
+            {**params, **names, "program": program},
+        )
+    period_live = (
+        " FROM payment_instructions j JOIN batches bj ON bj.id = j.batch_id"
+        f" WHERE bj.period = :period AND bj.state <> 'voided' AND j.status IN {_LIVE}"
+    )
+    _run(
+        connection,
+        _INSERT + "SELECT i.id, i.batch_id, 'duplicate_id', 'payment_instructions',"
+        " i.id_number, NULL, NULL, CAST(dup.n AS VARCHAR(20))"
+        + base.replace(
+            " WHERE ",
+            " JOIN (SELECT j.id_number, COUNT(DISTINCT j.township) AS n"
+            + period_live
+            + " GROUP BY j.id_number HAVING COUNT(DISTINCT j.township) > 1) dup"
+            " ON dup.id_number = i.id_number WHERE ",
+        ),
+        params,
+    )
+    _run(
+        connection,
+        _INSERT + "SELECT i.id, i.batch_id, 'shared_account', 'payment_instructions',"
+        " i.account_number, NULL, NULL, CAST(sh.n AS VARCHAR(20))"
+        + base.replace(
+            " WHERE ",
+            " JOIN (SELECT j.account_number, COUNT(DISTINCT e.household_id) AS n"
+            + period_live.replace(
+                " WHERE ",
+                " JOIN entitlements t ON t.id = j.entitlement_id"
+                " JOIN enrolments e ON e.id = t.enrolment_id WHERE ",
+            )
+            + " GROUP BY j.account_number HAVING COUNT(DISTINCT e.household_id) > 1) sh"
+            " ON sh.account_number = i.account_number WHERE ",
+        ),
+        params,
+    )
+    _run(
+        connection,
+        _INSERT + "SELECT i.id, i.batch_id, 'account_closed', 'instruction_outcomes',"
+        " j.end_to_end_id, NULL, o.reason_code, COALESCE(o.reason_text, o.reason_code)"
+        + base.replace(
+            " WHERE ",
+            " JOIN instruction_outcomes o ON o.id = (SELECT MAX(x.id)"
+            " FROM instruction_outcomes x JOIN payment_instructions y ON y.id = x.instruction_id"
+            " WHERE y.recipient_id = i.recipient_id AND y.account_number = i.account_number"
+            " AND x.outcome = 'failed' AND x.reason_code IN ('AC04', 'AC06'))"
+            " JOIN payment_instructions j ON j.id = o.instruction_id WHERE ",
+        ),
+        params,
+    )
+    capped = {p: int(c) for p, c in caps.items() if c > 0}
+    if capped:
+        cap = "CASE b.program " + " ".join(f"WHEN :cp{n} THEN :cv{n}" for n in range(len(capped)))
+        cap += " END"
+        cap_params: dict[str, Any] = {}
+        for n, (program, value) in enumerate(sorted(capped.items())):
+            cap_params[f"cp{n}"] = program
+            cap_params[f"cv{n}"] = value
+        _run(
+            connection,
+            _INSERT + "SELECT i.id, i.batch_id, 'above_standard', 'county programs.monthly_cap',"
+            f" CAST({cap} AS VARCHAR(20)), NULL, 'county.toml', CAST(i.amount_fen AS VARCHAR(20))"
+            + base
+            + f" AND i.amount_fen > {cap}",
+            {**params, **cap_params},
+        )
+    _hold_unencodable(connection, batch_ids, encodings, now)
+    held_where, held_params = _batches(batch_ids, "payment_instructions")
+    hold_where, hold_params = _batches(batch_ids, "h")
+    hold_params = {k.replace("sb", "hb"): v for k, v in hold_params.items()}
+    hold_where = hold_where.replace(":sb", ":hb")
+    result = connection.execute(
+        sa.text(
+            "UPDATE payment_instructions SET status = 'held' WHERE "
+            + held_where
+            + " AND status = 'pending' AND id IN (SELECT h.instruction_id"
+            " FROM instruction_holds h WHERE " + hold_where + ")"
+        ),
+        {**held_params, **hold_params},
+    )
+    return int(result.rowcount or 0)
+
+
+def _hold_unencodable(
+    connection: sa.Connection,
+    batch_ids: Sequence[int],
+    encodings: Mapping[str, str],
+    now: datetime,
+) -> None:
+    ids = ", ".join(str(int(b)) for b in batch_ids)
+    names = fetch_all(
+        connection,
+        f"SELECT DISTINCT bank, account_holder FROM payment_instructions WHERE batch_id IN ({ids})",
+    )
+    bad: list[tuple[Any, ...]] = []
+    for bank, holder in names:
+        encoding = encodings.get(bank)
+        if encoding is None:
+            continue
+        missing = _unencodable(str(holder), encoding)
+        if missing:
+            bad.append((encoding.upper(), missing, bank, holder))
+    if not bad:
+        return
+    if connection.dialect.name == "postgresql":
+        moment: Any = now
+    else:  # SQLAlchemy's SQLite DateTime storage format
+        moment = now.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    rows = [(encoding, missing, moment, bank, holder) for encoding, missing, bank, holder in bad]
+    executemany(
+        connection,
+        "INSERT INTO instruction_holds (instruction_id, batch_id, reason, list_name,"
+        " evidence_ref, evidence_date, source, detail, created_at)"
+        " SELECT id, batch_id, 'name_unencodable', 'bank file profile', NULL, NULL, ?, ?, ?"
+        f" FROM payment_instructions WHERE batch_id IN ({ids})"
+        " AND bank = ? AND account_holder = ?",
+        rows,
+    )
+
+
+def _unencodable(text: str, encoding: str) -> str:
+    out = []
+    for ch in text:
+        try:
+            ch.encode(encoding)
+        except UnicodeEncodeError:
+            out.append(ch)
+    return "".join(dict.fromkeys(out))

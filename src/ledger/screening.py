@@ -1,0 +1,103 @@
+"""Screening at ``batch run``: the reasons a payment is held before it is paid (issue 17).
+
+Each reason is data: its code (the value stored in ``instruction_holds.reason``), its
+place in the precedence order (the approval sheet lists held payments by their first
+reason in this order), and its Chinese and English names. The SQL that finds them is in
+``ledger.db.screening_store``; every reason is also a finding rule for payments already
+made (DESIGN §10), named in ``rule``.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HoldReason:
+    code: str
+    title_zh: str
+    title_en: str
+    checks: str
+    rule: str  # the finding rule that finds the same cause after payment
+
+
+REASONS: tuple[HoldReason, ...] = (
+    HoldReason(
+        "deceased",
+        "死亡人员",
+        "Reported dead",
+        "The death registry (every import) reports the ID number dead before the first "
+        "day of the period (the month of death itself is still paid).",
+        "M01",
+    ),
+    HoldReason(
+        "public_employee",
+        "公职/财政供养人员",
+        "Public employee (financial payroll)",
+        "The ID number is on the latest staff roster (公职人员、财政供养人员).",
+        "M07",
+    ),
+    HoldReason(
+        "cadre_relative",
+        "干部近亲属未备案",
+        "Cadre's near relative not filed",
+        "The ID number is a cadre's near relative on the latest cadre list, and the "
+        "relation is not filed (近亲属备案).",
+        "M08",
+    ),
+    HoldReason(
+        "exclusive_program",
+        "互斥项目重复享受",
+        "Mutually exclusive programs",
+        "The recipient has a live payment of the same period in a program that excludes "
+        "this one (county.toml programs.excludes); both are held.",
+        "M04",
+    ),
+    HoldReason(
+        "duplicate_id",
+        "同一身份证号重复",
+        "Same ID number twice",
+        "The same ID number has live payments of the period in more than one township "
+        "(any programs): one person enrolled twice.",
+        "M05",
+    ),
+    HoldReason(
+        "shared_account",
+        "多户共用一个账户",
+        "Account shared across households",
+        "The account receives live payments of the period for recipients of more than "
+        "one household; every payment into it is held until the checker releases the "
+        "legitimate one.",
+        "D02",
+    ),
+    HoldReason(
+        "account_closed",
+        "账户已销户或冻结未变更",
+        "Account reported closed or frozen, not changed",
+        "The bank reported an earlier payment to this recipient and this same account "
+        "failed with AC04 (closed) or AC06 (blocked, frozen); the account was not "
+        "changed since.",
+        "W03",
+    ),
+    HoldReason(
+        "name_unencodable",
+        "户名无法写入银行文件",
+        "Name the bank file cannot encode",
+        "The account holder's name has characters the bank's file profile encoding "
+        "(e.g. GBK) cannot hold; found at run, not at export after approval.",
+        "-",
+    ),
+    HoldReason(
+        "above_standard",
+        "超过项目标准",
+        "Above the program's standard",
+        "The amount is above the program's monthly_cap in county.toml.",
+        "M09",
+    ),
+)
+
+BY_CODE = {reason.code: reason for reason in REASONS}
+PRECEDENCE = {reason.code: index for index, reason in enumerate(REASONS)}
+
+
+def first_reason(codes: list[str]) -> str:
+    """The reason a held payment is listed under: the first in precedence order."""
+    return min(codes, key=PRECEDENCE.__getitem__)
