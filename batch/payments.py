@@ -5,7 +5,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ledger import payments, sheets
+from ledger import holds, payments, sheets
 from ledger.batches import BatchState
 from ledger.cli_support import (
     AppContext,
@@ -66,6 +66,13 @@ def _print_result(result: payments.RunResult, county: County) -> None:
             f"Created draft {label} {created.id}: {result.period} {created.program} "
             f"{created.bank}, {created.count} payments, "
             f"{format_yuan(created.amount_fen_total, thousands=True)} yuan"
+            + (
+                f"; {created.held_count} held by screening "
+                f"({format_yuan(created.held_fen, thousands=True)} yuan, listed first on "
+                "its approval sheet; `ledger batch show` names them)"
+                if created.held_count
+                else ""
+            )
         )
         emit(
             [
@@ -141,6 +148,13 @@ def _write_sheets(
 
 @batch.command()
 @click.option("--period", required=True, help="The period whose failed payments to re-issue.")
+@click.option(
+    "--held",
+    "with_held",
+    is_flag=True,
+    help="Also pay the payments held in the period's approved batches whose cause is "
+    "cleared (screened again: those still matching are held again).",
+)
 @_filters
 @sheet_options
 @county_option
@@ -149,6 +163,7 @@ def _write_sheets(
 def reissue(
     app: AppContext,
     period: str,
+    with_held: bool,
     programs: tuple[str, ...],
     banks: tuple[str, ...],
     sheet_dir: str,
@@ -159,14 +174,31 @@ def reissue(
     """Put the period's failed (not cancelled) payments into a supplementary batch.
 
     The re-issue pays the still-open payable (no new accrual) to the recipient's current
-    account; the failed instructions become 'reissued'.
+    account; the failed instructions become 'reissued'. A failure on an account the bank
+    reported closed or frozen (AC04/AC06) waits until the roster records a new account.
+    With --held, payments held at batch run are paid too (accrued when this batch is
+    approved); the new batch is screened like a regular one.
     """
     with app.unit_of_work() as uow:
         result = payments.reissue_failed(
-            uow, county, period, operator=operator, programs=programs, banks=banks
+            uow,
+            county,
+            period,
+            operator=operator,
+            programs=programs,
+            banks=banks,
+            with_held=with_held,
+        )
+    for instruction_id, key, bank, reason in result.blocked:
+        click.echo(
+            f"Not re-issued: instruction {instruction_id} ({key}): {bank} answered {reason} "
+            "(account closed or frozen) and the account is unchanged; record the new "
+            "account in the roster first.",
+            err=True,
         )
     if not result.created:
-        click.echo(f"Nothing to re-issue for {period}: no failed payment is waiting.")
+        waiting = "held or failed" if with_held else "failed"
+        click.echo(f"Nothing to re-issue for {period}: no {waiting} payment is waiting.")
         return
     _print_result(result, county)
     _write_sheets(app, county, [c.id for c in result.created], sheet_dir, lang)
@@ -191,6 +223,37 @@ def approve(app: AppContext, batch_id: int, operator: str) -> None:
     accrual = result.accrual_transaction_id
     posted = f"; accrual posted as transaction {accrual}" if accrual else ""
     click.echo(f"Batch {batch_id} approved by {result.approver}{posted}.")
+
+
+@batch.command()
+@click.argument("batch_id", metavar="BATCH", type=int)
+@click.option(
+    "--instruction",
+    "instruction_ids",
+    type=int,
+    multiple=True,
+    required=True,
+    help="A held instruction to release (repeatable; `ledger batch show BATCH` lists them).",
+)
+@click.option("--reason", required=True, help="Why the payment is made after all (recorded).")
+@operator_option
+@pass_app
+def release(
+    app: AppContext, batch_id: int, instruction_ids: tuple[int, ...], reason: str, operator: str
+) -> None:
+    """Release payments the screening held in a draft batch (a checker, not its maker).
+
+    The released payments are accrued at approval and written to the bank file; the
+    release, its reason and who made it are recorded and shown on the approval sheet and
+    in the findings report. Nothing is released if any instruction named is not held.
+    """
+    with app.unit_of_work() as uow:
+        released = holds.release(uow, batch_id, instruction_ids, operator=operator, reason=reason)
+    click.echo(
+        f"Batch {batch_id}: released {len(released.instruction_ids)} held payment(s), "
+        f"{format_yuan(released.amount_fen_total, thousands=True)} yuan; they will be paid "
+        "when the batch is approved and exported."
+    )
 
 
 @batch.command()
@@ -330,6 +393,7 @@ def show(app: AppContext, batch_id: int, output_format: str) -> None:
     with app.reader() as uow:
         row = store.load_batch(uow.connection, batch_id)
         towns = store.township_totals(uow.connection, batch_id)
+        held = holds.held_listing(uow.connection, batch_id, "en")
     steps = [
         ("created", row.created_by, row.created_at, None),
         ("approved", row.approved_by, row.approved_at, row.accrual_transaction_id),
@@ -351,6 +415,20 @@ def show(app: AppContext, batch_id: int, output_format: str) -> None:
         "file_sha256": row.file_sha256,
         "pay_date": str(row.pay_date) if row.pay_date else None,
         "void_reason": row.void_reason,
+        "held": [
+            {
+                "instruction_id": r["instruction_id"],
+                "key": r["key"],
+                "township": r["township"],
+                "amount": r["amount"].replace(",", ""),
+                "amount_fen": r["amount_fen"],
+                "reasons": [x["code"] for x in r["reasons"]],
+                "evidence": [x["evidence"] for x in r["reasons"]],
+                "released": r["released"],
+            }
+            for g in held
+            for r in g.rows
+        ],
     }
     if output_format == "json":
         emit([], [], "json", json_document=document)
@@ -369,5 +447,18 @@ def show(app: AppContext, batch_id: int, output_format: str) -> None:
             click.echo(f"  file {row.file_name} ({row.profile}) sha256 {row.file_sha256}")
         if row.void_reason:
             click.echo(f"  void reason: {row.void_reason}")
+        for group in held:
+            click.echo(f"  held: {group.title} ({group.count})")
+            for r in group.rows:
+                state = (
+                    f"released by {r['released']['by']}: {r['released']['reason']}"
+                    if r["released"]
+                    else "held"
+                )
+                click.echo(
+                    f"    instruction {r['instruction_id']}  {r['key']}  {r['township']}  "
+                    f"{r['amount']}  {state}\n      "
+                    + "\n      ".join(x["evidence"] for x in r["reasons"])
+                )
         click.echo("")
     emit(document["townships"], ["township", "count", "amount"], output_format)

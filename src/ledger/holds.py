@@ -11,9 +11,11 @@ held payments stay held; one whose cause is cleared (e.g. the card changed) is p
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
+from ledger import screening
 from ledger.batches import BatchState, InstructionStatus, period_start
 from ledger.county import County
 from ledger.db import batches_store
@@ -23,6 +25,8 @@ from ledger.db.schema import hold_releases, instruction_holds, payment_instructi
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from ledger.files.profiles import available_profiles
+from ledger.identity import mask
+from ledger.money import format_yuan
 
 
 def screen_batches(
@@ -152,3 +156,71 @@ def release(
     )
     uow.commit()
     return Released(batch_id, wanted, total)
+
+
+@dataclass(frozen=True)
+class HeldGroup:
+    """The held payments listed under one reason (their first in precedence order)."""
+
+    reason: str
+    title: str
+    count: int
+    amount_fen: int
+    rows: list[dict[str, Any]]
+
+
+def held_listing(connection: sa.Connection, batch_id: int, lang: str = "zh") -> list[HeldGroup]:
+    """A batch's held payments (and the released ones, marked) grouped by first reason,
+    each with every reason's evidence; IDs and cards masked."""
+    by_instruction: dict[int, list[Any]] = {}
+    for row in store.held_of_batch(connection, batch_id):
+        by_instruction.setdefault(int(row.instruction_id), []).append(row)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for instruction_id, rows in by_instruction.items():
+        first = rows[0]
+        code = screening.first_reason([r.reason for r in rows])
+        reasons = sorted(rows, key=lambda r: screening.PRECEDENCE[r.reason])
+        groups.setdefault(code, []).append(
+            {
+                "instruction_id": instruction_id,
+                "key": first.key,
+                "name": first.name,
+                "township": first.township,
+                "village": first.village,
+                "amount_fen": int(first.amount_fen),
+                "amount": format_yuan(int(first.amount_fen), thousands=True),
+                "account": f"{first.bank} {mask(first.account_number)}",
+                "id_number": mask(first.id_number),
+                "status": first.status,
+                "reasons": [
+                    {
+                        "code": r.reason,
+                        "title": _title(r.reason, lang),
+                        "evidence": screening.evidence_text(r, lang),
+                    }
+                    for r in reasons
+                ],
+                "released": None
+                if first.released_by is None
+                else {
+                    "by": first.released_by,
+                    "at": str(first.released_at),
+                    "reason": first.release_reason,
+                },
+            }
+        )
+    return [
+        HeldGroup(
+            code,
+            _title(code, lang),
+            len(rows),
+            sum(r["amount_fen"] for r in rows),
+            rows,
+        )
+        for code, rows in sorted(groups.items(), key=lambda g: screening.PRECEDENCE[g[0]])
+    ]
+
+
+def _title(code: str, lang: str) -> str:
+    reason = screening.BY_CODE[code]
+    return reason.title_en if lang == "en" else reason.title_zh

@@ -50,6 +50,7 @@ COMMAND_ROLES: dict[str, Role] = {
     "findings recover": Role.FINANCE_MAKER,
     "batch approve": Role.FINANCE_CHECKER,
     "batch void": Role.FINANCE_CHECKER,
+    "batch release": Role.FINANCE_CHECKER,
     "journal reverse": Role.FINANCE_CHECKER,
     "journal close-period": Role.FINANCE_CHECKER,
     "findings detect": Role.AUDITOR,

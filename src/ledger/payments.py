@@ -63,6 +63,8 @@ class CreatedBatch:
     count: int
     amount_fen_total: int
     townships: list[tuple[str, int, int]]
+    held_count: int = 0  # of ``count``: held by the screening (not accrued, not in the file)
+    held_fen: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,9 @@ class RunResult:
     created: list[CreatedBatch] = field(default_factory=list)
     # (program, bank, existing batch id, active enrolments not in it)
     existing: list[tuple[str, str, int, int]] = field(default_factory=list)
+    # Re-issue only: failures left open, the account reported closed or frozen being
+    # unchanged (instruction id, recipient key, bank, reason code).
+    blocked: list[tuple[int, str, str, str]] = field(default_factory=list)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -174,17 +179,26 @@ def reissue_failed(
     operator: str,
     programs: Collection[str] = (),
     banks: Collection[str] = (),
+    with_held: bool = False,
     now: datetime | None = None,
 ) -> RunResult:
     """Put every failed (and not cancelled, not yet re-issued) instruction of the period
-    into a new supplementary batch per program and bank, against the still-open payable."""
+    into a new supplementary batch per program and bank, against the still-open payable;
+    with ``with_held``, also the payments held in the period's approved batches (accrued
+    when the supplementary batch is approved). A failure on an account reported closed
+    or frozen (AC04/AC06) waits for a changed account (``result.blocked``). The new
+    instructions are screened again: a cause not cleared holds them again."""
     period = parse_period(period)
     _check_filters(county, programs, banks)
     connection = uow.connection
     store.lock_batches(connection)
-    groups = store.reissue_groups(connection, period, programs, banks)
+    groups = store.reissue_groups(connection, period, programs, banks, with_held=with_held)
     _check_groups(county, groups)
     result = RunResult(period, BatchKind.SUPPLEMENTARY)
+    result.blocked.extend(
+        (int(r.id), str(r.key), str(r.bank), str(r.reason_code or ""))
+        for r in store.closed_unchanged(connection, period, programs, banks)
+    )
     if not groups:
         return result
     moment = _now(now)
@@ -204,8 +218,9 @@ def reissue_failed(
         for g in groups
     ]
     store.insert_reissued_instructions(
-        connection, period, new_ids, end_to_end_prefix(county.code, period)
+        connection, period, new_ids, end_to_end_prefix(county.code, period), with_held=with_held
     )
+    holds.screen_batches(connection, county, period, new_ids, moment)
     _finish_created(connection, result, new_ids, operator, "batch.reissue_created")
     uow.commit()
     return result
@@ -217,6 +232,7 @@ def _finish_created(
     store.refresh_totals(connection, new_ids)
     for batch_id in new_ids:
         row = store.load_batch(connection, batch_id)
+        payable_count, payable_fen = store.payable_totals(connection, batch_id)
         result.created.append(
             CreatedBatch(
                 batch_id,
@@ -225,6 +241,8 @@ def _finish_created(
                 int(row.instruction_count),
                 int(row.amount_fen_total),
                 store.township_totals(connection, batch_id),
+                int(row.instruction_count) - payable_count,
+                int(row.amount_fen_total) - payable_fen,
             )
         )
         record_event(
@@ -329,9 +347,9 @@ def record_approval(
     )
     accrual_id = None
     if not missing:
-        # A held payment is not accrued: a batch whose payments are all held has none.
-        if batch.kind == BatchKind.REGULAR and store.payable_totals(connection, batch_id)[0]:
-            accrual_id = _post_accrual(connection, batch, checker.name, today or date.today())
+        # A held payment is not accrued: a batch whose payments are all held has none. A
+        # supplementary batch accrues only what was never accrued: held payments paid now.
+        accrual_id = _post_accrual(connection, batch, checker.name, today or date.today())
         store.set_state(
             connection,
             batch_id,
@@ -365,8 +383,12 @@ def record_approval(
     )
 
 
-def _post_accrual(connection: sa.Connection, batch: Any, operator: str, day: date) -> int:
-    ids, keys, townships, amounts = store.accrual_columns(connection, int(batch.id))
+def _post_accrual(connection: sa.Connection, batch: Any, operator: str, day: date) -> int | None:
+    ids, keys, townships, amounts = store.accrual_columns(
+        connection, int(batch.id), only_not_accrued=batch.kind != BatchKind.REGULAR
+    )
+    if not ids:
+        return None
     program = batch.program
     by_township: dict[str, int] = {}
     for township, amount in zip(townships, amounts, strict=True):

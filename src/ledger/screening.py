@@ -7,7 +7,12 @@ reason in this order), and its Chinese and English names. The SQL that finds the
 made (DESIGN §10), named in ``rule``.
 """
 
+import re
 from dataclasses import dataclass
+from typing import Any
+
+from ledger.identity import mask
+from ledger.money import format_yuan
 
 
 @dataclass(frozen=True)
@@ -101,3 +106,79 @@ PRECEDENCE = {reason.code: index for index, reason in enumerate(REASONS)}
 def first_reason(codes: list[str]) -> str:
     """The reason a held payment is listed under: the first in precedence order."""
     return min(codes, key=PRECEDENCE.__getitem__)
+
+
+def _where(ref: str | None, zh: bool) -> str:
+    """'import 3 row 12' (how the holds store a list row) in the document's language."""
+    match = re.fullmatch(r"import (\d+) row (\d+)", ref or "")
+    if match is None:
+        return ref or ""
+    return f"导入批次 {match[1]} 第 {match[2]} 行" if zh else f"import {match[1]}, row {match[2]}"
+
+
+def evidence_text(hold: Any, lang: str = "zh") -> str:
+    """The evidence of one hold as a sentence for the approval sheet and ``batch show``
+    (ID and card numbers masked). ``hold`` has the columns of ``instruction_holds``."""
+    zh = lang != "en"
+    ref, date_, source, detail = hold.evidence_ref, hold.evidence_date, hold.source, hold.detail
+    where = _where(ref, zh)
+    code = hold.reason
+    if code == "deceased":
+        return (
+            f"死亡名单（{where}）：死亡日期 {date_}，来源 {source or '—'}"
+            if zh
+            else f"death registry ({where}): died {date_}, source {source or '-'}"
+        )
+    if code == "public_employee":
+        return (
+            f"财政供养人员名单（{where}）：单位 {source or '—'}"
+            if zh
+            else f"staff roster ({where}): employer {source or '-'}"
+        )
+    if code == "cadre_relative":
+        return (
+            f"干部近亲属名单（{where}）：{detail}，单位 {source or '—'}，未备案"
+            if zh
+            else f"cadre list ({where}): {detail}, {source or '-'}, not filed"
+        )
+    if code == "exclusive_program":
+        return (
+            f"本期同时在互斥项目 {detail} 领取（支付指令 {ref}）"
+            if zh
+            else f"also paid this period by the exclusive program {detail} (instruction {ref})"
+        )
+    if code == "duplicate_id":
+        return (
+            f"身份证号 {mask(ref)} 本期在 {detail} 个乡镇领取"
+            if zh
+            else f"ID {mask(ref)} paid in {detail} townships this period"
+        )
+    if code == "shared_account":
+        return (
+            f"账户 {mask(ref)} 本期为 {detail} 户收款"
+            if zh
+            else f"account {mask(ref)} receives for {detail} households this period"
+        )
+    if code == "account_closed":
+        return (
+            f"银行回盘 {source}（指令 {ref}）后账户未变更"
+            if zh
+            else f"bank answered {source} (instruction {ref}); the account is unchanged"
+        )
+    if code == "name_unencodable":
+        return (
+            f"户名中的“{detail}”无法写入 {source} 银行文件"
+            if zh
+            else f"the name's '{detail}' cannot be written in the {source} bank file"
+        )
+    if code == "above_standard":
+        amount, cap = (
+            format_yuan(int(detail), thousands=True),
+            format_yuan(int(ref), thousands=True),
+        )
+        return (
+            f"金额 {amount} 元，超过项目标准 {cap} 元"
+            if zh
+            else f"amount {amount} yuan above the program's standard {cap} yuan"
+        )
+    return detail

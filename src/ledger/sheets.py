@@ -22,6 +22,7 @@ from ledger.batches import BatchKind, mask, previous_period
 from ledger.county import County
 from ledger.db import batches_store as store
 from ledger.db.bulk import fetch_all
+from ledger.holds import held_listing
 from ledger.money import chinese_capital, format_yuan
 from ledger.wording import batch_state
 
@@ -97,8 +98,13 @@ def _rows(frame: pd.DataFrame, *, previous: bool = False) -> list[dict[str, str]
     return out
 
 
-def sheet_context(connection: sa.Connection, county: County, batch_id: int) -> dict[str, Any]:
+def sheet_context(
+    connection: sa.Connection, county: County, batch_id: int, lang: str = "zh"
+) -> dict[str, Any]:
     batch = store.load_batch(connection, batch_id)
+    held = held_listing(connection, batch_id, lang)
+    held_now = [r for g in held for r in g.rows if r["released"] is None]
+    payable_count, payable_fen = store.payable_totals(connection, batch_id)
     program = county.programs.get(batch.program)
     bank = county.banks.get(batch.bank)
     towns = store.township_totals(connection, batch_id)
@@ -122,7 +128,12 @@ def sheet_context(connection: sa.Connection, county: County, batch_id: int) -> d
         ],
         "count": int(batch.instruction_count),
         "total": format_yuan(int(batch.amount_fen_total), thousands=True),
-        "total_capital": chinese_capital(int(batch.amount_fen_total)),
+        "held": held,
+        "held_count": len(held_now),
+        "held_total": format_yuan(sum(r["amount_fen"] for r in held_now), thousands=True),
+        "payable_count": payable_count,
+        "payable_total": format_yuan(payable_fen, thousands=True),
+        "total_capital": chinese_capital(payable_fen),
         "previous_period": previous_period(batch.period),
         "changes": None,
     }
@@ -159,7 +170,7 @@ def render_sheet(
     connection: sa.Connection, county: County, batch_id: int, *, stage: str, lang: str = "zh"
 ) -> str:
     """The approval sheet as HTML; ``stage`` is "draft" or "export"."""
-    context = sheet_context(connection, county, batch_id)
+    context = sheet_context(connection, county, batch_id, lang)
     template = environment().get_template("batch_approval.html.j2")
     return template.render(stage=stage, lang=lang, **context)
 

@@ -1,5 +1,7 @@
 """`ledger batch ...` through click's CliRunner: exit codes, messages, help."""
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -10,7 +12,9 @@ from ledger.db.uow import UnitOfWork
 from tests.helpers import post_lines
 from tests.support.roster import Person, add_people
 
-COMMANDS = ["run", "reissue", "approve", "void", "export", "verify-file", "list", "show"]
+COMMANDS = [
+    "run", "reissue", "approve", "release", "void", "export", "verify-file", "list", "show"
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -149,3 +153,54 @@ def test_unknown_batches_and_bad_periods_are_user_errors(ledger):
         ledger, "batch", "run", "--period", "2026-11", "--program", "nope", "--operator", "m"
     )
     assert unknown.exit_code == 1 and "unknown program 'nope'" in unknown.stderr
+
+
+def test_a_checker_releases_a_held_payment_from_the_command_line(ledger, db_url):
+    engine = make_engine(db_url)
+    with UnitOfWork(engine) as uow:  # above the program's standard (700.00): held
+        add_people(
+            uow.connection,
+            [
+                Person(
+                    "R0000003",
+                    "张三",
+                    "130123196001011230",
+                    amount_fen=800_00,
+                    account_number="6217000000000000003",
+                )
+            ],
+        )
+        uow.commit()
+    engine.dispose()
+    result = invoke(ledger, "batch", "run", "--period", "2026-11", "--operator", "maker")
+    assert "3 payments, 2,099.50 yuan; 1 held by screening (800.00 yuan" in result.output
+    shown = invoke(ledger, "batch", "show", "1")
+    assert "held: Above the program's standard (1)" in shown.output
+    held = json.loads(invoke(ledger, "batch", "show", "1", "--format", "json").output)["held"]
+    assert [(h["key"], h["amount_fen"], h["reasons"]) for h in held] == [
+        ("R0000003", 800_00, ["above_standard"])
+    ]
+    instruction = str(held[0]["instruction_id"])
+    assert f"instruction {instruction}  R0000003  T01  800.00  held" in shown.output
+    assert "amount 800.00 yuan above the program's standard 700.00 yuan" in shown.output
+    args = [
+        "batch",
+        "release",
+        "1",
+        "--instruction",
+        instruction,
+        "--reason",
+        "经县民政局批准的特殊情形",
+    ]
+    refused = invoke(ledger, *args, "--operator", "maker")
+    assert refused.exit_code == 1 and "released by a different operator" in refused.stderr
+    other = "1" if instruction != "1" else "2"
+    unknown = invoke(ledger, "batch", "release", "1", "--instruction", other, "--reason", "x",
+                     "--operator", "checker")  # fmt: skip
+    assert unknown.exit_code == 1
+    assert f"nothing was released: instruction {other}: is pending, not held" in unknown.stderr
+    released = invoke(ledger, *args, "--operator", "checker")
+    assert released.exit_code == 0, released.output
+    assert "Batch 1: released 1 held payment(s), 800.00 yuan" in released.output
+    shown = invoke(ledger, "batch", "show", "1", "--format", "json")
+    assert '"released": {' in shown.output and "经县民政局批准的特殊情形" in shown.output

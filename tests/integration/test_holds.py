@@ -256,3 +256,111 @@ def test_a_batch_whose_every_payment_is_held_approves_without_accrual_and_export
         assert payments.approve(uow, batch.id, operator="checker") is None
     with UnitOfWork(engine) as uow, pytest.raises(LedgerError, match="every payment is held"):
         payments.export(uow, COUNTY, batch.id, tmp_path, operator="cashier")
+
+
+def _statuses(engine, key: str) -> list[tuple[int, str, int | None, str]]:
+    """(instruction id, status, reissue_of, batch kind) of one recipient, in id order."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT i.id, i.status, i.reissue_of, b.kind FROM payment_instructions i"
+                " JOIN recipients r ON r.id = i.recipient_id JOIN batches b ON b.id = i.batch_id"
+                " WHERE r.key = :k ORDER BY i.id"
+            ),
+            {"k": key},
+        ).all()
+    return [(int(a), str(b), None if c is None else int(c), str(d)) for a, b, c, d in rows]
+
+
+def _reissue(engine, *, with_held: bool = True):
+    with UnitOfWork(engine) as uow:
+        return payments.reissue_failed(
+            uow,
+            COUNTY,
+            "2026-11",
+            operator="maker",
+            with_held=with_held,
+            now=datetime(2026, 11, 20, tzinfo=UTC),
+        )
+
+
+def test_a_held_payment_is_held_again_until_its_cause_is_cleared_then_paid_once(engine, tmp_path):
+    enrol(engine, [person(1), person(2, amount_fen=450_25)])
+    fund(engine, {P})
+    staff = {"name": "人2", "employer": "财政局", "account_numbers": []}
+    refdata(engine, "staff", [{"id_number": pid(2), **staff}])
+    regular = run(engine).created[0]
+    assert (regular.held_count, regular.held_fen) == (1, 450_25)
+    with UnitOfWork(engine) as uow:
+        payments.approve(uow, regular.id, operator="checker", today=date(2026, 11, 3))
+    with UnitOfWork(engine) as uow:
+        payments.export(uow, COUNTY, regular.id, tmp_path, operator="cashier")
+    assert _reissue(engine, with_held=False).created == []  # held ones only when asked
+
+    # Still on the staff list: the supplementary batch holds it again (re-hold).
+    again = _reissue(engine).created[0]
+    assert (again.count, again.held_count) == (1, 1)
+    with UnitOfWork(engine) as uow:
+        assert payments.approve(uow, again.id, operator="checker") is None  # nothing accrued
+    with UnitOfWork(engine) as uow:
+        payments.void(uow, again.id, operator="checker", reason="复核中")
+    assert _reissue(engine, with_held=False).created == []
+
+    # The next staff list no longer has the person: paid in a supplementary batch, once.
+    refdata(engine, "staff", [{"id_number": pid(900), **staff}])
+    paid = _reissue(engine).created[0]
+    assert (paid.count, paid.amount_fen_total, paid.held_count) == (1, 450_25, 0)
+    assert _reissue(engine).created == []  # its successor is live: not taken twice
+    with UnitOfWork(engine) as uow:
+        accrual = payments.approve(uow, paid.id, operator="checker", today=date(2026, 11, 21))
+    assert accrual is not None
+    with engine.connect() as connection:
+        assert account_balance(connection, f"Liabilities:Payable:{P}:R0000002") == -450_25
+        assert account_balance(connection, f"Liabilities:Payable:{P}:R0000001") == -600_00
+        assert account_balance(connection, f"Expenses:Assistance:{P}:T01") == 1050_25
+    with UnitOfWork(engine) as uow:
+        exported = payments.export(uow, COUNTY, paid.id, tmp_path, operator="cashier")
+    assert (exported.count, exported.amount_fen_total) == (1, 450_25)
+    assert pid(2) in exported.path.read_bytes().decode("gb18030")
+    first, rehold, last = _statuses(engine, "R0000002")
+    assert (first[1], rehold[1], last[1]) == ("held", "voided", "pending")
+    assert rehold[2] == last[2] == first[0] and (first[3], last[3]) == ("regular", "supplementary")
+
+
+def test_a_failure_on_a_closed_account_is_re_issued_only_to_a_changed_account(engine, tmp_path):
+    from ledger import reconciliation
+    from tests.support.returns import csv_return
+
+    enrol(engine, [person(1), person(2)])
+    fund(engine, {P})
+    batch_id = run(engine).created[0].id
+    with UnitOfWork(engine) as uow:
+        payments.approve(uow, batch_id, operator="checker", today=date(2026, 11, 3))
+    with UnitOfWork(engine) as uow:
+        exported = payments.export(uow, COUNTY, batch_id, tmp_path, operator="cashier")
+    answer = csv_return(exported.path, tmp_path / "return.csv", {1: ("失败", "账户已销户")})
+    with UnitOfWork(engine) as uow:
+        reconciliation.import_return(uow, answer, operator="clerk", today=date(2026, 11, 6))
+    result = _reissue(engine, with_held=False)
+    assert result.created == [] and [b[1:] for b in result.blocked] == [
+        ("R0000001", "ICBC", "AC04")
+    ]
+    enrol(engine, [person(1, account_number="6217000000099999999")])  # the new card
+    result = _reissue(engine, with_held=False)
+    assert result.blocked == [] and result.created[0].count == 1
+    assert [s[1] for s in _statuses(engine, "R0000001")] == ["reissued", "pending"]
+
+
+def test_the_approval_sheet_lists_held_payments_first_with_their_evidence(engine):
+    from ledger.sheets import render_sheet
+
+    batch = _one_dead_of_three(engine)
+    with engine.connect() as connection:
+        zh = render_sheet(connection, COUNTY, batch.id, stage="draft")
+        en = render_sheet(connection, COUNTY, batch.id, stage="draft", lang="en")
+    held_at = zh.index("暂停发放（发放前筛查拦截）")
+    assert held_at < zh.index("<h2>汇总</h2>")
+    assert "死亡人员 (1)" in zh and "死亡名单（导入批次" in zh and "人2" in zh
+    assert pid(2) not in zh and pid(2)[:6] + "********" + pid(2)[-4:] in zh
+    assert "其中：暂停发放" in zh and "933.33" in zh  # paid: the two others
+    assert "Held before payment" in en and "death registry (import" in en

@@ -279,19 +279,42 @@ def refresh_totals(connection: sa.Connection, batch_ids: Sequence[int]) -> None:
 
 # --- supplementary batches (re-issues) ---------------------------------------------
 
-_REISSUE_SOURCE = """
+_CLOSED_UNCHANGED = (
+    "EXISTS (SELECT 1 FROM instruction_outcomes x WHERE x.instruction_id = i.id"
+    " AND x.outcome = 'failed' AND x.reason_code IN ('AC04', 'AC06'))"
+    " AND COALESCE(e.bank, i.bank) = i.bank"
+    " AND COALESCE(e.account_number, i.account_number) = i.account_number"
+)
+"""A failure on an account the bank reported closed (AC04) or frozen (AC06), whose
+recipient has not changed that account since: re-issuing would fail again."""
+
+_REISSUE_SOURCE = f"""
     FROM payment_instructions i
     JOIN batches ob ON ob.id = i.batch_id
     LEFT JOIN enrolments e ON e.recipient_id = i.recipient_id AND e.program = ob.program
          AND e.valid_to_import IS NULL
-    WHERE i.status = 'failed' AND ob.period = :period
+    WHERE ob.period = :period
+      AND ((i.status = 'failed' AND NOT ({_CLOSED_UNCHANGED}))
+           OR (i.status = 'held' AND :with_held = 1 AND ob.state NOT IN ('draft', 'voided')
+               AND NOT EXISTS (SELECT 1 FROM payment_instructions n
+                               WHERE n.reissue_of = i.id AND n.status <> 'voided')))
 """
-"""Failed instructions of a period, with the recipient's current account (a corrected
-card number is used for the re-issue; without a current enrolment, the old one)."""
+"""What a supplementary batch pays: failed instructions of a period (not those of
+``_CLOSED_UNCHANGED``) and, when asked, the held instructions of its approved batches,
+with the recipient's current account (a corrected card number is used; without a
+current enrolment, the old one). The new instructions are screened again. A held
+instruction keeps its status (its batch's file, totals and reconciliation do not
+change); its successor names it in ``reissue_of``, and while that successor is not
+voided it is not taken again."""
 
 
 def reissue_groups(
-    connection: sa.Connection, period: str, programs: Collection[str], banks: Collection[str]
+    connection: sa.Connection,
+    period: str,
+    programs: Collection[str],
+    banks: Collection[str],
+    *,
+    with_held: bool = False,
 ) -> list[Group]:
     program_sql, program_params = _in_list("ob.program", programs, "program")
     bank_sql, bank_params = _in_list("COALESCE(e.bank, i.bank)", banks, "bank")
@@ -304,9 +327,36 @@ def reissue_groups(
             + bank_sql
             + " GROUP BY ob.program, COALESCE(e.bank, i.bank) ORDER BY 1, 2"
         ),
-        {"period": period, **program_params, **bank_params},
+        {"period": period, "with_held": int(with_held), **program_params, **bank_params},
     )
     return [Group(r.program, r.bank, int(r.n), int(r.total)) for r in rows]
+
+
+def closed_unchanged(
+    connection: sa.Connection, period: str, programs: Collection[str], banks: Collection[str]
+) -> list[sa.Row[Any]]:
+    """The period's failed instructions that are not re-issued because their account
+    was reported closed or frozen and is unchanged (id, recipient key, bank, reason)."""
+    program_sql, program_params = _in_list("ob.program", programs, "program")
+    bank_sql, bank_params = _in_list("COALESCE(e.bank, i.bank)", banks, "bank")
+    return list(
+        connection.execute(
+            sa.text(
+                "SELECT i.id, r.key, i.bank,"
+                " (SELECT MAX(x.reason_code) FROM instruction_outcomes x"
+                "  WHERE x.instruction_id = i.id AND x.outcome = 'failed') AS reason_code"
+                " FROM payment_instructions i JOIN batches ob ON ob.id = i.batch_id"
+                " JOIN recipients r ON r.id = i.recipient_id"
+                " LEFT JOIN enrolments e ON e.recipient_id = i.recipient_id"
+                " AND e.program = ob.program AND e.valid_to_import IS NULL"
+                f" WHERE ob.period = :period AND i.status = 'failed' AND {_CLOSED_UNCHANGED}"
+                + program_sql
+                + bank_sql
+                + " ORDER BY i.id"
+            ),
+            {"period": period, **program_params, **bank_params},
+        )
+    )
 
 
 def next_sequence(
@@ -328,11 +378,16 @@ def next_sequence(
 
 
 def insert_reissued_instructions(
-    connection: sa.Connection, period: str, batch_ids: Sequence[int], e2e_prefix: str
+    connection: sa.Connection,
+    period: str,
+    batch_ids: Sequence[int],
+    e2e_prefix: str,
+    *,
+    with_held: bool = False,
 ) -> None:
-    """A new instruction (next attempt) for every failed instruction of the period, in
+    """A new instruction (next attempt) for every instruction of ``_REISSUE_SOURCE``, in
     the new supplementary batch of its program and (current) bank; the failed ones
-    become 'reissued'."""
+    become 'reissued' (the held ones stay held, see ``_REISSUE_SOURCE``)."""
     batch_sql, batch_params = _in_list_int("b.id", batch_ids, "batch")
     e2e = _e2e_expression(connection, "s.entitlement_id", "s.attempt")
     connection.execute(
@@ -354,15 +409,15 @@ def insert_reissued_instructions(
             "  COALESCE(e.account_holder, i.account_holder) AS account_holder,"
             "  i.id_number, r.key AS recipient_key, i.id AS failed_id"
             + _REISSUE_SOURCE.replace(
-                "WHERE i.status",
+                "WHERE ob.period",
                 "JOIN recipients r ON r.id = i.recipient_id"
                 " JOIN batches b ON b.period = :period AND b.program = ob.program"
-                " AND b.bank = COALESCE(e.bank, i.bank)" + batch_sql + " WHERE i.status",
+                " AND b.bank = COALESCE(e.bank, i.bank)" + batch_sql + " WHERE ob.period",
                 1,
             )
             + ") s"
         ),
-        {"period": period, "prefix": e2e_prefix, **batch_params},
+        {"period": period, "prefix": e2e_prefix, "with_held": int(with_held), **batch_params},
     )
     new_batch_sql, new_params = _in_list_int("n.batch_id", batch_ids, "nbatch")
     connection.execute(
@@ -400,18 +455,31 @@ def township_totals(connection: sa.Connection, batch_id: int) -> list[tuple[str,
     return [(str(t), int(n), int(s)) for t, n, s in rows]
 
 
+_NOT_ACCRUED = (
+    " AND NOT EXISTS (SELECT 1 FROM postings p JOIN payment_instructions q"
+    " ON q.id = p.instruction_id JOIN transactions t ON t.id = p.transaction_id"
+    " WHERE q.entitlement_id = i.entitlement_id AND t.type = 'accrual')"
+)
+"""Instructions whose entitlement was never accrued: in a supplementary batch, the
+payments held in their regular batch and paid now (a re-issued failure's payable is
+still open: it is not accrued twice)."""
+
+
 def accrual_columns(
-    connection: sa.Connection, batch_id: int
+    connection: sa.Connection, batch_id: int, *, only_not_accrued: bool = False
 ) -> tuple[list[int], list[str], list[str], list[int]]:
     """Instruction ids, recipient keys, townships and amounts of a batch (held ones
-    excepted: they are not accrued), in recipient
-    key order (the order of their payable accounts: the postings then append to the
-    postings' account index), as columns, without per-row objects."""
+    excepted: they are not accrued; with ``only_not_accrued``, only those of
+    ``_NOT_ACCRUED``), in recipient key order (the order of their payable accounts: the
+    postings then append to the postings' account index), as columns, without per-row
+    objects."""
     rows = fetch_all(
         connection,
         "SELECT i.id, r.key, i.township, i.amount_fen FROM payment_instructions i"
         " JOIN recipients r ON r.id = i.recipient_id"
-        " WHERE i.batch_id = ? AND i.status <> 'held' ORDER BY r.key",
+        " WHERE i.batch_id = ? AND i.status <> 'held'"
+        + (_NOT_ACCRUED if only_not_accrued else "")
+        + " ORDER BY r.key",
         (int(batch_id),),
     )
     if not rows:

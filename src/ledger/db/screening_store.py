@@ -245,3 +245,24 @@ def _unencodable(text: str, encoding: str) -> str:
         except UnicodeEncodeError:
             out.append(ch)
     return "".join(dict.fromkeys(out))
+
+
+def held_of_batch(connection: sa.Connection, batch_id: int) -> list[sa.Row[Any]]:
+    """Every hold of a batch's instructions, with the instruction, its payee and the
+    release if any (one row per instruction and reason; ordered by instruction)."""
+    return list(
+        connection.execute(
+            sa.text(
+                "SELECT i.id AS instruction_id, i.status, r.key, i.account_holder AS name,"
+                " i.township, i.village, i.amount_fen, i.bank, i.account_number, i.id_number,"
+                " h.reason, h.list_name, h.evidence_ref, h.evidence_date, h.source, h.detail,"
+                " rl.reason AS release_reason, rl.released_by, rl.released_at"
+                " FROM instruction_holds h"
+                " JOIN payment_instructions i ON i.id = h.instruction_id"
+                " JOIN recipients r ON r.id = i.recipient_id"
+                " LEFT JOIN hold_releases rl ON rl.instruction_id = i.id"
+                " WHERE h.batch_id = :batch ORDER BY i.id, h.id"
+            ),
+            {"batch": int(batch_id)},
+        )
+    )
