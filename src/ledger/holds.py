@@ -224,3 +224,45 @@ def held_listing(connection: sa.Connection, batch_id: int, lang: str = "zh") -> 
 def _title(code: str, lang: str) -> str:
     reason = screening.BY_CODE[code]
     return reason.title_en if lang == "en" else reason.title_zh
+
+
+def period_screening(connection: sa.Connection, period: str, lang: str = "zh") -> dict[str, Any]:
+    """What the screening stopped in a period, for the exception report: per reason
+    (first in precedence) the payments still held and released, and every release with
+    its reason and checker (the decisions auditors look at first)."""
+    rows = store.holds_of_period(connection, period)
+    reasons = store.reasons_of(connection, [int(r.instruction_id) for r in rows])
+    by_reason: dict[str, dict[str, Any]] = {}
+    releases = []
+    for r in rows:
+        codes = reasons[int(r.instruction_id)]
+        code = screening.first_reason(codes)
+        entry = by_reason.setdefault(
+            code,
+            {"code": code, "title": _title(code, lang), "held": 0, "held_fen": 0}
+            | {"released": 0, "released_fen": 0},
+        )
+        kind = "held" if r.released_by is None else "released"
+        entry[kind] += 1
+        entry[f"{kind}_fen"] += int(r.amount_fen)
+        if r.released_by is not None:
+            releases.append(
+                {
+                    "instruction_id": int(r.instruction_id),
+                    "batch_id": int(r.batch_id),
+                    "key": r.key,
+                    "township": r.township,
+                    "amount": format_yuan(int(r.amount_fen), thousands=True),
+                    "reasons": ("、" if lang != "en" else ", ").join(
+                        _title(c, lang) for c in sorted(codes, key=screening.PRECEDENCE.__getitem__)
+                    ),
+                    "by": r.released_by,
+                    "at": str(r.released_at)[:16],
+                    "why": r.release_reason,
+                }
+            )
+    groups = sorted(by_reason.values(), key=lambda g: screening.PRECEDENCE[g["code"]])
+    for g in groups:
+        g["held_text"] = format_yuan(g["held_fen"], thousands=True)
+        g["released_text"] = format_yuan(g["released_fen"], thousands=True)
+    return {"reasons": groups, "releases": releases}

@@ -364,3 +364,23 @@ def test_the_approval_sheet_lists_held_payments_first_with_their_evidence(engine
     assert pid(2) not in zh and pid(2)[:6] + "********" + pid(2)[-4:] in zh
     assert "其中：暂停发放" in zh and "933.33" in zh  # paid: the two others
     assert "Held before payment" in en and "death registry (import" in en
+
+
+def test_the_exception_report_counts_what_was_held_and_lists_every_release(engine, tmp_path):
+    from ledger.findings.report import render_html
+
+    batch = _one_dead_of_three(engine)
+    instruction, _ = _instruction(engine, "R0000002")
+    with engine.connect() as connection:
+        before = render_html(connection, COUNTY, "2026-11", today=date(2026, 11, 20))
+    assert "发放前筛查拦截" in before and "解除暂停并发放" not in before
+    with UnitOfWork(engine) as uow:
+        holds.release(uow, batch.id, [instruction], operator="checker", reason="本人到场核实")
+    with engine.connect() as connection:
+        zh = render_html(connection, COUNTY, "2026-11", today=date(2026, 11, 20))
+        en = render_html(connection, COUNTY, "2026-11", lang="en", today=date(2026, 11, 20))
+    section = zh[zh.index("发放前筛查拦截") : zh.index("二、图表")]
+    assert '<td>死亡人员</td><td class="n">0</td><td class="n">0.00</td>' in section
+    assert '<td class="n">1</td><td class="n">450.25</td>' in section
+    assert "R0000002" in section and "checker" in section and "本人到场核实" in section
+    assert "released by a checker with a written reason" in en

@@ -19,6 +19,7 @@ from ledger.county import County
 from ledger.db import findings_store
 from ledger.findings import CATEGORIES, CATEGORY_TITLES, RULES_BY_ID, Context, report_tables
 from ledger.findings.fluctuation import changes, township_totals
+from ledger.holds import period_screening
 from ledger.money import format_yuan
 from ledger.sheets import environment
 
@@ -271,6 +272,7 @@ def report_context(
             for r in overdue
         ],
         "trend": _trend(connection, county, period),
+        "screening": period_screening(connection, period, lang),
         "threshold": county.thresholds["fluctuation_percent"],
         "category_names": {c: by_category[c]["title"] for c in CATEGORIES},
     }
