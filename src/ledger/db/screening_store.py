@@ -71,6 +71,9 @@ def screen(
         ),
         params,
     )
+    # "+x.import_id": not an index term, so that SQLite looks the ID number up in its
+    # index instead of walking every row of the latest import for each instruction
+    # (19.7 s instead of 0.2 s for 10^5 payments against a 500-row staff list).
     latest = "(SELECT MAX(id) FROM refdata_imports WHERE kind = '{}')"
     _run(
         connection,
@@ -79,7 +82,7 @@ def screen(
         + base.replace(
             " WHERE ",
             " JOIN ref_staff s ON s.id = (SELECT MIN(x.id) FROM ref_staff x"
-            f" WHERE x.id_number = i.id_number AND x.import_id = {latest.format('staff')})"
+            f" WHERE x.id_number = i.id_number AND +x.import_id = {latest.format('staff')})"
             " WHERE ",
         ),
         params,
@@ -92,7 +95,8 @@ def screen(
         + base.replace(
             " WHERE ",
             " JOIN ref_cadre_relatives c ON c.id = (SELECT MIN(x.id) FROM ref_cadre_relatives x"
-            f" WHERE x.relative_id_number = i.id_number AND x.import_id = {latest.format('cadres')}"
+            " WHERE x.relative_id_number = i.id_number"
+            f" AND +x.import_id = {latest.format('cadres')}"
             " AND x.filed = :false AND NOT EXISTS (SELECT 1 FROM ref_cadre_relatives f"
             " WHERE f.import_id = x.import_id AND f.cadre_id_number = x.cadre_id_number"
             " AND f.relative_id_number = x.relative_id_number AND f.filed = :true)) WHERE ",
