@@ -16,8 +16,8 @@ from ledger.cli_support import (
     to_date,
     unmask_option,
 )
+from ledger.db.audit_reads import load_batch_trail, load_history
 from ledger.db.balances import DEFAULT_DEPTH, Balance, balances, roll_up, trial_balance
-from ledger.db.history import load_batch_trail, load_history
 from ledger.db.journal_queries import account_openings, account_statement, stream_flat_postings
 from ledger.db.verify import verify as verify_journal
 from ledger.errors import LedgerError

@@ -13,7 +13,7 @@ from ledger.batch.report import report
 from ledger.batches import parse_period
 from ledger.cli_support import AppContext, county_option, pass_app
 from ledger.county import County
-from ledger.db.history import disclosure_rows, load_history
+from ledger.db.audit_reads import disclosure_rows, load_history
 from ledger.documents import (
     disclosure_context,
     disclosure_csv,

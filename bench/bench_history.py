@@ -23,7 +23,7 @@ on the migrated schema with its real indexes:
 The journal's guard triggers are off while loading (SQLite: dropped; PostgreSQL:
 ``session_replication_role = replica``) and the secondary indexes are built after the
 load: this is a bench database, not a ledger. Then ``ANALYZE``, and for 100 random people
-the queries of ``ledger.db.history.load_history`` are timed (median / p95 / max, ms),
+the queries of ``ledger.db.audit_reads.load_history`` are timed (median / p95 / max, ms),
 the first plan of each query is printed and checked for full scans.
 """
 
@@ -39,8 +39,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ledger.db import migrate
+from ledger.db.audit_reads import full_scans, history_queries, load_history, query_plan
 from ledger.db.engine import make_engine
-from ledger.db.history import full_scans, history_queries, load_history, query_plan
 from ledger.history import build_history
 
 PG_ADMIN = os.environ.get("LEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

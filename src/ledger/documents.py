@@ -2,8 +2,8 @@
 public-disclosure list (公示).
 
 Pure shaping and rendering (``statements/recipient_statement.html.j2``,
-``statements/disclosure.html.j2``); the rows come from ``ledger.db.history`` and
-``ledger.db.history.disclosure_rows``. The disclosure list never carries an ID or account
+``statements/disclosure.html.j2``); the rows come from ``ledger.db.audit_reads`` and
+``ledger.db.audit_reads.disclosure_rows``. The disclosure list never carries an ID or account
 number: its rows are built from name, household size, program and amount only, and the
 name is masked as the county configures (``[disclosure] name_mask``): the given name
 (张三 -> 张*, 欧阳娜娜 -> 欧阳**) or the middle (张三明 -> 张*明). The list prints its
@@ -18,7 +18,7 @@ from typing import Any
 
 from ledger.cells import neutralise_cell
 from ledger.county import County
-from ledger.db.history import RawHistory
+from ledger.db.audit_reads import RawHistory
 from ledger.history import build_history, local_date, utc
 from ledger.money import format_yuan
 from ledger.sheets import environment

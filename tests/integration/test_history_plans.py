@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ledger.db.audit_reads import full_scans, history_queries, query_plan
 from ledger.db.engine import make_engine
-from ledger.db.history import full_scans, history_queries, query_plan
 from tests.support.cycle import build_cycle
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ledger.county import example_path, load_county
-from ledger.db.history import disclosure_rows
+from ledger.db.audit_reads import disclosure_rows
 from ledger.db.uow import UnitOfWork
 from ledger.documents import disclosure_context, render_disclosure
 from ledger.findings import service
