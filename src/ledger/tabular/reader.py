@@ -1,145 +1,17 @@
-"""Reading the spreadsheets counties send: CSV (UTF-8 or GB18030/GBK) and XLSX.
+"""Reading a CSV or XLSX table in chunks of text cells (``open_table``)."""
 
-A file is read as text only (every cell a ``str``, never a number: ID and card numbers
-must keep every digit) in chunks of rows, so memory stays bounded however long the file
-is. Headers are matched to known columns by their Chinese header or English alias,
-case-insensitively. Every problem names the file, the row as the user counts it (the
-header is row 1) and the column as written in the file.
-"""
-
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ledger.errors import ValidationError
-from ledger.identity import ascii_digits, birth_dates, id_check_ok
+from ledger.tabular.model import DEFAULT_CHUNK_ROWS, ROW, Column
+from ledger.tabular.values import stripped
 from ledger.textfile import check_encoding, detect_encoding, field_count_problems, read_header
-
-DEFAULT_CHUNK_ROWS = 50_000
-ROW = "_row"  # the column holding each row's number (header = row 1)
-
-_MONTH = r"(\d{4})[-/.]?(\d{1,2})(?:[-/.]\d{1,2})?"
-_DAY = r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})|(\d{4})(\d{2})(\d{2})"
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column a file may have: its key inside the program, Chinese header, English alias."""
-
-    key: str
-    zh: str
-    required: bool = True
-    also: tuple[str, ...] = ()  # further headers seen in the wild (full-width brackets...)
-
-    @property
-    def label(self) -> str:
-        return f"{self.zh}/{self.key}"
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One problem with an input file. ``row`` None: the whole file or its header."""
-
-    row: int
-    column: str
-    message: str
-    severity: str = "error"
-    file: str = field(default="", compare=False)
-
-    def __str__(self) -> str:
-        where = [self.file] if self.file else []
-        if self.row:
-            where.append(f"row {self.row}")
-        if self.column:
-            where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}"
-
-
-class Problems:
-    """Collects every problem found; keeps the first ``limit`` of each severity in full."""
-
-    def __init__(self, file: str, limit: int = 1000) -> None:
-        self.file = file
-        self.limit = limit
-        self.errors: list[Problem] = []
-        self.warnings: list[Problem] = []
-        self.error_count = 0
-        self.warning_count = 0
-
-    def add(self, row: int, column: str, message: str, *, warning: bool = False) -> None:
-        problem = Problem(row, column, message, "warning" if warning else "error", self.file)
-        if warning:
-            self.warning_count += 1
-            if len(self.warnings) < self.limit:
-                self.warnings.append(problem)
-        else:
-            self.error_count += 1
-            if len(self.errors) < self.limit:
-                self.errors.append(problem)
-
-    def add_rows(
-        self, rows: Sequence[int], column: str, message: str, *, warning: bool = False
-    ) -> None:
-        """The same problem on many rows (rows from a vectorised check)."""
-        for row in rows:
-            self.add(int(row), column, message, warning=warning)
-
-    def absorb(self, other: "Problems") -> None:
-        """Add the problems ``other`` found (a later part of the same file)."""
-        for problem in other.errors[: max(0, self.limit - len(self.errors))]:
-            self.errors.append(problem)
-        for problem in other.warnings[: max(0, self.limit - len(self.warnings))]:
-            self.warnings.append(problem)
-        self.error_count += other.error_count
-        self.warning_count += other.warning_count
-
-    def raise_if_errors(self, what: str) -> None:
-        if not self.error_count:
-            return
-        listed = grouped_lines(self.errors, self.file)
-        more = self.error_count - len(self.errors)
-        if more > 0:
-            listed.append(f"... and {more} more error(s)")
-        raise ValidationError(
-            f"{self.file}: {self.error_count} error(s): {what} refused, nothing was changed:",
-            listed,
-        )
-
-    def warning_lines(self) -> list[str]:
-        listed = [str(p) for p in sorted(self.warnings)]
-        more = self.warning_count - len(listed)
-        if more > 0:
-            listed.append(f"... and {more} more warning(s)")
-        return listed
-
-
-GROUP_FROM = 5  # the same problem on this many rows or more is one line
-ROWS_SHOWN = 10
-
-
-def grouped_lines(problems: Sequence[Problem], file: str) -> list[str]:
-    """One line per problem, except that the same message in the same column on many
-    rows (a sheet whose ID column Excel stored as numbers: 1,002 rows) is one line that
-    counts the rows and names the first of them."""
-    groups: dict[tuple[str, str], list[Problem]] = {}
-    for problem in problems:
-        groups.setdefault((problem.column, problem.message), []).append(problem)
-    out: list[tuple[Problem, str]] = []
-    for (column, message), members in groups.items():
-        if len(members) < GROUP_FROM:
-            out += [(p, str(p)) for p in members]
-            continue
-        members = sorted(members)
-        rows = ", ".join(str(p.row) for p in members[:ROWS_SHOWN])
-        more = f", ... ({len(members):,} rows)" if len(members) > ROWS_SHOWN else ""
-        where = ", ".join(x for x in (file, f"column {column}" if column else "") if x)
-        out.append((members[0], f"{where}: rows {rows}{more}: {message}"))
-    return [text for _, text in sorted(out, key=lambda item: item[0])]
 
 
 @dataclass
@@ -162,7 +34,7 @@ class Table:
             out = pd.DataFrame(
                 {
                     key: (
-                        _stripped(frame[self.positions[key]].fillna("").astype(str))
+                        stripped(frame[self.positions[key]].fillna("").astype(str))
                         if key in self.positions
                         else pd.Series([""] * len(frame), dtype=str, index=frame.index)
                     )
@@ -334,25 +206,6 @@ def _rebatched(batches: Iterable[Any], size: int) -> Iterator[Any]:
         yield pa.Table.from_batches(pending)
 
 
-def per_unique(values: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """Apply ``transform`` to the distinct values only and spread the results back.
-
-    Most roster columns (months, amounts, codes, statuses) hold a few hundred distinct
-    values in 10^6 rows; string work on those alone is what keeps validation fast.
-    """
-    codes, uniques = pd.factorize(values)
-    result = transform(pd.Series(uniques, dtype=values.dtype)).to_numpy(dtype=object)
-    return pd.Series(result[codes], index=values.index, dtype=object)
-
-
-def _stripped(values: pd.Series) -> pd.Series:
-    """Cells without surrounding blanks, computed per distinct value when that pays."""
-    sample = values.iloc[:2000]
-    if len(sample) and sample.nunique() * 4 < len(sample):
-        return per_unique(values, lambda u: u.str.strip()).astype(str)
-    return values.str.strip()
-
-
 def _frame(batch: list[list[str]], rows: list[int]) -> pd.DataFrame:
     frame = pd.DataFrame(batch, dtype=str)
     frame[ROW] = rows
@@ -454,120 +307,3 @@ def _xlsx_header(path: Path) -> list[str]:
         return []
     finally:
         book.close()
-
-
-class Checker:
-    """Vectorised checks of a chunk's columns: boolean masks become problems with row
-    numbers and column labels; each check returns the normalised values (None where
-    the value failed)."""
-
-    def __init__(self, frame: pd.DataFrame, labels: dict[str, str], problems: Problems) -> None:
-        self.frame = frame
-        self.labels = labels
-        self.problems = problems
-
-    def flag(self, mask: pd.Series, key: str, message: str, *, warning: bool = False) -> None:
-        mask = mask.fillna(False).astype(bool)
-        if mask.any():
-            rows = self.frame.loc[mask, ROW].tolist()
-            self.problems.add_rows(rows, self.labels[key], message, warning=warning)
-
-    def flag_index(self, index: pd.Index, key: str, message: str, *, warning: bool = False) -> None:
-        if len(index):
-            rows = self.frame.loc[index, ROW].tolist()
-            self.problems.add_rows(rows, self.labels[key], message, warning=warning)
-
-    def lookup(self, values: pd.Series, table: dict[str, str], key: str, message: str) -> pd.Series:
-        folded = {k.lower(): v for k, v in table.items()}
-        found = per_unique(values, lambda u: u.str.lower().map(folded))
-        unknown = (values != "") & found.isna()
-        if unknown.any():
-            for value in values[unknown].unique()[:50]:
-                rows = self.frame.loc[unknown & (values == value), ROW].tolist()
-                self.problems.add_rows(rows, self.labels[key], f"{message} {value!r}")
-        return found.where(found.notna(), None)
-
-    def month(self, values: pd.Series, key: str) -> pd.Series:
-        """ "YYYY-MM" (also YYYY/MM, YYYYMM, a spreadsheet date YYYY-MM-DD); None if not."""
-        parsed = per_unique(values, _parse_months)
-        self.flag((values != "") & parsed.isna(), key, "not a month (YYYY-MM)")
-        return parsed
-
-    def day(self, values: pd.Series, key: str) -> pd.Series:
-        """ISO date text (also YYYY/MM/DD, YYYYMMDD); None if not a real date."""
-        parsed = per_unique(values, _parse_days)
-        self.flag((values != "") & parsed.isna(), key, "not a date (YYYY-MM-DD)")
-        return parsed
-
-    def id_numbers(
-        self, values: pd.Series, key: str, province_prefix: str | None = None
-    ) -> tuple[pd.Series, pd.Series]:
-        """GB 11643 ID numbers: format, check character, real birth date (1900 to
-        today); outside ``province_prefix``: a warning. Returns the valid IDs (upper-case
-        X) and their birth dates (ISO), None elsewhere. Empty cells are not flagged."""
-        ids = values.str.upper()
-        present = ids != ""
-        well_formed = pd.Series(ascii_digits(ids.tolist(), 18, last_x=True), index=ids.index)
-        fifteen = pd.Series(ascii_digits(ids.tolist(), 15), index=ids.index)
-        self.flag(
-            present & fifteen,
-            key,
-            "a 15-digit ID number: write the 18-digit number (GB 11643) instead",
-        )
-        self.flag(
-            present & ~well_formed & ~fifteen,
-            key,
-            "not an ID number: 18 characters, 17 digits then a digit or X "
-            "(an ID stored as a spreadsheet number loses digits: store it as text)",
-        )
-        good = ids[well_formed]
-        checksum = pd.Series(id_check_ok(good.tolist()), index=good.index, dtype=bool)
-        self.flag_index(checksum.index[~checksum], key, "wrong check character (GB 11643)")
-        births = pd.Series(birth_dates(good.tolist()), index=good.index)
-        today = pd.Timestamp(date.today())
-        impossible = births.isna() | (births > today) | (births < pd.Timestamp(1900, 1, 1))
-        self.flag_index(births.index[impossible], key, "impossible birth date in the ID number")
-        if province_prefix is not None:
-            outside = good.str.slice(0, 2) != province_prefix
-            self.flag_index(
-                outside.index[outside],
-                key,
-                f"region code outside the province ({province_prefix}xxxx)",
-                warning=True,
-            )
-        valid = pd.Series(False, index=values.index)
-        valid[checksum.index[checksum]] = True
-        valid[births.index[impossible]] = False
-        birth_text = (
-            pd.Series(
-                np.datetime_as_string(births.to_numpy(), unit="D"), index=births.index, dtype=object
-            )
-            .where(births.notna(), None)
-            .reindex(values.index)
-        )
-        return _or_none(ids.where(valid)), _or_none(birth_text.where(valid))
-
-
-def _or_none(series: pd.Series) -> pd.Series:
-    """An object column with None for missing values (what the database drivers want)."""
-    as_object = series.astype(object)
-    return as_object.where(series.notna(), None)
-
-
-def _parse_months(values: pd.Series) -> pd.Series:
-    parts = values.str.extract(rf"^{_MONTH}$")
-    ok = parts[0].notna()
-    month = parts[1].where(ok, "0").astype("int64")
-    ok &= (month >= 1) & (month <= 12)
-    text = parts[0] + "-" + parts[1].str.zfill(2)
-    return text.astype(object).where(ok, None)
-
-
-def _parse_days(values: pd.Series) -> pd.Series:
-    parts = values.str.extract(rf"^(?:{_DAY})$")
-    year = parts[0].fillna(parts[3])
-    month = parts[1].fillna(parts[4])
-    day = parts[2].fillna(parts[5])
-    text = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
-    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    return parsed.dt.strftime("%Y-%m-%d").astype(object).where(parsed.notna(), None)
