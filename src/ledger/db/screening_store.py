@@ -103,8 +103,12 @@ def screen(
         ),
         {**params, "false": False, "true": True},
     )
+    ids = ", ".join(str(int(b)) for b in batch_ids)
+    screened = {
+        str(p) for (p,) in fetch_all(connection, f"SELECT program FROM batches WHERE id IN ({ids})")
+    }
     for program, others in sorted(excludes.items()):
-        if not others:
+        if not others or program not in screened:  # no new batch of that program
             continue
         names = {f"ex{n}": p for n, p in enumerate(sorted(others))}
         _run(
@@ -114,10 +118,10 @@ def screen(
             + base.replace(
                 " WHERE ",
                 " JOIN (SELECT q.recipient_id, MIN(q.id) AS first_id"
-                " FROM payment_instructions q JOIN batches bq ON bq.id = q.batch_id"
-                " WHERE bq.period = :period"
-                f" AND bq.state <> 'voided' AND q.status IN {_LIVE}"
-                f" AND bq.program IN ({', '.join(':' + k for k in names)})"
+                " FROM payment_instructions q WHERE q.batch_id IN (SELECT bq.id FROM batches bq"
+                " WHERE bq.period = :period AND bq.state <> 'voided'"
+                f" AND bq.program IN ({', '.join(':' + k for k in names)}))"
+                f" AND q.status IN {_LIVE}"
                 " GROUP BY q.recipient_id) x ON x.recipient_id = i.recipient_id"
                 " JOIN payment_instructions j ON j.id = x.first_id"
                 " JOIN batches bj ON bj.id = j.batch_id WHERE ",
@@ -254,6 +258,11 @@ def _hold_unencodable(
 
 
 def _unencodable(text: str, encoding: str) -> str:
+    try:  # nearly every name encodes: one call, not one per character
+        text.encode(encoding)
+        return ""
+    except UnicodeEncodeError:
+        pass
     out = []
     for ch in text:
         try:
