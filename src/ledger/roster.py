@@ -53,14 +53,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("status", "状态", required=False),
 )
 
-# The normalised row the registry stores, in staging-table order.
-STAGED = (
-    "row_no",
-    "id_number",
-    "name",
-    "sex",
-    "birth_date",
-    "program",
+# The stored fields of an enrolment version: a difference in any of them is a new version.
+VERSIONED = (
     "township",
     "village",
     "household_id",
@@ -73,6 +67,16 @@ STAGED = (
     "end_month",
     "exit_date",
     "status",
+)
+# The normalised row the registry stores, in staging-table order.
+STAGED = (
+    "row_no",
+    "id_number",
+    "name",
+    "sex",
+    "birth_date",
+    "program",
+    *VERSIONED,
 )
 
 STATUS_WORDS = {

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ledger import holds, payments
+from ledger import payments
 from ledger.county import load_county
 from ledger.db import findings_store as store
 from ledger.db.engine import database_url, make_engine
 from ledger.db.uow import UnitOfWork
 from ledger.demo.run import DemoOptions, run_demo
 from ledger.findings import RULES, Context
-from tests.support.findings import detect, enrol, fund, pay_period, person
+from tests.support.findings import detect, enrol, fund, pay_period, person, release_held
 
 
 def test_unpaid_entitlements_of_one_recipient_in_two_programs_are_two_findings(engine, tmp_path):
@@ -61,21 +61,7 @@ def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with UnitOfWork(engine) as uow:
         created = payments.run_batches(uow, county, "2026-05", operator="maker").created
     for batch in created:
-        with engine.connect() as connection:
-            held = (
-                connection.execute(
-                    sa.text(
-                        "SELECT id FROM payment_instructions"
-                        " WHERE batch_id = :b AND status = 'held'"
-                    ),
-                    {"b": batch.id},
-                )
-                .scalars()
-                .all()
-            )
-        if held:
-            with UnitOfWork(engine) as uow:
-                holds.release(uow, batch.id, held, operator="checker", reason="for the test")
+        release_held(engine, batch.id)
     engine.dispose()
     return directory
 

@@ -75,21 +75,7 @@ def pay_period(
     for batch in result.created:
         # The findings find what was paid: a payment screening held is released first,
         # as a checker may (the rules are the detection behind the prevention).
-        with engine.connect() as connection:
-            held = (
-                connection.execute(
-                    sa.text(
-                        "SELECT id FROM payment_instructions"
-                        " WHERE batch_id = :b AND status = 'held'"
-                    ),
-                    {"b": batch.id},
-                )
-                .scalars()
-                .all()
-            )
-        if held:
-            with UnitOfWork(engine) as uow:
-                holds.release(uow, batch.id, held, operator="checker", reason="paid for the test")
+        release_held(engine, batch.id)
         if approve:
             with UnitOfWork(engine) as uow:
                 payments.approve(uow, batch.id, operator="checker", today=start.replace(day=3))
@@ -105,6 +91,24 @@ def pay_period(
                     now=datetime(start.year, start.month, 4, 9, tzinfo=UTC),
                 )
     return instructions(engine, period)
+
+
+def release_held(engine: sa.Engine, batch_id: int, reason: str = "paid for the test") -> None:
+    """Release every payment the screening held in a draft batch (as a checker)."""
+    with engine.connect() as connection:
+        held = (
+            connection.execute(
+                sa.text(
+                    "SELECT id FROM payment_instructions WHERE batch_id = :b AND status = 'held'"
+                ),
+                {"b": batch_id},
+            )
+            .scalars()
+            .all()
+        )
+    if held:
+        with UnitOfWork(engine) as uow:
+            holds.release(uow, batch_id, held, operator="checker", reason=reason)
 
 
 def instructions(engine: sa.Engine, period: str) -> dict[str, list[int]]:

@@ -41,21 +41,6 @@ ABSENT = "roster_absent"
 NEW = "roster_new"
 TEMPORARY = (ABSENT, MATCH, NEW, MULTI, STAGING)
 
-# Stored fields of a version; a difference in any of them makes a new version.
-VERSIONED = (
-    "township",
-    "village",
-    "household_id",
-    "household_size",
-    "amount_fen",
-    "bank",
-    "account_number",
-    "account_holder",
-    "start_month",
-    "end_month",
-    "exit_date",
-    "status",
-)
 ACCOUNT_FIELDS = ("bank", "account_number", "account_holder")
 
 
@@ -379,7 +364,7 @@ def _apply(
         # planner loop over every enrolment of a program for each row.
         connection.exec_driver_sql("ANALYZE recipients")
         connection.exec_driver_sql("ANALYZE enrolments")
-    differs = " OR ".join(_distinct(f"s.{c}", f"e.{c}", dialect) for c in VERSIONED)
+    differs = " OR ".join(_distinct(f"s.{c}", f"e.{c}", dialect) for c in roster.VERSIONED)
     # row_no is the key (SQLite: the rowid), so joining it back to the staging rows
     # in file order needs no sort.
     connection.exec_driver_sql(
@@ -437,10 +422,11 @@ def _apply(
         connection.exec_driver_sql(
             f"UPDATE enrolments SET valid_to_import = {import_id} WHERE id IN ({closed})"
         )
-    columns = ", ".join(VERSIONED)
+    columns = ", ".join(roster.VERSIONED)
+    staged = ", ".join("s." + c for c in roster.VERSIONED)
     connection.exec_driver_sql(
         f"""INSERT INTO enrolments (recipient_id, program, {columns}, valid_from_import)
-        SELECT m.recipient_id, s.program, {", ".join("s." + c for c in VERSIONED)}, {import_id}
+        SELECT m.recipient_id, s.program, {staged}, {import_id}
         FROM {STAGING} s JOIN {MATCH} m ON m.row_no = s.row_no
         WHERE m.change IN ('added', 'changed', 'exited') ORDER BY s.row_no"""
     )
@@ -452,7 +438,7 @@ def _apply(
         f"THEN e.end_month ELSE '{last_month}' END"
         if c == "end_month"
         else f"e.{c}"
-        for c in VERSIONED
+        for c in roster.VERSIONED
     ]
     connection.exec_driver_sql(
         f"""INSERT INTO enrolments (recipient_id, program, {columns}, valid_from_import)
@@ -481,7 +467,7 @@ def import_diff(
     """What an import changed, per township of the new versions: added, exited (by the
     file or by absence), amount changes, account changes, other changes."""
     account_differs = " OR ".join(f"n.{c} <> o.{c}" for c in ACCOUNT_FIELDS)
-    other = [c for c in VERSIONED if c not in (*ACCOUNT_FIELDS, "amount_fen", "status")]
+    other = [c for c in roster.VERSIONED if c not in (*ACCOUNT_FIELDS, "amount_fen", "status")]
     other_differs = " OR ".join(
         _distinct(f"n.{c}", f"o.{c}", connection.dialect.name) for c in other
     )

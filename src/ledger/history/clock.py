@@ -5,26 +5,14 @@ from typing import Any
 
 from ledger.identity import mask
 from ledger.money import format_yuan
+from ledger.roster import VERSIONED
 
 FORMAT = "ledger.audit.history/1"
 CHINA_TIME = timezone(timedelta(hours=8))
 PAYABLE = "Liabilities:Payable:"
 RECOVERY = "Assets:Receivable:Recovery:"
 
-ENROLMENT_FIELDS = (
-    "township",
-    "village",
-    "household_id",
-    "household_size",
-    "amount_fen",
-    "bank",
-    "account_number",
-    "account_holder",
-    "start_month",
-    "end_month",
-    "exit_date",
-    "status",
-)
+ENROLMENT_FIELDS = VERSIONED  # the fields whose change the history names
 ACCOUNT_FIELDS = frozenset({"bank", "account_number", "account_holder"})
 
 
