@@ -22,6 +22,7 @@ from ledger.batch import (
     journal,
     operators,
     payments,
+    province,
     reconcile,
     refdata,
     registry,
@@ -108,6 +109,7 @@ cli.add_command(demo.demo)
 cli.add_command(reconcile.reconcile)
 cli.add_command(findings.findings)
 cli.add_command(operators.operators)
+cli.add_command(province.province)
 # One group: the exception report (report) and the documents (report_documents).
 cli.add_command(report.report)
 
