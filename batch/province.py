@@ -7,9 +7,17 @@ from pathlib import Path
 import click
 
 from ledger.batches import parse_period
-from ledger.cli_support import AppContext, county_option, operator_option, pass_app
+from ledger.cli_support import (
+    AppContext,
+    county_option,
+    operator_option,
+    pass_app,
+    progress_enabled,
+    unmask_option,
+)
 from ledger.county import County
 from ledger.errors import LedgerError
+from ledger.money import format_yuan
 from ledger.operators import Role
 
 KEY_ENV = "LEDGER_PROVINCE_ID_KEY"
@@ -94,3 +102,88 @@ def extract_command(
     click.echo(
         f"Journal verified; chain head: transaction {head['transaction_id']} hash {head['hash']}"
     )
+
+
+@province.command("detect")
+@click.option(
+    "--extracts",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder holding the counties' extracts (county=<code>/period=<YYYY-MM>/).",
+)
+@click.option(
+    "--period", required=True, metavar="YYYY-MM", callback=_period, help="Period compared."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("province-findings"),
+    show_default=True,
+    help="Folder for findings.parquet, findings.csv and report.html.",
+)
+@click.option(
+    "--master",
+    default=None,
+    metavar="URL",
+    help="Spark master (spark://host:7077, yarn, k8s://...); default local[*], this machine.",
+)
+@click.option(
+    "--shuffle-partitions",
+    type=click.IntRange(1),
+    default=None,
+    help="spark.sql.shuffle.partitions (default: 8 in local mode, Spark's own on a cluster).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of report.html.",
+)
+@unmask_option
+def detect_command(
+    extracts: Path,
+    period: str,
+    out: Path,
+    master: str | None,
+    shuffle_partitions: int | None,
+    lang: str,
+    unmask: bool,
+) -> None:
+    """Cross-county detection over every county's extract of PERIOD, on Apache Spark.
+
+    Checks each extract against its manifest (an altered file is refused), then runs the
+    rules P01-P07 (same ID paid in two counties, shared accounts, deaths, cadres'
+    relatives and staff of another county, one person under two IDs). Needs Java 17 and
+    pyspark (pip install 'ledger[province]'). Rules and formats: docs/province.md.
+    """
+    from ledger.province.job import detect
+    from ledger.province.report import write_outputs
+
+    show = progress_enabled()
+
+    def progress(message: str) -> None:
+        if show:
+            click.echo(f"  … {message}", err=True)
+
+    result = detect(
+        extracts,
+        period,
+        master=master,
+        shuffle_partitions=shuffle_partitions,
+        progress=progress,
+    )
+    files = write_outputs(
+        result.findings, result.manifests, out, period=period, lang=lang, unmask=unmask
+    )
+    frame = result.findings
+    click.echo(
+        f"{len(result.manifests)} counties compared for {period}: {len(frame)} findings, "
+        f"{format_yuan(int(frame['amount_fen'].sum()), thousands=True)} yuan at risk."
+    )
+    for rule, part in frame.groupby("rule"):
+        click.echo(
+            f"  {rule}: {len(part)} findings, "
+            f"{format_yuan(int(part['amount_fen'].sum()), thousands=True)} yuan"
+        )
+    click.echo("Wrote " + ", ".join(str(p) for p in files) + ".")
