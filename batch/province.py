@@ -187,3 +187,73 @@ def detect_command(
             f"{format_yuan(int(part['amount_fen'].sum()), thousands=True)} yuan"
         )
     click.echo("Wrote " + ", ".join(str(p) for p in files) + ".")
+
+
+@click.command("province")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-province"),
+    show_default=True,
+    help="Where the counties are created (one folder each) and extracted; must be empty.",
+)
+@click.option(
+    "--counties", type=click.IntRange(2, 9), default=5, show_default=True, help="How many."
+)
+@click.option(
+    "--recipients",
+    type=click.IntRange(20, 1_000_000),
+    default=100,
+    show_default=True,
+    help="Recipients per county (plus the planted ones).",
+)
+@click.option(
+    "--period",
+    default=None,
+    metavar="YYYY-MM",
+    help="The month paid (default: the previous month).",
+)
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
+def demo_province(
+    directory: Path, counties: int, recipients: int, period: str | None, seed: int
+) -> None:
+    """A province of several demo counties with cross-county cases planted.
+
+    Each county is a real demo ledger run for one month (DIR/county-<code>/), then
+    extracted for the province (DIR/extracts, with the demo key printed below). The
+    planted cases, one per rule P01-P07 with both counties and the amount at risk, and
+    the near miss (a person who moved county) are listed in DIR/manifest.json.
+    """
+    from ledger.demo.province import run_province
+    from ledger.demo.run import default_first_period
+
+    chosen = parse_period(period) if period else default_first_period(1)
+    show = progress_enabled()
+
+    def progress(message: str) -> None:
+        if show:
+            click.echo(f"  … {message}", err=True)
+
+    result = run_province(
+        directory,
+        counties=counties,
+        recipients=recipients,
+        period=chosen,
+        seed=seed,
+        progress=progress,
+    )
+    click.echo(
+        f"Province of {len(result.counties)} demo counties in {result.directory} "
+        f"({', '.join(result.counties)}), period {result.period}."
+    )
+    click.echo(f"Planted cross-county cases ({result.manifest}):")
+    for case in result.planted:
+        click.echo(
+            f"  {case['rule']}  {case['county_a']} / {case['county_b']}  "
+            f"{format_yuan(case['amount_fen'])} yuan  {case['how']}"
+        )
+    click.echo(
+        f"\nNext: ledger province detect --extracts {result.extracts} --period "
+        f"{result.period} --out {result.directory / 'findings'}"
+    )
