@@ -135,6 +135,8 @@ def detect(
         tables = load_tables(spark, manifests)
         found = all_rules(tables, period_start(period).isoformat())
         with warnings.catch_warnings():
+            # pandas 3 deprecations inside pyspark's own conversion code.
+            warnings.filterwarnings("ignore", module=r"pyspark\.")
             warnings.simplefilter("ignore", FutureWarning)
             frame = found.toPandas()
     finally:
