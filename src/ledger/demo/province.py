@@ -80,7 +80,7 @@ class _County:
         self.county_path.write_text(text, encoding="utf-8")
         self.county: County = load_county(self.county_path)
         self.frame = base_roster(self.county, n, self.rng, period).frame
-        self.extra: list[dict[str, str]] = []
+        self.extra: list[dict[Any, Any]] = []
         self.lists: dict[str, list[dict[str, str]]] = {"deaths": [], "staff": [], "cadres": []}
 
     def enrol(
