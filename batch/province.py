@@ -131,7 +131,8 @@ def extract_command(
     "--shuffle-partitions",
     type=click.IntRange(1),
     default=None,
-    help="spark.sql.shuffle.partitions (default: 8 in local mode, Spark's own on a cluster).",
+    help="spark.sql.shuffle.partitions (default: one per core in local mode, Spark's own "
+    "on a cluster).",
 )
 @click.option(
     "--lang",

@@ -72,8 +72,8 @@ def spark_session(
     app_name: str = "ledger province detect",
 ) -> Any:
     """A SparkSession (``local[*]`` by default), after the Java check. In local mode the
-    shuffles get 8 partitions unless told (Spark's 200 only cost time on one machine);
-    on a cluster Spark's setting stands unless ``shuffle_partitions`` is given."""
+    shuffles get one partition per core unless told (Spark's 200 only cost time on one
+    machine); on a cluster Spark's setting stands unless ``shuffle_partitions`` is given."""
     problem = java_problem()
     if problem is not None:
         raise LedgerError(problem)
@@ -91,7 +91,7 @@ def spark_session(
         .config("spark.ui.showConsoleProgress", "false")
     )
     if shuffle_partitions is None and (master or "local").startswith("local"):
-        shuffle_partitions = 8
+        shuffle_partitions = max(os.cpu_count() or 2, 2)
     if shuffle_partitions is not None:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     with warnings.catch_warnings():
