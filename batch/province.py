@@ -258,3 +258,34 @@ def demo_province(
         f"\nNext: ledger province detect --extracts {result.extracts} --period "
         f"{result.period} --out {result.directory / 'findings'}"
     )
+
+
+@province.command("import")
+@click.argument(
+    "findings_file",
+    metavar="FINDINGS",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@county_option
+@operator_option
+@pass_app
+def import_command(app: AppContext, findings_file: Path, county: County, operator: str) -> None:
+    """Store this county's side of the province's findings (findings.parquet of
+    `ledger province detect`) as findings of source province (role: auditor).
+
+    One finding per recipient and program this county paid, with the other county and
+    the province's evidence; importing again updates them. Then follow them with
+    `ledger findings list`, `assign`, `rectify` as any finding.
+    """
+    from ledger.province.backport import import_findings
+
+    with app.unit_of_work() as uow:
+        stored = import_findings(
+            uow, findings_file, county=county.code, operator=operator, now=datetime.now(UTC)
+        )
+    if not stored:
+        click.echo(f"No finding of {findings_file} concerns payments of county {county.code}.")
+        return
+    total = sum(stored.values())
+    detail = ", ".join(f"{rule} {n}" for rule, n in sorted(stored.items()))
+    click.echo(f"Stored {total} province finding(s) for county {county.code}: {detail}.")
