@@ -28,7 +28,6 @@ from ledger.province.schema import TABLES
 class DetectResult:
     findings: pd.DataFrame
     manifests: list[dict[str, Any]]
-    files: list[Path]
 
 
 def java_problem() -> str | None:
@@ -147,4 +146,4 @@ def detect(
     frame["amount_fen"] = frame["amount_fen"].astype("int64")
     frame["people"] = frame["people"].astype("int64")
     frame = frame.sort_values(["rule", "county_a", "county_b", "subject"], ignore_index=True)
-    return DetectResult(frame, manifests, [])
+    return DetectResult(frame, manifests)

@@ -31,24 +31,26 @@ from ledger.province.rules_catalogue import FINDING_COLUMNS
 __all__ = ["FINDING_COLUMNS", "all_rules"]
 
 
+# The fields of each county's payment in the evidence.
+PAID_FIELDS = (
+    "county",
+    "recipient_key",
+    "instruction_id",
+    "program",
+    "township",
+    "amount_fen",
+    "status",
+    "id_number",
+)
+
+
+def _paid_lines() -> Any:
+    return F.sort_array(F.collect_set(F.struct(*PAID_FIELDS)))
+
+
 def _county_evidence() -> Any:
-    """One JSON list of the payments in ``frame``'s group, per county and recipient."""
-    return F.to_json(
-        F.sort_array(
-            F.collect_list(
-                F.struct(
-                    "county",
-                    "recipient_key",
-                    "instruction_id",
-                    "program",
-                    "township",
-                    "amount_fen",
-                    "status",
-                    "id_number",
-                )
-            )
-        )
-    )
+    """One JSON list of the payments in the group, per county and recipient."""
+    return F.to_json(_paid_lines())
 
 
 def payments(tables: dict[str, DataFrame]) -> DataFrame:
@@ -163,20 +165,7 @@ def _paid_elsewhere(
         F.to_json(
             F.struct(
                 F.sort_array(F.collect_set(F.struct("list_county", *extra))).alias("listed"),
-                F.sort_array(
-                    F.collect_set(
-                        F.struct(
-                            "county",
-                            "recipient_key",
-                            "instruction_id",
-                            "program",
-                            "township",
-                            "amount_fen",
-                            "status",
-                            "id_number",
-                        )
-                    )
-                ).alias("paid"),
+                _paid_lines().alias("paid"),
             )
         ).alias("evidence"),
         F.array_join(F.sort_array(F.array_distinct(F.collect_list("list_county"))), ",").alias(
