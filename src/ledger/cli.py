@@ -22,6 +22,7 @@ from ledger.batch import (
     journal,
     operators,
     payments,
+    province,
     reconcile,
     refdata,
     registry,
@@ -105,9 +106,11 @@ cli.add_command(refdata.refdata)
 cli.add_command(funds.funds)
 cli.add_command(payments.batch)
 cli.add_command(demo.demo)
+demo.demo.add_command(province.demo_province)
 cli.add_command(reconcile.reconcile)
 cli.add_command(findings.findings)
 cli.add_command(operators.operators)
+cli.add_command(province.province)
 # One group: the exception report (report) and the documents (report_documents).
 cli.add_command(report.report)
 

@@ -57,6 +57,9 @@ COMMAND_ROLES: dict[str, Role] = {
     "findings assign": Role.AUDITOR,
     "findings dismiss": Role.AUDITOR,
     "findings verify": Role.AUDITOR,
+    # Reads only, but hands the county's personal data to the province: the auditor.
+    "province extract": Role.AUDITOR,
+    "province import": Role.AUDITOR,
     "operators add": Role.ADMIN,
     "operators disable": Role.ADMIN,
     "operators grant": Role.ADMIN,

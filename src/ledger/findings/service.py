@@ -208,7 +208,12 @@ def dismiss(
 
 def condition_present(connection: sa.Connection, county: County, row: sa.Row, as_of: date) -> bool:
     """Run the finding's rule for its period; whether it still sees this finding."""
-    rule = RULES_BY_ID[row.rule]
+    rule = RULES_BY_ID.get(row.rule)
+    if rule is None:
+        raise LedgerError(
+            f"finding {row.id} ({row.rule}) comes from the province's cross-county job: the "
+            "next province run, imported again, tells whether it is still there"
+        )
     frame = rule.detect(Context(connection, county, row.period, as_of))
     if frame.empty:
         return False

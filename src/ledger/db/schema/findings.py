@@ -6,6 +6,7 @@ detection again updates
 the row it found before instead of adding a duplicate.
   Never changes after insert: fingerprint, rule, category, subject, period, township,
   program, recipient_id, first_detected_at.
+  ``source``: county (the county's rules) or province (``ledger province import``).
   May change: severity, amount_fen, evidence, summary, last_detected_at (each detection
   that finds it again); status open -> assigned -> rectified -> verified, or -> dismissed,
   and verified/rectified -> open when the condition comes back; owner, due_date,
@@ -49,6 +50,8 @@ findings = sa.Table(
     sa.Column("first_detected_at", Timestamp, nullable=False),
     sa.Column("last_detected_at", Timestamp, nullable=False),
     sa.Column("closed_at", Timestamp),
+    # county: the county's own rules; province: imported from the province's job.
+    sa.Column("source", sa.String(16), nullable=False, server_default="county"),
     sa.CheckConstraint(
         "status IN ('open', 'assigned', 'rectified', 'verified', 'dismissed')", name="status"
     ),
