@@ -38,7 +38,10 @@ class DemoLedger:
     def app(self, settings: WebSettings | None = None) -> Flask:
         reader, writer = self.engines()
         app = create_app(
-            reader, writer, self.county, settings or WebSettings(actions=True),
+            reader,
+            writer,
+            self.county,
+            settings or WebSettings(actions=True),
             start_chain_watch=False,
         )
         app.config["LEDGER"].chain.check_now()

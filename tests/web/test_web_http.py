@@ -160,8 +160,7 @@ def test_failed_sign_ins_lock_the_operator_out_in_the_database(
     assert locked[0][0] is not None
     events = _query(
         demo_ledger,
-        "SELECT action FROM audit_events WHERE subject_id = :n AND action LIKE 'web.%'"
-        " ORDER BY id",
+        "SELECT action FROM audit_events WHERE subject_id = :n AND action LIKE 'web.%' ORDER BY id",
         n=name,
     )
     assert [e[0] for e in events][-5:] == [
@@ -172,7 +171,7 @@ def test_failed_sign_ins_lock_the_operator_out_in_the_database(
         "web.login_refused",
     ]
     # A new password from the administrator ends the lock-out.
-    reader, writer = demo_ledger.engines()
+    _, writer = demo_ledger.engines()
     set_passwords(writer, {name: PASSWORDS[name]})
     assert sign_in(client, name)
 
@@ -242,8 +241,7 @@ def test_unmasking_needs_the_role_and_is_an_audit_event(
     assert shown.status_code == 200 and id_number in shown.get_data(as_text=True)
     events = _query(
         demo_ledger,
-        "SELECT operator, subject_id FROM audit_events WHERE action = 'web.unmask'"
-        " ORDER BY id",
+        "SELECT operator, subject_id FROM audit_events WHERE action = 'web.unmask' ORDER BY id",
     )
     assert len(events) == before[0][0] + 1
     assert tuple(events[-1]) == (AUDITOR, key)
