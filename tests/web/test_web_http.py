@@ -55,6 +55,7 @@ def test_a_logged_out_request_is_sent_to_the_login_page(client: FlaskClient) -> 
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
     assert "2026-03" in response.headers["Location"]
+    assert client.get("/no-such-page").status_code == 404
 
 
 def test_every_page_declares_the_roles_that_may_see_it(app: Flask) -> None:
@@ -239,6 +240,7 @@ def test_unmasking_needs_the_role_and_is_an_audit_event(
     before = _query(demo_ledger, "SELECT COUNT(*) FROM audit_events WHERE action = 'web.unmask'")
     shown = client.post(f"/people/{key}/unmask", data={"csrf": token})
     assert shown.status_code == 200 and id_number in shown.get_data(as_text=True)
+    assert "download=csv" not in shown.text  # downloads are of the masked page only
     events = _query(
         demo_ledger,
         "SELECT operator, subject_id FROM audit_events WHERE action = 'web.unmask' ORDER BY id",

@@ -55,9 +55,7 @@ def treasury_flows(connection: sa.Connection, period: str) -> Rows:
         sa.select(
             a.c.name.label("account"),
             t.c.type,
-            sa.func.sum(sa.case((p.c.amount_fen > 0, p.c.amount_fen), else_=0)).label(
-                "debit_fen"
-            ),
+            sa.func.sum(sa.case((p.c.amount_fen > 0, p.c.amount_fen), else_=0)).label("debit_fen"),
             sa.func.sum(sa.case((p.c.amount_fen < 0, -p.c.amount_fen), else_=0)).label(
                 "credit_fen"
             ),

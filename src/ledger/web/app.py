@@ -121,7 +121,9 @@ def create_app(
     app.config["LEDGER"] = WebContext(reader, writer, county, settings, chain)
     guard.install(app)
 
-    from ledger.web import pages_auth, pages_findings, pages_money, pages_trail
+    from ledger.web import pages_auth, pages_findings, pages_money, pages_people, pages_trail
+
+    assert pages_people  # its routes are on the trail's blueprint
 
     for module in (pages_auth, pages_findings, pages_trail, pages_money):
         app.register_blueprint(module.blueprint)

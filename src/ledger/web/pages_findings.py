@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
+from ledger import wording
 from ledger.db import findings_store, web_queries
 from ledger.db.schema.findings import FINDING_STATUSES as STATUSES
 from ledger.errors import LedgerError
@@ -124,8 +125,6 @@ def overview() -> Any:
 
 
 def _label(account: str) -> str:
-    from ledger import wording
-
     return wording.account_label(context().county, account, g.lang)
 
 

@@ -20,8 +20,7 @@ from ledger.db.journal_queries import account_statement
 from ledger.errors import LedgerError
 from ledger.web import guard
 from ledger.web.app import context, reading
-from ledger.web.pages_trail import _as_of
-from ledger.web.render import show
+from ledger.web.render import as_of_arg, show
 from ledger.web.tables import Column, Table
 
 blueprint = Blueprint("money", __name__)
@@ -99,7 +98,7 @@ def _node() -> dict[str, int]:
 @blueprint.route("/trial-balance")
 @guard.page()
 def trial_balance_tree() -> Any:
-    as_of = _as_of()
+    as_of = as_of_arg()
     opened = request.args.get("open") or ""
     with reading() as connection:
         items = trial_balance(connection, as_of=as_of)
