@@ -163,7 +163,7 @@ def trial_balance_tree() -> Any:
             place = county.townships.get(town)
             key = f"{program}:{town}"
             toggle = url_for("money.trial_balance_tree", open="" if opened == key else key)
-            links = {"name": toggle}
+            links = dict.fromkeys(("name", "accrued", "cleared", "owed"), toggle)
             if town != "?":
                 links["expense"] = url_for(
                     "money.account", name=f"Expenses:Assistance:{program}:{town}"
@@ -181,7 +181,10 @@ def trial_balance_tree() -> Any:
                     {"level": "    对象" if zh else "    recipient", "name": person, **leaf},
                     {
                         "name": url_for("trail.person", key=person),
-                        "owed": url_for("money.account", name=account_name),
+                        **dict.fromkeys(
+                            ("accrued", "cleared", "owed"),
+                            url_for("money.account", name=account_name),
+                        ),
                     },
                 )
     kind_table = Table(
