@@ -153,3 +153,32 @@ def revoke(app: AppContext, name: str, roles: tuple[str, ...], operator: str) ->
     with app.unit_of_work() as uow:
         register.revoke(uow, name, roles, by=_by(operator))
     click.echo(f"Operator {name}: {', '.join(roles)} revoked.")
+
+
+@operators.command("set-password")
+@click.argument("name")
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    default=None,
+    help="Take the password from this environment variable (default: asked twice, hidden).",
+)
+@admin_operator_option
+@pass_app
+def set_password(app: AppContext, name: str, password_env: str | None, operator: str) -> None:
+    """Set the password operator NAME signs in to `ledger web` with (at least 10
+    characters; stored as a salted scrypt hash, never as text). A new password also
+    ends a lock-out after failed sign-ins."""
+    from ledger.web.signin import set_password as set_web_password
+
+    if password_env is not None:
+        import os
+
+        password = os.environ.get(password_env)
+        if not password:
+            raise click.UsageError(f"--password-env {password_env}: the variable is not set")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with app.unit_of_work() as uow:
+        key = set_web_password(uow, name, password, by=_by(operator))
+    click.echo(f"Password of operator {key} set for the web console.")

@@ -28,6 +28,7 @@ from ledger.batch import (
     registry,
     report,
     report_documents,  # noqa: F401 (adds its commands to the report group)
+    web,
 )
 from ledger.cli_support import make_context
 from ledger.db import uow
@@ -111,6 +112,7 @@ cli.add_command(reconcile.reconcile)
 cli.add_command(findings.findings)
 cli.add_command(operators.operators)
 cli.add_command(province.province)
+cli.add_command(web.web)
 # One group: the exception report (report) and the documents (report_documents).
 cli.add_command(report.report)
 

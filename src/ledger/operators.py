@@ -64,6 +64,7 @@ COMMAND_ROLES: dict[str, Role] = {
     "operators disable": Role.ADMIN,
     "operators grant": Role.ADMIN,
     "operators revoke": Role.ADMIN,
+    "operators set-password": Role.ADMIN,
 }
 
 # Separation of duties: an administrator handles no money and an auditor is independent

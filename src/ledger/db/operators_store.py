@@ -65,7 +65,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
     ),
     # The findings workflow only: never money, roster, batches or operators.
     Role.AUDITOR: ("findings", "finding_events"),
-    Role.ADMIN: ("operators", "operator_roles"),
+    Role.ADMIN: ("operators", "operator_roles", "web_credentials"),
 }
 DELETES: dict[Role, tuple[str, ...]] = {Role.ADMIN: ("operator_roles",)}
 

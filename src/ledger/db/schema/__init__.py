@@ -29,6 +29,7 @@ from ledger.db.schema.refdata import (
 )
 from ledger.db.schema.registry import enrolments, recipients, roster_imports
 from ledger.db.schema.roster_details import roster_import_details
+from ledger.db.schema.web import web_credentials
 
 __all__ = [
     "accounts",
@@ -60,4 +61,5 @@ __all__ = [
     "roster_import_details",
     "roster_imports",
     "transactions",
+    "web_credentials",
 ]
