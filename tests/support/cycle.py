@@ -36,6 +36,7 @@ from ledger.db.schema import instruction_outcomes, payment_instructions, return_
 from ledger.db.uow import UnitOfWork
 from ledger.journal import NewTransaction, Posting, PostingColumns
 from tests.helpers import post_lines
+from tests.support.guards import triggers_off
 from tests.support.roster import Person, add_people
 
 COUNTY = load_county(example_path())
@@ -218,10 +219,11 @@ def build_cycle(engine: Engine, out_dir: Path) -> Cycle:
             uow.connection,
             [Person(**{**WANG.__dict__, "account_number": WANG_NEW_CARD})],
         )
-        uow.connection.execute(
-            sa.text("UPDATE roster_imports SET imported_at = :t WHERE id = 2"),
-            {"t": at(11, 20) if engine.dialect.name == "postgresql" else "2026-11-20 02:00:00"},
-        )
+        with triggers_off(uow.connection, "roster_imports"):
+            uow.connection.execute(
+                sa.text("UPDATE roster_imports SET imported_at = :t WHERE id = 2"),
+                {"t": at(11, 20) if engine.dialect.name == "postgresql" else "2026-11-20 02:00:00"},
+            )
         uow.commit()
     with UnitOfWork(engine) as uow:
         supplementary = (
