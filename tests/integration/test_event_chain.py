@@ -1,0 +1,235 @@
+"""The audit events' chain and what it proves (issue 16): with the guard triggers
+dropped (an insider with DDL rights), every attack of the issue is named by
+``audit verify`` (the journal's and the events' verification), some only against a
+witnessed checkpoint. SQLite and PostgreSQL.
+"""
+
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from ledger.db.checkpoint import check_checkpoint, head_document
+from ledger.db.event_verify import verify_events
+from ledger.db.events import record_event
+from ledger.db.migrate import alembic_config
+from ledger.db.uow import UnitOfWork
+from ledger.db.verify import verify as verify_journal
+from ledger.findings import service
+from ledger.journal import HeaderFields, transaction_hash
+from tests.integration.test_frozen_decisions import DIVERTED, _a_finding
+from tests.support.books import Books
+from tests.support.guards import drop_triggers
+
+
+@pytest.fixture
+def books(engine, tmp_path) -> Books:
+    """An exported batch; the roster its helper wrote gets the event an import writes."""
+    books = Books(engine, tmp_path)
+    books.export()
+    with UnitOfWork(engine) as uow:
+        record_event(
+            uow.connection,
+            operator="registrar",
+            action="roster.imported",
+            subject_type="roster_import",
+            subject_id=1,
+        )
+        uow.commit()
+    return books
+
+
+def problems(engine: sa.Engine) -> list[str]:
+    with engine.connect() as connection:
+        journal = verify_journal(connection)
+        events = verify_events(connection)
+    found = [f"transaction {tx}: {m}" for tx, m in journal.problems]
+    found += [f"event {e} {s}: {m}" for e, s, m in events.problems]
+    return found
+
+
+def tamper(engine: sa.Engine, tables: tuple[str, ...], *statements: str) -> None:
+    with engine.begin() as connection:
+        drop_triggers(connection, *tables)
+        for statement in statements:
+            connection.execute(sa.text(statement))
+
+
+def test_the_workflow_leaves_a_chain_that_verifies(books):
+    assert problems(books.engine) == []
+    with books.engine.connect() as connection:
+        actions = connection.execute(sa.text("SELECT action FROM audit_events ORDER BY id"))
+        assert [a for (a,) in actions][:5] == [
+            "operator.added",
+            "journal.posted",
+            "batch.created",
+            "batch.approval_recorded",
+            "batch.approved",
+        ]
+
+
+def test_a_diverted_account_is_named_by_verify(books):
+    tamper(
+        books.engine,
+        ("payment_instructions",),
+        f"UPDATE payment_instructions SET account_number = '{DIVERTED}' WHERE id = 2",
+    )
+    assert problems(books.engine) == [
+        "event 6 batch:1: payment_instructions: row 2 differs from what event 6 records"
+    ]
+
+
+def test_a_rewritten_approver_is_named_by_verify(books):
+    tamper(books.engine, ("batches",), "UPDATE batches SET approved_by = 'someone'")
+    (problem,) = problems(books.engine)
+    assert "batch:1: batches: row 1 differs" in problem
+
+
+def test_a_deleted_newest_transaction_is_named(books):
+    with books.engine.connect() as connection:
+        witnessed = head_document(connection)
+    newest = witnessed["journal"]["transaction_id"]
+    tamper(
+        books.engine,
+        ("postings", "transactions", "batches"),
+        f"UPDATE batches SET funding_transaction_id = NULL WHERE funding_transaction_id = {newest}",
+        f"DELETE FROM postings WHERE transaction_id = {newest}",
+        f"DELETE FROM transactions WHERE id = {newest}",
+    )
+    found = problems(books.engine)
+    assert any(f"names journal head transaction {newest}, which the journal" in p for p in found)
+    with books.engine.connect() as connection:
+        assert verify_journal(connection).ok  # the journal alone cannot tell
+        assert check_checkpoint(connection, witnessed) == [
+            f"transaction {newest} witnessed at {witnessed['at']} is gone (the chain was truncated)"
+        ]
+
+
+def _forge(connection: sa.Connection, tx_id: int, prev_hash: str) -> None:
+    """A transaction hashed with the project's own function: 1 fen to a new account."""
+    accounts = dict(connection.execute(sa.text("SELECT name, id FROM accounts")).all())
+    treasury = accounts["Assets:Treasury:dibao_rural"]
+    income = accounts["Income:Appropriation:central:dibao_rural"]
+    moment = datetime(2026, 11, 30, tzinfo=UTC)
+    header = HeaderFields(
+        tx_id, "allocation", moment.date(), "2026-11", "forged", "clerk", None, None, moment, 2
+    )
+    names = [
+        "Assets:Treasury:dibao_rural",
+        "Income:Appropriation:central:dibao_rural",
+    ]
+    digest = transaction_hash(prev_hash, header, names, [1, -1], [None, None])
+    connection.execute(
+        sa.text(
+            "INSERT INTO postings (transaction_id, account_id, amount_fen) VALUES"
+            f" ({tx_id}, {treasury}, 1), ({tx_id}, {income}, -1)"
+        )
+    )
+    connection.execute(
+        sa.text(
+            "INSERT INTO transactions (id, type, effective_date, period, description, operator,"
+            " recorded_at, posting_count, prev_hash, hash) VALUES (:id, 'allocation', :day,"
+            " '2026-11', 'forged', 'clerk', :at, 2, :prev, :hash)"
+        ).bindparams(
+            sa.bindparam("day", type_=sa.Date),
+            sa.bindparam("at", type_=sa.DateTime(timezone=True)),
+        ),
+        {"id": tx_id, "day": moment.date(), "at": moment, "prev": prev_hash, "hash": digest},
+    )
+
+
+def test_a_forged_transaction_appended_with_a_recomputed_hash_is_named(books):
+    with books.engine.begin() as connection:
+        drop_triggers(connection, "transactions", "postings")
+        last_id, last_hash = connection.execute(
+            sa.text("SELECT id, hash FROM transactions ORDER BY id DESC LIMIT 1")
+        ).one()
+        _forge(connection, int(last_id) + 1, str(last_hash))
+    with books.engine.connect() as connection:
+        assert verify_journal(connection).ok  # a valid chain, as far as the journal goes
+    assert problems(books.engine) == [
+        f"event None None: transactions {last_id + 1}..{last_id + 1} follow the last audit "
+        "event's journal head: recorded outside the ledger's units of work"
+    ]
+
+
+def test_a_reforged_tail_is_named_against_a_checkpoint(books):
+    with books.engine.connect() as connection:
+        witnessed = head_document(connection)
+    newest = witnessed["journal"]["transaction_id"]
+    with books.engine.begin() as connection:
+        drop_triggers(connection, "transactions", "postings", "batches")
+        connection.execute(sa.text("UPDATE batches SET funding_transaction_id = NULL"))
+        connection.execute(sa.text(f"DELETE FROM postings WHERE transaction_id = {newest}"))
+        connection.execute(sa.text(f"DELETE FROM transactions WHERE id = {newest}"))
+        prev = connection.execute(
+            sa.text(f"SELECT hash FROM transactions WHERE id = {newest - 1}")
+        ).scalar_one()
+        _forge(connection, newest, str(prev))
+    with books.engine.connect() as connection:
+        assert verify_journal(connection).ok
+        (problem,) = check_checkpoint(connection, witnessed)
+    assert f"transaction {newest} witnessed" in problem and "re-forged" in problem
+    assert any("which the journal no longer holds" in p for p in problems(books.engine))
+
+
+def test_an_edited_or_deleted_audit_event_is_named(books):
+    tamper(books.engine, ("audit_events",), "UPDATE audit_events SET operator = 'x' WHERE id = 3")
+    assert problems(books.engine) == [
+        "event 3 None: content does not match its hash: it was changed"
+    ]
+    tamper(books.engine, (), "DELETE FROM audit_events WHERE id = 2")
+    assert "event 3 None: prev_hash does not match" in problems(books.engine)[0]
+
+
+def test_a_deleted_newest_event_is_named_by_the_state_or_a_checkpoint(books):
+    with books.engine.connect() as connection:
+        witnessed = head_document(connection)
+        newest = witnessed["events"]["event_id"]
+    tamper(books.engine, ("audit_events",), f"DELETE FROM audit_events WHERE id = {newest}")
+    # The roster's only event is gone: its rows are now recorded by none.
+    assert problems(books.engine) == [
+        "event None roster: has rows that no audit event records (written outside the ledger)"
+    ]
+    with books.engine.connect() as connection:
+        (problem,) = check_checkpoint(connection, witnessed)
+    assert f"audit event {newest} witnessed" in problem and "truncated" in problem
+
+
+def test_an_edited_enrolment_is_named(books):
+    tamper(
+        books.engine,
+        ("enrolments",),
+        f"UPDATE enrolments SET account_number = '{DIVERTED}' WHERE id = 3",
+    )
+    (problem,) = problems(books.engine)
+    assert "roster: enrolments: row 3 differs" in problem
+
+
+def test_a_finding_verified_outside_its_workflow_is_named(engine):
+    finding_id = _a_finding(engine)
+    with UnitOfWork(engine) as uow:
+        service.assign(uow, finding_id, owner="乡镇", due=date(2026, 12, 31), operator="auditor")
+    assert problems(engine) == []
+    tamper(engine, ("findings",), "UPDATE findings SET status = 'verified'")
+    (problem,) = problems(engine)
+    assert f"findings: findings: row {finding_id} differs" in problem
+
+
+def test_an_old_ledger_gets_genesis_events_and_verifies(books):
+    config = alembic_config()
+    with books.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0016_i16_frozen_decisions")
+    with books.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    assert problems(books.engine) == []
+    with books.engine.connect() as connection:
+        genesis = connection.execute(
+            sa.text("SELECT subject_id FROM audit_events WHERE action = 'chain.genesis'")
+        ).all()
+    assert sorted(s for (s,) in genesis) == ["batch:1", "operators", "roster"]
+    tamper(books.engine, ("enrolments",), "UPDATE enrolments SET amount_fen = 1 WHERE id = 1")
+    assert "roster: enrolments: row 1 differs" in problems(books.engine)[0]
