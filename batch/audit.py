@@ -138,25 +138,30 @@ def _summary(report: VerifyReport, events: EventReport) -> str:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the checkpoint to this file (default: print it).",
+    help="Write the checkpoint (JSON) to this file.",
 )
+@format_option
 @pass_app
-def checkpoint(app: AppContext, out: Path | None) -> None:
-    """The chains' heads now (last transaction and audit event, with their hashes) as a
-    small JSON document for the auditors to keep outside the database; `ledger audit
-    verify --checkpoint FILE` later proves the ledger still holds them."""
+def checkpoint(app: AppContext, out: Path | None, output_format: str) -> None:
+    """The chains' heads now (last transaction and audit event, with their hashes) for
+    the auditors to keep outside the database; `ledger audit verify --checkpoint FILE`
+    later proves the ledger still holds them. --out FILE writes the JSON document
+    (--format json prints it)."""
     with app.reader() as uow:
         document = head_document(uow.connection)
-    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    out.write_text(text, encoding="utf-8")
     journal, events = document["journal"], document["events"]
-    click.echo(
-        f"{out}: checkpoint of transaction {journal['transaction_id']} and audit event "
-        f"{events['event_id']} written; keep it where the database's users cannot reach."
-    )
+    if out is not None:
+        out.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    rows = [
+        {"chain": "journal", "id": journal["transaction_id"], "hash": journal["hash"]},
+        {"chain": "audit events", "id": events["event_id"], "hash": events["hash"]},
+    ]
+    emit(rows, ["chain", "id", "hash"], output_format, json_document=document)
+    if out is not None and output_format == "table":
+        click.echo(
+            f"{out}: checkpoint written at {document['at']}; keep it where the database's "
+            "users cannot change it."
+        )
 
 
 def _balance_rows(items: list[Balance]) -> list[dict[str, object]]:

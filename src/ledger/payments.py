@@ -43,6 +43,7 @@ from ledger.db import approvals_store, operators_store, period_checks
 from ledger.db import batches_store as store
 from ledger.db.accounts_store import open_accounts, open_payables
 from ledger.db.balances import account_balance
+from ledger.db.checkpoint import event_witness, last_event_of
 from ledger.db.events import record_event
 from ledger.db.journal_store import post, reverse
 from ledger.db.uow import UnitOfWork
@@ -614,6 +615,7 @@ def export(
         funding_id=funding_id,
         byte_count=written.byte_count,
         payable=(count, total),
+        chain_head=_export_witness(connection, batch_id),
     )
     manifest_path = out / f"{name}.manifest.json"
     _atomic_write(manifest_path, manifest)
@@ -627,6 +629,12 @@ def export(
         funding_id,
         again,
     )
+
+
+def _export_witness(connection: sa.Connection, batch_id: int) -> dict[str, Any] | None:
+    """The heads witnessed by the batch's export event (committed before the manifest)."""
+    event_id = last_event_of(connection, "batch.exported", batch_id)
+    return None if event_id is None else event_witness(connection, event_id)
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -714,6 +722,7 @@ def manifest_document(
     funding_id: int,
     byte_count: int,
     payable: tuple[int, int],
+    chain_head: dict[str, Any] | None = None,
 ) -> bytes:
     """The manifest beside a bank file; deterministic like the file itself. ``count``
     and the amounts are the file's (held payments excluded); ``held_count`` says how
@@ -739,6 +748,10 @@ def manifest_document(
         "exported_at": exported_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "funding_transaction_id": funding_id,
     }
+    if chain_head is not None:
+        # The chains' heads the export left (its audit event and the funding transaction):
+        # `ledger audit verify --checkpoint MANIFEST` proves the ledger still holds them.
+        document["chain_head"] = chain_head
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 

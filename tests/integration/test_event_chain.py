@@ -4,15 +4,17 @@ dropped (an insider with DDL rights), every attack of the issue is named by
 witnessed checkpoint. SQLite and PostgreSQL.
 """
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from click.testing import CliRunner
 
+from ledger.cli import cli
 from ledger.db.checkpoint import check_checkpoint, head_document
 from ledger.db.event_verify import verify_events
-from ledger.db.events import record_event
 from ledger.db.migrate import alembic_config
 from ledger.db.uow import UnitOfWork
 from ledger.db.verify import verify as verify_journal
@@ -25,18 +27,9 @@ from tests.support.guards import drop_triggers
 
 @pytest.fixture
 def books(engine, tmp_path) -> Books:
-    """An exported batch; the roster its helper wrote gets the event an import writes."""
+    """An exported batch."""
     books = Books(engine, tmp_path)
     books.export()
-    with UnitOfWork(engine) as uow:
-        record_event(
-            uow.connection,
-            operator="registrar",
-            action="roster.imported",
-            subject_type="roster_import",
-            subject_id=1,
-        )
-        uow.commit()
     return books
 
 
@@ -60,12 +53,13 @@ def test_the_workflow_leaves_a_chain_that_verifies(books):
     assert problems(books.engine) == []
     with books.engine.connect() as connection:
         actions = connection.execute(sa.text("SELECT action FROM audit_events ORDER BY id"))
-        assert [a for (a,) in actions][:5] == [
+        assert [a for (a,) in actions] == [
             "operator.added",
-            "journal.posted",
+            "roster.imported",  # with the allocation posted in the same unit of work
             "batch.created",
             "batch.approval_recorded",
             "batch.approved",
+            "batch.exported",
         ]
 
 
@@ -75,9 +69,8 @@ def test_a_diverted_account_is_named_by_verify(books):
         ("payment_instructions",),
         f"UPDATE payment_instructions SET account_number = '{DIVERTED}' WHERE id = 2",
     )
-    assert problems(books.engine) == [
-        "event 6 batch:1: payment_instructions: row 2 differs from what event 6 records"
-    ]
+    (problem,) = problems(books.engine)
+    assert "batch:1: payment_instructions: row 2 differs from what event" in problem
 
 
 def test_a_rewritten_approver_is_named_by_verify(books):
@@ -188,10 +181,11 @@ def test_a_deleted_newest_event_is_named_by_the_state_or_a_checkpoint(books):
         witnessed = head_document(connection)
         newest = witnessed["events"]["event_id"]
     tamper(books.engine, ("audit_events",), f"DELETE FROM audit_events WHERE id = {newest}")
-    # The roster's only event is gone: its rows are now recorded by none.
-    assert problems(books.engine) == [
-        "event None roster: has rows that no audit event records (written outside the ledger)"
-    ]
+    # The export's event is gone: the batch's rows differ from the approval's event, and
+    # the funding transaction follows the last event's journal head.
+    first, second = problems(books.engine)
+    assert "follow the last audit event's journal head" in first
+    assert "batch:1: batches: row 1 differs from what event" in second
     with books.engine.connect() as connection:
         (problem,) = check_checkpoint(connection, witnessed)
     assert f"audit event {newest} witnessed" in problem and "truncated" in problem
@@ -233,3 +227,38 @@ def test_an_old_ledger_gets_genesis_events_and_verifies(books):
     assert sorted(s for (s,) in genesis) == ["batch:1", "operators", "roster"]
     tamper(books.engine, ("enrolments",), "UPDATE enrolments SET amount_fen = 1 WHERE id = 1")
     assert "roster: enrolments: row 1 differs" in problems(books.engine)[0]
+
+
+def test_the_manifest_carries_a_head_that_verify_checks(books, db_url, tmp_path):
+    (manifest,) = (tmp_path / "out").glob("*.manifest.json")
+    head = json.loads(manifest.read_text("utf-8"))["chain_head"]
+    with books.engine.connect() as connection:
+        funding = connection.execute(sa.text("SELECT funding_transaction_id FROM batches"))
+        assert head["journal"]["transaction_id"] == funding.scalar_one()
+    runner = CliRunner()
+    checkpoint = tmp_path / "head.json"
+    written = runner.invoke(cli, ["--db", db_url, "audit", "checkpoint", "--out", str(checkpoint)])
+    assert written.exit_code == 0, written.output
+    ok = runner.invoke(
+        cli,
+        ["--db", db_url, "audit", "verify", "--checkpoint", str(manifest),
+         "--checkpoint", str(checkpoint)],
+    )  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    assert "2 witnessed head(s) held; the hash chains are intact" in ok.output
+    tamper(books.engine, ("audit_events",), "DELETE FROM audit_events WHERE id > 1")
+    bad = runner.invoke(cli, ["--db", db_url, "audit", "verify", "--checkpoint", str(manifest)])
+    assert bad.exit_code == 1
+    assert f"checkpoint {manifest}: audit event {head['events']['event_id']} witnessed" in (
+        bad.stderr
+    )
+
+
+def test_a_checkpoint_that_is_not_one_is_refused_with_its_name(db_url, tmp_path):
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text('{"journal": {}}', "utf-8")
+    result = CliRunner().invoke(
+        cli, ["--db", db_url, "audit", "verify", "--checkpoint", str(wrong)]
+    )
+    assert result.exit_code == 1
+    assert f"{wrong}: not a checkpoint" in result.stderr

@@ -33,12 +33,38 @@ def head_document(connection: sa.Connection, *, at: datetime | None = None) -> d
     }
 
 
+def event_witness(connection: sa.Connection, event_id: int) -> dict[str, Any]:
+    """The heads an event witnessed: itself and the journal head it recorded (the same
+    shape as ``head_document``). Deterministic: a document written again from the same
+    event (a bank file's manifest on re-export) carries the same head."""
+    row = connection.execute(sa.select(audit_events).where(audit_events.c.id == event_id)).one()
+    occurred = row.occurred_at if row.occurred_at.tzinfo else row.occurred_at.replace(tzinfo=UTC)
+    return {
+        "format": FORMAT,
+        "at": occurred.astimezone(UTC).isoformat(timespec="seconds"),
+        "journal": {"transaction_id": row.journal_transaction_id, "hash": row.journal_hash},
+        "events": {"event_id": int(row.id), "hash": row.hash},
+    }
+
+
+def last_event_of(connection: sa.Connection, action: str, subject_id: str | int) -> int | None:
+    """The newest event of ``action`` on ``subject_id``."""
+    found = connection.execute(
+        sa.select(sa.func.max(audit_events.c.id)).where(
+            audit_events.c.action == action, audit_events.c.subject_id == str(subject_id)
+        )
+    ).scalar()
+    return None if found is None else int(found)
+
+
 def read_checkpoint(path: Path) -> dict[str, Any]:
     """A checkpoint file, checked for shape; a clear error naming the file otherwise."""
     try:
         document = json.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise LedgerError(f"{path}: not a readable checkpoint ({error})") from None
+    if isinstance(document, dict) and "chain_head" in document:
+        document = document["chain_head"]  # a manifest, a report: the head it carries
     try:
         journal, events = document["journal"], document["events"]
         for part, id_key in ((journal, "transaction_id"), (events, "event_id")):
