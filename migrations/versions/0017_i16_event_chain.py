@@ -7,21 +7,19 @@ one genesis event per scope (each batch, each reference-list import, the roster,
 findings, operators, periods) records the rows as they are now, so an old ledger
 verifies from here on. Dialect triggers: ``migrations/sql/*/0017_event_chain.sql``.
 
-This migration imports ``ledger.event_chain`` and ``ledger.db.state_digest`` (both free
-of the models): the genesis must be hashed exactly as ``audit verify`` recomputes it.
+This migration imports ``ledger.event_chain`` and ``ledger.db.genesis`` (both free of
+the models): the genesis must be hashed exactly as ``audit verify`` recomputes it.
 
 Revision ID: 0017_i16_event_chain
 Revises: 0016_i16_frozen_decisions
 Create Date: 2026-12-03
 """
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from alembic import op
 
-from ledger.db.state_digest import current_scopes, scope_digest
-from ledger.event_chain import canonical_json, event_hash
+from ledger.db.genesis import write_genesis
+from ledger.event_chain import event_hash
 from ledger.journal import GENESIS_HASH
 from ledger.migrations.sql import run_sql_file
 
@@ -57,7 +55,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     _with_updates_allowed(bind, lambda: _chain_existing(bind))
     run_sql_file("0017_event_chain.sql")
-    _genesis(bind)
+    write_genesis(bind, operator="migration 0017")
 
 
 def _with_updates_allowed(bind: sa.Connection, work) -> None:  # type: ignore[no-untyped-def]
@@ -87,37 +85,6 @@ def _chain_existing(bind: sa.Connection) -> None:
             .where(EVENTS.c.id == row["id"])
             .values(state="", prev_hash=prev, hash=values["hash"])
         )
-        prev = values["hash"]
-
-
-def _genesis(bind: sa.Connection) -> None:
-    last = bind.execute(
-        sa.text("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")
-    ).first()
-    last_id, prev = (0, GENESIS_HASH) if last is None else (int(last[0]), str(last[1]))
-    head = bind.execute(sa.text("SELECT id, hash FROM transactions ORDER BY id DESC LIMIT 1"))
-    head_row = head.first()
-    journal_id, journal_hash = (
-        (None, None) if head_row is None else (int(head_row[0]), str(head_row[1]))
-    )
-    now = datetime.now(UTC)
-    for name in current_scopes(bind):
-        last_id += 1
-        values = {
-            "id": last_id,
-            "occurred_at": now,
-            "operator": "migration 0017",
-            "action": "chain.genesis",
-            "subject_type": "scope",
-            "subject_id": name,
-            "detail": "{}",
-            "journal_transaction_id": journal_id,
-            "journal_hash": journal_hash,
-            "state": canonical_json({name: scope_digest(bind, name)}),
-            "prev_hash": prev,
-        }
-        values["hash"] = event_hash(values)
-        bind.execute(EVENTS.insert().values(**values, db_login="migration"))
         prev = values["hash"]
 
 

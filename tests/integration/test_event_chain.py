@@ -4,6 +4,7 @@ dropped (an insider with DDL rights), every attack of the issue is named by
 witnessed checkpoint. SQLite and PostgreSQL.
 """
 
+import hashlib
 import json
 from datetime import UTC, date, datetime
 
@@ -13,6 +14,7 @@ from alembic import command
 from click.testing import CliRunner
 
 from ledger.cli import cli
+from ledger.db import state_digest
 from ledger.db.checkpoint import check_checkpoint, head_document
 from ledger.db.event_verify import verify_events
 from ledger.db.migrate import alembic_config
@@ -262,3 +264,22 @@ def test_a_checkpoint_that_is_not_one_is_refused_with_its_name(db_url, tmp_path)
     )
     assert result.exit_code == 1
     assert f"{wrong}: not a checkpoint" in result.stderr
+
+
+def test_postgresql_hashes_the_same_bytes_python_would(books):
+    """The server-side chunk digests equal SHA-256 over the same lines in Python."""
+    if books.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL hashes server-side; SQLite's lines are hashed in Python")
+    spec = state_digest.TABLES["payment_instructions"]
+    with books.engine.connect() as connection:
+        recorded = state_digest.table_digest(connection, "payment_instructions", "batch_id", 1, 2)
+        lines = connection.exec_driver_sql(
+            f"SELECT {state_digest._key_text(spec)}, {state_digest._line('postgresql', spec)}"
+            " FROM payment_instructions WHERE batch_id = 1 ORDER BY id"
+        ).all()
+    expected = [
+        [str(lines[i][0]), hashlib.sha256("\n".join(r[1] for r in lines[i : i + 2]).encode())
+         .hexdigest()[: state_digest.HASH_CHARS]]
+        for i in range(0, len(lines), 2)
+    ]  # fmt: skip
+    assert recorded == {"n": 3, "k": 2, "chunks": expected}
