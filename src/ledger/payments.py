@@ -44,8 +44,10 @@ from ledger.db import batches_store as store
 from ledger.db.accounts_store import open_accounts, open_payables
 from ledger.db.balances import account_balance
 from ledger.db.checkpoint import event_witness, last_event_of
+from ledger.db.event_verify import scope_problem
 from ledger.db.events import record_event
 from ledger.db.journal_store import post, reverse
+from ledger.db.state_digest import scope_name
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError, ValidationError
 from ledger.files import pain001
@@ -514,6 +516,14 @@ def export(
         raise LedgerError(
             f"batch {batch_id}: every payment is held (see `ledger batch show`); there is "
             "nothing to export"
+        )
+    # The rows the file is written from must be the rows the audit trail recorded (an
+    # account edited behind the application's back would be paid otherwise).
+    tampered = scope_problem(connection, scope_name("batch", batch_id))
+    if tampered is not None:
+        raise LedgerError(
+            f"batch {batch_id}: its rows differ from the audit record ({tampered}); nothing "
+            "was exported; run `ledger audit verify`"
         )
     if not again:
         _check_funds(connection, program.code, total, program.treasury_may_go_negative)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from alembic import command
 from click.testing import CliRunner
 
+from ledger import payments
 from ledger.cli import cli
 from ledger.db import state_digest
 from ledger.db.checkpoint import check_checkpoint, head_document
@@ -20,11 +21,14 @@ from ledger.db.event_verify import verify_events
 from ledger.db.migrate import alembic_config
 from ledger.db.uow import UnitOfWork
 from ledger.db.verify import verify as verify_journal
+from ledger.errors import LedgerError
 from ledger.findings import service
 from ledger.journal import HeaderFields, transaction_hash
+from tests.helpers import post_lines
 from tests.integration.test_frozen_decisions import DIVERTED, _a_finding
-from tests.support.books import Books
+from tests.support.books import COUNTY, FUNDS, PEOPLE, TREASURY, Books, P
 from tests.support.guards import drop_triggers
+from tests.support.roster import add_people
 
 
 @pytest.fixture
@@ -283,3 +287,26 @@ def test_postgresql_hashes_the_same_bytes_python_would(books):
         for i in range(0, len(lines), 2)
     ]  # fmt: skip
     assert recorded == {"n": 3, "k": 2, "chunks": expected}
+
+
+def test_export_refuses_a_batch_edited_behind_the_applications_back(engine, tmp_path):
+    books = Books(engine, tmp_path)
+    with UnitOfWork(engine) as uow:
+        add_people(uow.connection, PEOPLE)
+        post_lines(
+            uow.connection, [(TREASURY, FUNDS), (f"Income:Appropriation:central:{P}", -FUNDS)]
+        )
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        (created,) = payments.run_batches(uow, COUNTY, "2026-11", operator="maker").created
+    with UnitOfWork(engine) as uow:
+        payments.approve(uow, created.id, operator="checker")
+    tamper(
+        engine,
+        ("payment_instructions",),
+        f"UPDATE payment_instructions SET account_number = '{DIVERTED}' WHERE id = 1",
+    )
+    with UnitOfWork(engine) as uow, pytest.raises(LedgerError, match="differ from the audit"):
+        payments.export(uow, COUNTY, created.id, tmp_path / "out", operator="exporter")
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.csv"))
+    assert books.state(created.id) == "approved"

@@ -139,3 +139,24 @@ def _check_state(
                     (event_id, name, f"{table}: {difference} from what event {event_id} records")
                 )
                 break
+
+
+def scope_problem(connection: sa.Connection, name: str) -> str | None:
+    """How the rows of scope ``name`` now differ from its newest audit event (None when
+    they agree): the check ``batch export`` makes before money leaves in a file."""
+    pattern = f'%"{name}":%'
+    rows = connection.execute(
+        sa.select(audit_events.c.id, audit_events.c.state)
+        .where(audit_events.c.state.like(pattern))
+        .order_by(audit_events.c.id.desc())
+        .limit(1)
+    ).first()
+    if rows is None:
+        return "no audit event records it"
+    recorded = json.loads(rows.state)[name]
+    now = scope_digest(connection, name, {table: int(d["k"]) for table, d in recorded.items()})
+    for table in now:
+        difference = first_difference(recorded[table], now[table]) if table in recorded else None
+        if difference is not None:
+            return f"{table}: {difference} from what event {rows.id} records"
+    return None
