@@ -1,5 +1,6 @@
 """``ledger audit``: read-only questions auditors ask of the ledger."""
 
+import json
 import os
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,10 @@ from ledger.cli_support import (
 )
 from ledger.db.audit_reads import load_batch_trail, load_history
 from ledger.db.balances import DEFAULT_DEPTH, Balance, balances, roll_up, trial_balance
+from ledger.db.checkpoint import check_checkpoint, head_document, read_checkpoint
+from ledger.db.event_verify import EventReport, verify_events
 from ledger.db.journal_queries import account_openings, account_statement, stream_flat_postings
+from ledger.db.verify import VerifyReport
 from ledger.db.verify import verify as verify_journal
 from ledger.errors import LedgerError
 from ledger.export.beancount import write_beancount
@@ -39,46 +43,125 @@ def audit() -> None:
 
 
 @audit.command()
+@click.option(
+    "--checkpoint",
+    "checkpoints",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A checkpoint written by `ledger audit checkpoint` (or a head stamped in a "
+    "manifest): prove the chains still hold it. Repeatable.",
+)
 @format_option
 @pass_app
-def verify(app: AppContext, output_format: str) -> None:
-    """Recompute the hash chain, every transaction's balance and the totals.
+def verify(app: AppContext, checkpoints: tuple[Path, ...], output_format: str) -> None:
+    """Recompute the journal's and the audit events' hash chains, every transaction's
+    balance and the totals, and check every batch, import, the roster, findings and
+    operators against what the newest audit event recorded of them.
 
-    Exits 1 and names the first bad transaction when anything does not match.
+    Exits 1 and names the first bad transaction, event or row when anything does not
+    match. Deleting the newest transactions or events, or re-forging them with
+    recomputed hashes, shows only against a head witnessed before (--checkpoint).
     """
+    witnessed = [(path, read_checkpoint(path)) for path in checkpoints]
     with app.reader() as uow:
         report = verify_journal(uow.connection)
-    if output_format != "table":
+        events = verify_events(uow.connection)
         problems = [{"transaction": tx, "message": message} for tx, message in report.problems]
+        problems += [
+            {"event": event, "scope": scope, "message": message}
+            for event, scope, message in events.problems
+        ]
+        for path, document in witnessed:
+            problems += [
+                {"checkpoint": str(path), "message": message}
+                for message in check_checkpoint(uow.connection, document)
+            ]
+    ok = not problems
+    if output_format != "table":
         emit(
             problems,
-            ["transaction", "message"],
+            ["transaction", "event", "scope", "checkpoint", "message"],
             output_format,
             json_document={
-                "ok": report.ok,
+                "ok": ok,
                 "transactions_checked": report.transactions_checked,
                 "postings_checked": report.postings_checked,
                 "first_bad_transaction": report.first_bad_transaction,
+                "events_checked": events.events_checked,
+                "scopes_checked": events.scopes_checked,
+                "checkpoints_checked": len(witnessed),
                 "problems": problems,
             },
         )
-        if not report.ok:
+        if not ok:
             raise click.exceptions.Exit(1)
         return
-    if report.ok:
+    if ok:
+        witnessed_text = f"; {len(witnessed)} witnessed head(s) held" if witnessed else ""
         click.echo(
             f"OK: {report.transactions_checked} transactions and "
-            f"{report.postings_checked} postings verified; the hash chain is intact."
+            f"{report.postings_checked} postings verified; {events.events_checked} audit "
+            f"events and {events.scopes_checked} batches, imports and registers match them"
+            f"{witnessed_text}; the hash chains are intact."
         )
         return
-    for tx, message in report.problems[:50]:
-        where = f"transaction {tx}" if tx is not None else "journal"
-        click.echo(f"{where}: {message}", err=True)
-    if len(report.problems) > 50:
-        click.echo(f"... and {len(report.problems) - 50} more problems", err=True)
+    for problem in problems[:50]:
+        click.echo(f"{_where(problem)}: {problem['message']}", err=True)
+    if len(problems) > 50:
+        click.echo(f"... and {len(problems) - 50} more problems", err=True)
+    raise click.ClickException(f"the ledger does not verify ({_summary(report, events)})")
+
+
+def _where(problem: dict[str, object]) -> str:
+    if "transaction" in problem:
+        tx = problem["transaction"]
+        return f"transaction {tx}" if tx is not None else "journal"
+    if "event" in problem:
+        parts = [f"event {problem['event']}" if problem["event"] is not None else ""]
+        if problem.get("scope"):
+            parts.append(str(problem["scope"]))
+        return " ".join(p for p in parts if p)
+    return f"checkpoint {problem['checkpoint']}"
+
+
+def _summary(report: VerifyReport, events: EventReport) -> str:
     first = report.first_bad_transaction
-    summary = f"first bad transaction: {first}" if first is not None else "see the problems above"
-    raise click.ClickException(f"the journal does not verify ({summary})")
+    if first is not None:
+        return f"first bad transaction: {first}"
+    bad_events = [e for e, _, _ in events.problems if e is not None]
+    if bad_events:
+        return f"first bad event: {min(bad_events)}"
+    return "see the problems above"
+
+
+@audit.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the checkpoint (JSON) to this file.",
+)
+@format_option
+@pass_app
+def checkpoint(app: AppContext, out: Path | None, output_format: str) -> None:
+    """The chains' heads now (last transaction and audit event, with their hashes) for
+    the auditors to keep outside the database; `ledger audit verify --checkpoint FILE`
+    later proves the ledger still holds them. --out FILE writes the JSON document
+    (--format json prints it)."""
+    with app.reader() as uow:
+        document = head_document(uow.connection)
+    journal, events = document["journal"], document["events"]
+    if out is not None:
+        out.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    rows = [
+        {"chain": "journal", "id": journal["transaction_id"], "hash": journal["hash"]},
+        {"chain": "audit events", "id": events["event_id"], "hash": events["hash"]},
+    ]
+    emit(rows, ["chain", "id", "hash"], output_format, json_document=document)
+    if out is not None and output_format == "table":
+        click.echo(
+            f"{out}: checkpoint written at {document['at']}; keep it where the database's "
+            "users cannot change it."
+        )
 
 
 def _balance_rows(items: list[Balance]) -> list[dict[str, object]]:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from ledger.cli_support import DAY, AppContext, emit, format_option, operator_option, pass_app
 from ledger.db import journal_store, period_checks
+from ledger.db.checkpoint import event_witness, last_event_of
 from ledger.db.events import record_event
 from ledger.db.schema import transactions
 from ledger.errors import LedgerError
@@ -135,6 +136,9 @@ def close_period(
             else None,
         )
         uow.commit()
+        # The close's own audit event is the witness: it records the journal head.
+        event_id = last_event_of(uow.connection, "period.closed", period)
+        witness = event_witness(uow.connection, event_id) if event_id is not None else None
     for item in items:
         click.echo(f"  - {item.line()}")
     click.echo(
@@ -142,3 +146,9 @@ def close_period(
         if items
         else f"Period {period} closed (checklist: nothing open)."
     )
+    if witness is not None:
+        journal, events = witness["journal"], witness["events"]
+        click.echo(
+            f"Chain head at the close: transaction {journal['transaction_id']} "
+            f"{journal['hash']}, audit event {events['event_id']} {events['hash']}."
+        )

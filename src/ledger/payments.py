@@ -43,8 +43,11 @@ from ledger.db import approvals_store, operators_store, period_checks
 from ledger.db import batches_store as store
 from ledger.db.accounts_store import open_accounts, open_payables
 from ledger.db.balances import account_balance
+from ledger.db.checkpoint import event_witness, last_event_of
+from ledger.db.event_verify import scope_problem
 from ledger.db.events import record_event
 from ledger.db.journal_store import post, reverse
+from ledger.db.state_digest import scope_name
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError, ValidationError
 from ledger.files import pain001
@@ -536,6 +539,14 @@ def export(
             f"batch {batch_id}: every payment is held (see `ledger batch show`); there is "
             "nothing to export"
         )
+    # The rows the file is written from must be the rows the audit trail recorded (an
+    # account edited behind the application's back would be paid otherwise).
+    tampered = scope_problem(connection, scope_name("batch", batch_id))
+    if tampered is not None:
+        raise LedgerError(
+            f"batch {batch_id}: its rows differ from the audit record ({tampered}); nothing "
+            "was exported; run `ledger audit verify`"
+        )
     if not again:
         _check_funds(connection, program.code, total, program.treasury_may_go_negative)
     the_pay_date = (
@@ -636,6 +647,7 @@ def export(
         funding_id=funding_id,
         byte_count=written.byte_count,
         payable=(count, total),
+        chain_head=_export_witness(connection, batch_id),
     )
     manifest_path = out / f"{name}.manifest.json"
     _atomic_write(manifest_path, manifest)
@@ -649,6 +661,12 @@ def export(
         funding_id,
         again,
     )
+
+
+def _export_witness(connection: sa.Connection, batch_id: int) -> dict[str, Any] | None:
+    """The heads witnessed by the batch's export event (committed before the manifest)."""
+    event_id = last_event_of(connection, "batch.exported", batch_id)
+    return None if event_id is None else event_witness(connection, event_id)
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -736,6 +754,7 @@ def manifest_document(
     funding_id: int,
     byte_count: int,
     payable: tuple[int, int],
+    chain_head: dict[str, Any] | None = None,
 ) -> bytes:
     """The manifest beside a bank file; deterministic like the file itself. ``count``
     and the amounts are the file's (held payments excluded); ``held_count`` says how
@@ -761,6 +780,10 @@ def manifest_document(
         "exported_at": exported_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "funding_transaction_id": funding_id,
     }
+    if chain_head is not None:
+        # The chains' heads the export left (its audit event and the funding transaction):
+        # `ledger audit verify --checkpoint MANIFEST` proves the ledger still holds them.
+        document["chain_head"] = chain_head
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 

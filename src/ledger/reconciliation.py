@@ -37,6 +37,7 @@ from ledger.db import batches_store
 from ledger.db import reconciliation_store as store
 from ledger.db.events import record_event
 from ledger.db.journal_store import StagedTransaction, post_staged, staging_table
+from ledger.db.state_digest import scope_name
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from ledger.files.returns import (
@@ -269,13 +270,15 @@ def _record(
         ],
     )
     store.update_statuses(connection, moment)
-    changed = _advance_batches(connection, _touched_batches(work), operator, moment)
+    touched = _touched_batches(work)
+    changed = _advance_batches(connection, touched, operator, moment)
     record_event(
         connection,
         operator=operator,
         action="reconcile.imported",
         subject_type="return_file",
         subject_id=file_id,
+        scopes=[scope_name("batch", b) for b in touched],
         detail={
             "file": source.name,
             "format": source.format,

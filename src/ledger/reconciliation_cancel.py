@@ -20,6 +20,7 @@ from ledger.db import reconciliation_store as store
 from ledger.db.events import record_event
 from ledger.db.journal_store import post
 from ledger.db.schema import payment_instructions, recipients
+from ledger.db.state_digest import scope_name
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from ledger.journal import NewTransaction, PostingColumns
@@ -115,6 +116,7 @@ def cancel(
         action="instruction.cancelled",
         subject_type="payment_instruction",
         subject_id=int(row.id),
+        scopes=[scope_name("batch", int(batch.id))],
         detail={
             "reason": reason,
             "end_to_end_id": row.end_to_end_id,

@@ -22,6 +22,7 @@ from ledger.batches import BatchKind, mask, previous_period
 from ledger.county import County
 from ledger.db import batches_store as store
 from ledger.db.bulk import fetch_all
+from ledger.db.checkpoint import head_document
 from ledger.holds import held_listing
 from ledger.money import chinese_capital, format_yuan
 from ledger.wording import batch_state
@@ -136,6 +137,8 @@ def sheet_context(
         "total_capital": chinese_capital(payable_fen),
         "previous_period": previous_period(batch.period),
         "changes": None,
+        # The chains' heads as the sheet is printed: a signed paper witness.
+        "chain_head": head_document(connection),
     }
     if batch.kind == BatchKind.REGULAR:
         changes = compute_changes(connection, batch)

@@ -21,6 +21,7 @@ from tests.support.findings import (
     refdata,
     set_status,
 )
+from tests.support.guards import triggers_off
 
 R1, R2, R3, R4 = "R0000001", "R0000002", "R0000003", "R0000004"
 
@@ -136,7 +137,7 @@ def test_d02_one_account_for_unrelated_recipients_but_not_one_household(engine, 
             person(4, account_number=family, account_holder="人3", amount_fen=200_00),
         ],
     )
-    with engine.begin() as connection:
+    with engine.begin() as connection, triggers_off(connection, "enrolments"):
         connection.execute(
             sa.text(
                 "UPDATE enrolments SET household_id = 'HF' WHERE recipient_id IN"
@@ -176,7 +177,7 @@ def test_d03_payee_account_of_a_public_employee(engine, tmp_path):
             }
         ],
     )  # ...and the current one naming R1's
-    with engine.begin() as connection:
+    with engine.begin() as connection, triggers_off(connection, "payment_instructions"):
         connection.execute(
             sa.text(
                 "UPDATE payment_instructions SET account_number = '621700000000000002'"
@@ -190,7 +191,8 @@ def test_d04_account_changed_shortly_before_payment(engine, tmp_path):
     enrol(engine, [person(1), person(2)])
     enrol(engine, [person(1, account_number="6217000000055550001")])
     enrol(engine, [person(2, account_number="6217000000055550002")])
-    with engine.begin() as connection:  # R2's change was recorded 70 days before paying
+    # R2's change was recorded 70 days before paying
+    with engine.begin() as connection, triggers_off(connection, "roster_imports"):
         connection.execute(
             sa.text("UPDATE roster_imports SET imported_at = :t WHERE id = 3").bindparams(
                 sa.bindparam("t", type_=sa.DateTime(timezone=True))
@@ -407,7 +409,7 @@ def test_m09_household_above_the_program_standard(engine, tmp_path):
             person(3, amount_fen=700_00),
         ],
     )
-    with engine.begin() as connection:
+    with engine.begin() as connection, triggers_off(connection, "enrolments"):
         connection.execute(
             sa.text("UPDATE enrolments SET household_id = 'H12' WHERE recipient_id IN (1, 2)")
         )

@@ -31,11 +31,14 @@ from sqlalchemy.engine import Engine
 from ledger import payments
 from ledger.county import example_path, load_county
 from ledger.db.accounts_store import open_accounts
+from ledger.db.events import record_event
 from ledger.db.journal_store import post
 from ledger.db.schema import instruction_outcomes, payment_instructions, return_files
+from ledger.db.state_digest import scope_name
 from ledger.db.uow import UnitOfWork
 from ledger.journal import NewTransaction, Posting, PostingColumns
 from tests.helpers import post_lines
+from tests.support.guards import triggers_off
 from tests.support.roster import Person, add_people
 
 COUNTY = load_county(example_path())
@@ -169,6 +172,20 @@ def _return_file(connection: sa.Connection, name: str, recorded: datetime, lines
             .where(payment_instructions.c.id == instruction_id)
             .values(**values)
         )
+    # What `ledger reconcile import` records: the batches' rows are on the event chain.
+    batches = connection.execute(
+        sa.select(payment_instructions.c.batch_id)
+        .where(payment_instructions.c.id.in_([line[1] for line in lines]))
+        .distinct()
+    ).scalars()
+    record_event(
+        connection,
+        operator="clerk",
+        action="reconcile.imported",
+        subject_type="return_file",
+        subject_id=file_id,
+        scopes=[scope_name("batch", int(b)) for b in batches],
+    )
 
 
 def build_cycle(engine: Engine, out_dir: Path) -> Cycle:
@@ -218,10 +235,11 @@ def build_cycle(engine: Engine, out_dir: Path) -> Cycle:
             uow.connection,
             [Person(**{**WANG.__dict__, "account_number": WANG_NEW_CARD})],
         )
-        uow.connection.execute(
-            sa.text("UPDATE roster_imports SET imported_at = :t WHERE id = 2"),
-            {"t": at(11, 20) if engine.dialect.name == "postgresql" else "2026-11-20 02:00:00"},
-        )
+        with triggers_off(uow.connection, "roster_imports"):
+            uow.connection.execute(
+                sa.text("UPDATE roster_imports SET imported_at = :t WHERE id = 2"),
+                {"t": at(11, 20) if engine.dialect.name == "postgresql" else "2026-11-20 02:00:00"},
+            )
         uow.commit()
     with UnitOfWork(engine) as uow:
         supplementary = (

@@ -4,6 +4,7 @@ templates): each name with the roles its tests' commands need."""
 import sqlalchemy as sa
 
 from ledger.db import operators_store
+from ledger.db.events import record_event
 from ledger.operators import Role
 
 C, M, K, A = Role.CIVIL_AFFAIRS, Role.FINANCE_MAKER, Role.FINANCE_CHECKER, Role.AUDITOR
@@ -50,3 +51,11 @@ def register_test_operators(connection: sa.Connection) -> None:
             roles=list(roles),
             by="conftest",
         )
+    # What `ledger operators add` records: the register's state is on the event chain.
+    record_event(
+        connection,
+        operator="conftest",
+        action="operator.added",
+        subject_type="operator",
+        subject_id="test operators",
+    )

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from ledger.db.bulk import executemany
+from ledger.db.events import record_event
 
 
 @dataclass(frozen=True)
@@ -117,5 +118,13 @@ def add_people(connection: sa.Connection, people: list[Person]) -> dict[str, int
             )
             for p in people
         ],
+    )
+    # What `ledger registry import` records: the roster's state is on the event chain.
+    record_event(
+        connection,
+        operator="registrar",
+        action="roster.imported",
+        subject_type="roster_import",
+        subject_id=import_id,
     )
     return ids

@@ -65,6 +65,9 @@ class Recorded:
     created: bool
 
 
+JOURNAL_POSTED_INFO = "ledger.journal_posted"
+
+
 def lock_journal(connection: sa.Connection) -> None:
     """Serialise journal writers. SQLite's BEGIN IMMEDIATE already holds the write lock;
     PostgreSQL takes a transaction-scoped advisory lock."""
@@ -164,6 +167,9 @@ def _insert_header(
                 db_login=os_login(),
             )
         )
+        # The unit of work's commit then writes an audit event naming the new journal
+        # head, if no other event does (ledger.db.events.flush_events).
+        connection.info[JOURNAL_POSTED_INFO] = True
     except sa.exc.DBAPIError as error:
         message = database_refusal(error)
         if message is None:

@@ -14,6 +14,7 @@ from types import TracebackType
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from ledger.db.events import IN_UNIT_INFO, discard_events, flush_events
 from ledger.db.journal_store import FUTURE_DAYS_INFO
 
 _commits = 0
@@ -68,6 +69,8 @@ class UnitOfWork:
         self._connection.info.pop(FUTURE_DAYS_INFO, None)
         if self._future_days is not None:
             self._connection.info[FUTURE_DAYS_INFO] = self._future_days
+        discard_events(self._connection)
+        self._connection.info[IN_UNIT_INFO] = True
         self._transaction = self._connection.begin()
         return self
 
@@ -83,6 +86,8 @@ class UnitOfWork:
                 self._transaction.rollback()
         finally:
             self._connection.info.pop(FUTURE_DAYS_INFO, None)
+            self._connection.info.pop(IN_UNIT_INFO, None)
+            discard_events(self._connection)
             self._connection.close()
             self._connection = None
             self._transaction = None
@@ -95,7 +100,9 @@ class UnitOfWork:
 
     def commit(self) -> None:
         global _commits
-        assert self._transaction is not None
+        assert self._transaction is not None and self._connection is not None
+        # The unit's audit events, chained, with the digests of the rows as committed.
+        flush_events(self._connection)
         with _interrupts_held():
             self._transaction.commit()
             _commits += 1

@@ -17,6 +17,7 @@ from ledger import wording
 from ledger.batches import mask, parse_period, previous_period
 from ledger.county import County
 from ledger.db import findings_store
+from ledger.db.checkpoint import head_document
 from ledger.findings import CATEGORIES, CATEGORY_TITLES, RULES_BY_ID, Context, report_tables
 from ledger.findings.fluctuation import changes, township_totals
 from ledger.holds import period_screening
@@ -275,6 +276,8 @@ def report_context(
         "screening": period_screening(connection, period, lang),
         "threshold": county.thresholds["fluctuation_percent"],
         "category_names": {c: by_category[c]["title"] for c in CATEGORIES},
+        # The chains' heads the report was drawn from (a witness auditors keep).
+        "chain_head": head_document(connection),
     }
 
 

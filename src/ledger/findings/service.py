@@ -141,9 +141,11 @@ def _change(
             f"(only when {' or '.join(allowed)})"
         )
     moment = _now(now)
+    # The event first: the database moves a finding's status only with the event that
+    # records the move (migrations/sql/*/0016_frozen_decisions.sql).
+    store.add_event(connection, finding_id, operator=operator, action=action, now=moment, note=note)
     if values:
         store.update(connection, finding_id, **values)
-    store.add_event(connection, finding_id, operator=operator, action=action, now=moment, note=note)
     record_event(
         connection,
         operator=operator,
@@ -238,12 +240,14 @@ def verify(
     present = condition_present(connection, county, row, as_of or moment.date())
     if present:
         back = "assigned" if row.owner else "open"
-        store.update(connection, finding_id, status=back, last_detected_at=moment)
         action, note = "verify_failed", f"the condition is still present; back to {back}"
+        values: dict[str, object] = {"status": back, "last_detected_at": moment}
     else:
-        store.update(connection, finding_id, status="verified", closed_at=moment)
         action, note = "verified", "the rule no longer sees the condition"
+        values = {"status": "verified", "closed_at": moment}
+    # The event first, as in _change.
     store.add_event(connection, finding_id, operator=operator, action=action, now=moment, note=note)
+    store.update(connection, finding_id, **values)
     record_event(
         connection,
         operator=operator,

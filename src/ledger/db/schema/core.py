@@ -94,5 +94,15 @@ audit_events = sa.Table(
     sa.Column("subject_id", sa.String(64), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Column("db_login", sa.String(64)),
+    # The chain (ledger.db.events, ledger.event_chain): the journal's head when the event
+    # was written, the digests of the scopes it touched (JSON, "" for none), the hash of
+    # the event before and its own. Not in the hash: db_login, as for transactions.
+    # Nullable only for the database's sake: the insert trigger refuses an event without
+    # its hash (migrations/sql/*/0017_event_chain.sql).
+    sa.Column("journal_transaction_id", sa.BigInteger),
+    sa.Column("journal_hash", sa.String(64)),
+    sa.Column("state", sa.Text),
+    sa.Column("prev_hash", sa.String(64)),
+    sa.Column("hash", sa.String(64)),
     sa.Index(None, "subject_type", "subject_id"),
 )
