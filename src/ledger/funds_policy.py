@@ -23,7 +23,7 @@ from typing import Any
 LINEAGES = ("fifo", "proportional")
 YEAR_END = ("carry", "return")
 COUNTY_SOURCE = "county"
-ADVANCE = "advance"
+ADVANCE = "unallocated"
 
 
 @dataclass(frozen=True)
