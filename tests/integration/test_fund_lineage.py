@@ -14,8 +14,10 @@ from ledger.db import fund_lineage, funds_store
 from ledger.db.journal_store import reverse
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
+from ledger.findings import service
 from ledger.funds import Allocation
 from ledger.funds_policy import FundsConfig
+from tests.helpers import post_lines
 from tests.support.books import COUNTY, PEOPLE, TREASURY, Books, P
 from tests.support.returns import csv_return
 from tests.support.roster import add_people
@@ -235,3 +237,52 @@ def test_the_database_refuses_changes_and_overdrawn_allocations(books: Books, en
     finally:
         raw.close()
     assert remaining(books) == {"county": 250_50}
+
+
+def test_recovered_money_goes_back_to_the_sources_of_the_recipients_latest_payment(
+    books: Books,
+) -> None:
+    allocate(books)
+    export(books)
+    _, _, (third, _, _) = instructions(books)
+    key = str(
+        books.scalar(
+            "SELECT r.key FROM payment_instructions i JOIN recipients r ON r.id = i.recipient_id"
+            f" WHERE i.id = {third}"
+        )
+    )
+    with UnitOfWork(books.engine) as uow:
+        post_lines(
+            uow.connection,
+            [
+                (f"Assets:Receivable:Recovery:{key}", 500_00),
+                (f"Expenses:Assistance:{P}:T02", -500_00),
+            ],
+            type_="recovery_due",
+            day=date(2026, 12, 1),
+        )
+        uow.commit()
+    ids = []
+    for amount in (300_00, 200_00):
+        with UnitOfWork(books.engine) as uow:
+            ids.append(
+                service.receive_recovery(
+                    uow,
+                    COUNTY,
+                    recipient_key=key,
+                    program=P,
+                    amount_fen=amount,
+                    operator="finance",
+                    day=date(2026, 12, 2),
+                )
+            )
+    # The third payment drew provincial 200.50 and county 249.50: the newest allocation
+    # gets its money back first; the second recovery continues where the first stopped,
+    # and what the payment no longer covers goes to the newest allocation drawn on.
+    assert [r for r in lineage(books) if r[1] == "recovery"] == [
+        (ids[0], "recovery", "county", -249_50),
+        (ids[0], "recovery", "provincial", -50_50),
+        (ids[1], "recovery", "provincial", -200_00),
+    ]
+    assert remaining(books) == {"provincial": 250_50, "county": 500_00}
+    assert books.balance(TREASURY) == sum(remaining(books).values())

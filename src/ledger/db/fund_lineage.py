@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from ledger.county import County
 from ledger.db.schema import allocations, fund_lineage
 from ledger.errors import LedgerError
-from ledger.funds_policy import Draw, Remaining, split
+from ledger.funds_policy import ADVANCE, Draw, Remaining, split
 from ledger.money import format_yuan
 
 _FAR = date(9999, 12, 31)
@@ -132,6 +132,9 @@ ATTRIBUTION_COLUMNS = (
 
 
 def attribution_sql(batches: str = "1 = 1", where: str = "1 = 1") -> str:
+    """The attribution query: ``batches`` selects whole batches (a condition on ``b``;
+    never on single instructions, which would change the running sums), ``where``
+    selects result rows (on ``fi``: instruction_id, batch_id, recipient_id)."""
     return _ATTRIBUTION.format(batches=batches, where=where)
 
 
@@ -252,3 +255,79 @@ def mirror(connection: sa.Connection, original_id: int, reversal_id: int) -> Non
             amount_fen=allocation.amount_fen,
         )
     )
+
+
+def give_back_recovery(
+    connection: sa.Connection,
+    transaction_id: int,
+    *,
+    program: str,
+    recipient_key: str,
+    amount_fen: int,
+) -> list[Draw]:
+    """Recovered money (``transaction_id``) goes back to the sources of the recipient's
+    payments in the program, newest payment first, after what earlier recoveries took;
+    any rest to the newest allocations with money drawn, then ``unallocated``."""
+    recipient = "(SELECT id FROM recipients WHERE key = :key)"
+    sql = attribution_sql(
+        "b.program = :program AND b.id IN"
+        f" (SELECT batch_id FROM payment_instructions WHERE recipient_id = {recipient})",
+        f"fi.recipient_id = {recipient} AND NOT EXISTS (SELECT 1 FROM postings p"
+        " JOIN accounts a ON a.id = p.account_id"
+        " WHERE p.instruction_id = fi.instruction_id AND a.name LIKE 'Assets:Treasury:%'"
+        " AND p.amount_fen > 0)",
+    )
+    params = _params(None, program=program, key=recipient_key)
+    rows = sorted(
+        connection.execute(_text(sql), params),
+        key=lambda r: (-int(r.instruction_id), -(r.allocation_id or 0)),
+    )
+    earlier = connection.execute(
+        sa.text(
+            "SELECT COALESCE(SUM(p.amount_fen), 0) FROM postings p"
+            " JOIN accounts a ON a.id = p.account_id"
+            " JOIN transactions t ON t.id = p.transaction_id"
+            " WHERE t.type = 'recovery_received' AND t.id < :tx AND a.name = :treasury"
+            " AND EXISTS (SELECT 1 FROM postings q JOIN accounts r ON r.id = q.account_id"
+            "   WHERE q.transaction_id = t.id AND r.name = :receivable)"
+        ),
+        {
+            "tx": transaction_id,
+            "treasury": f"Assets:Treasury:{program}",
+            "receivable": f"Assets:Receivable:Recovery:{recipient_key}",
+        },
+    ).scalar_one()
+    skip, need = int(earlier), amount_fen
+    back: dict[tuple[int | None, str], int] = {}
+    for row in rows:
+        amount = int(row.amount_fen)
+        used = min(skip, amount)
+        skip -= used
+        take = min(need, amount - used)
+        if take > 0:
+            key = (row.allocation_id, row.source)
+            back[key] = back.get(key, 0) + take
+            need -= take
+    if need > 0:
+        taken = connection.execute(
+            sa.select(
+                allocations.c.transaction_id,
+                allocations.c.source,
+                sa.func.sum(fund_lineage.c.amount_fen),
+            )
+            .join(fund_lineage, fund_lineage.c.allocation_id == allocations.c.transaction_id)
+            .where(allocations.c.program == program)
+            .group_by(allocations.c.transaction_id, allocations.c.source)
+            .order_by(allocations.c.transaction_id.desc())
+        )
+        for allocation_id, source, drawn in taken:
+            free = int(drawn) - back.get((allocation_id, source), 0)
+            take = min(need, free)
+            if take > 0:
+                back[(allocation_id, source)] = back.get((allocation_id, source), 0) + take
+                need -= take
+    draws = [Draw(a, s, n) for (a, s), n in back.items()]
+    if need > 0:
+        draws.append(Draw(None, ADVANCE, need))
+    insert_rows(connection, transaction_id, program, "recovery", draws, sign=-1)
+    return draws
