@@ -28,16 +28,14 @@ import sqlalchemy as sa
 from ledger import payments, sheets
 from ledger.county import example_path, load_county
 from ledger.db import batches_store as store
-from ledger.db import migrate, operators_store
-from ledger.db.accounts_store import open_accounts
+from ledger.db import funds_store, migrate, operators_store
 from ledger.db.bulk import copy_rows
 from ledger.db.engine import make_engine
-from ledger.db.journal_store import post
 from ledger.db.uow import UnitOfWork
 from ledger.files import pain001
 from ledger.files.bankfile import FileContext, write_bank_file
 from ledger.files.profiles import BUILT_IN
-from ledger.journal import NewTransaction, PostingColumns
+from ledger.funds import Allocation
 from ledger.money import format_yuan
 from ledger.operators import Role
 
@@ -143,18 +141,18 @@ def generate(url: str, n: int) -> None:
                 c, name=name, key=name, full_name=name, department=department, roles=[role],
                 by="bench",
             )  # fmt: skip
-        funding = [f"Assets:Treasury:{PROGRAM}", f"Income:Appropriation:central:{PROGRAM}"]
-        open_accounts(c, funding)
-        post(
-            c,
-            NewTransaction(
-                type="allocation",
-                effective_date=date(2026, 11, 1),
-                description="bench allocation",
+        # The money comes in as four allocations (one per source), so that the funding
+        # at export draws on several of them (fund lineage, docs/ledger.md).
+        shares = {"central": 50, "provincial": 25, "municipal": 10}
+        parts = {s: total * p // 100 for s, p in shares.items()}
+        parts["county"] = total - sum(parts.values())
+        for day, (source, amount) in enumerate(parts.items(), start=1):
+            funds_store.record(
+                c,
+                Allocation(source, PROGRAM, amount, f"bench-{source}", date(2026, 10, day)),
                 operator="bench",
-                postings=PostingColumns(accounts=funding, amounts_fen=[total, -total]),
-            ),
-        )
+                county=COUNTY,
+            )
         uow.commit()
     engine.dispose()
 
