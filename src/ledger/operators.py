@@ -52,6 +52,7 @@ COMMAND_ROLES: dict[str, Role] = {
     "batch void": Role.FINANCE_CHECKER,
     "journal reverse": Role.FINANCE_CHECKER,
     "journal close-period": Role.FINANCE_CHECKER,
+    "funds close-year": Role.FINANCE_CHECKER,
     "findings detect": Role.AUDITOR,
     "findings assign": Role.AUDITOR,
     "findings dismiss": Role.AUDITOR,
