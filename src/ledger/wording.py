@@ -240,6 +240,12 @@ _SUMMARIES: list[Pattern] = [
         lambda m, c: f"拨付资金超过{m[1]}天未使用（最早一笔拨付于{m[2]}）",
     ),
     _p(
+        "W06",
+        r"county matching funds ([\d.]+) of ([\d.]+) yuan required \(([\d.]+)% of ([\d.]+)"
+        r" from the tiers above in (\d{4})\)",
+        lambda m, c: f"{m[5]}年县级配套资金{m[1]}元，按上级资金{m[4]}元的{m[3]}%应配套{m[2]}元",
+    ),
+    _p(
         "W05",
         r"paid ([\d.]+) of ([\d.]+) yuan entitled \((.*)\)",
         lambda m, c: (

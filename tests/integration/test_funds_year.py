@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from ledger import payments, reconciliation
+from ledger import payments, reconciliation, wording
 from ledger.db.funds_positions import elapsed_bp
 from ledger.db.journal_store import close_period
 from ledger.db.uow import UnitOfWork
@@ -22,6 +22,7 @@ from ledger.funds_report import report_context, write_report
 from ledger.funds_year import close_year
 from tests.integration.test_fund_lineage import allocate, instructions, lineage, remaining
 from tests.support.books import COUNTY, PEOPLE, TREASURY, Books, P
+from tests.support.findings import detect
 from tests.support.returns import csv_return
 from tests.support.roster import add_people
 
@@ -192,3 +193,28 @@ def test_the_report_is_written_in_chinese_html_and_xlsx(books: Books) -> None:
     assert by_source["provincial"][6] == 299.5  # returned
     assert sheet.cell(row=2, column=5).number_format == '"¥"#,##0.00'
     assert by_source["provincial"][-2:] == ["40.10%", "yes"]
+
+
+def test_w06_reports_the_county_matching_shortfall_to_the_fen(books: Books) -> None:
+    allocate(books, Y2025)
+    short = replace(COUNTY, funds=FundsConfig(matching_bp={P: 6000}))
+    # 60% of central + provincial 1,500.00 = 900.00 required; the county gave 500.00.
+    assert detect(books.engine, "W06", "2025-11", date(2025, 11, 20), short) == {TREASURY: 400_00}
+    with books.engine.connect() as c:
+        (text,) = c.execute(sa.text("SELECT summary FROM findings WHERE rule = 'W06'")).one()
+    assert text == (
+        "county matching funds 500.00 of 900.00 yuan required (60.00% of 1500.00 from the "
+        "tiers above in 2025)"
+    )
+    assert wording.summary(short, "W06", text, "zh", "") == (
+        "2025年县级配套资金500.00元，按上级资金1500.00元的60.00%应配套900.00元"
+    )
+
+
+def test_w06_near_miss_a_share_met_to_the_fen_is_no_finding(books: Books) -> None:
+    allocate(books, Y2025)
+    # 33.33% of 1,500.00 is 499.95 (rounded up: 499.95); the county gave 500.00.
+    met = replace(COUNTY, funds=FundsConfig(matching_bp={P: 3333}))
+    assert detect(books.engine, "W06", "2025-11", date(2025, 11, 20), met) == {}
+    # Before the county's allocation (10-20) the whole share is missing.
+    assert detect(books.engine, "W06", "2025-10", date(2025, 10, 19), met) == {TREASURY: 499_95}
