@@ -1,5 +1,7 @@
 """Matching funds (配套): the county's own share of a program, against what it allocated."""
 
+from typing import Any
+
 import pandas as pd
 
 from ledger.findings.base import Context, Rule, empty, finish
@@ -30,7 +32,7 @@ def _short(ctx: Context) -> pd.DataFrame:
         _ALLOCATED, (start, ctx.as_of, start, ctx.as_of), ["program", "source", "amount_fen"]
     )
     rows["amount_fen"] = rows["amount_fen"].astype("int64")
-    out = []
+    out: list[dict[str, Any]] = []
     for program, bp in sorted(required.items()):
         mine = rows[rows["program"] == program]
         county = int(mine.loc[mine["source"] == COUNTY_SOURCE, "amount_fen"].sum())
@@ -66,7 +68,7 @@ def _short(ctx: Context) -> pd.DataFrame:
                 "upper_allocations_fen": r["upper"],
                 "county_allocations_fen": r["county"],
                 "required_fen": r["need"],
-                "required_percent": f"{r['bp'] / 100:.2f}",
+                "required_percent": f"{r['bp'] // 100}.{r['bp'] % 100:02d}",
             }
             for r in out
         ],
