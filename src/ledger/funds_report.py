@@ -84,6 +84,7 @@ def report_context(
         as_of=as_of,
         required_pace_bp=county.funds.required_pace_bp,
         source_order=list(county.sources),
+        program_order=list(county.programs),
     )
     closed = closing(connection, found.year) if final else {}
     measures = list(MEASURES) + (list(FINAL) if final else [])

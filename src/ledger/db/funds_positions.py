@@ -120,6 +120,7 @@ def positions(
     as_of: date,
     required_pace_bp: int,
     source_order: list[str],
+    program_order: list[str] | None = None,
 ) -> Positions:
     """The year of ``as_of``, from its 1 January to ``as_of`` (see the module doc)."""
     start = date(as_of.year, 1, 1)
@@ -159,7 +160,8 @@ def positions(
     elapsed = elapsed_bp(as_of)
     rank = {s: i for i, s in enumerate(source_order)}
     rows: list[Position] = []
-    for program in sorted({p for p, _ in cells}):
+    order = {p: i for i, p in enumerate(program_order or [])}
+    for program in sorted({p for p, _ in cells}, key=lambda p: (order.get(p, len(order)), p)):
         total = Position(program, "total")
         mine = sorted(
             (c for (p, _), c in cells.items() if p == program),
