@@ -1,4 +1,5 @@
-"""Bench the monthly batch: run, approval sheet, approve, export (CSV), pain.001.
+"""Bench the monthly batch: run, approval sheet, approve, export (CSV), funds by source,
+pain.001.
 
     python bench/bench_batch.py                 # 10^5 and 10^6 on SQLite (+ PostgreSQL)
     python bench/bench_batch.py --sizes 100000 --no-postgres
@@ -28,7 +29,7 @@ import sqlalchemy as sa
 from ledger import payments, sheets
 from ledger.county import example_path, load_county
 from ledger.db import batches_store as store
-from ledger.db import funds_store, migrate, operators_store
+from ledger.db import fund_lineage, funds_positions, funds_store, migrate, operators_store
 from ledger.db.bulk import copy_rows
 from ledger.db.engine import make_engine
 from ledger.db.uow import UnitOfWork
@@ -192,6 +193,26 @@ def step_export(url: str, out: str) -> str:
     return f"{result.path.stat().st_size} bytes"
 
 
+def step_by_source(url: str, out: str) -> str:
+    """Funds per program × source (the fund lineage's running-sum query over the batch
+    still at the bank) and one payment's sources."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        found = funds_positions.positions(
+            connection,
+            as_of=date.today(),
+            required_pace_bp=10000,
+            source_order=list(COUNTY.sources),
+        )
+        sources = fund_lineage.payment_sources(connection, 1)
+        draws = connection.execute(sa.text("SELECT COUNT(*) FROM fund_lineage")).scalar_one()
+    total = next(p for p in found.rows if p.source == "total")
+    return (
+        f"{draws} lineage rows; in bank {format_yuan(total.amounts['in_bank'], thousands=True)}"
+        f"; instruction 1 from {[s['source'] for s in sources]}"
+    )
+
+
 def step_pain001(url: str, out: str) -> str:
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -268,6 +289,7 @@ STEPS = [
     ("sheet", step_sheet),
     ("approve", step_approve),
     ("export_csv", step_export),
+    ("by_source", step_by_source),
     ("pain001", step_pain001),
 ]
 
