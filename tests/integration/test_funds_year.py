@@ -6,6 +6,7 @@ provincial 500.00, county 249.50); the bank fails the 699.50 (back to central 40
 provincial 299.50) and has not answered for the 450.00 by 11-10.
 """
 
+import json
 from dataclasses import replace
 from datetime import date
 
@@ -218,3 +219,20 @@ def test_w06_near_miss_a_share_met_to_the_fen_is_no_finding(books: Books) -> Non
     assert detect(books.engine, "W06", "2025-11", date(2025, 11, 20), met) == {}
     # Before the county's allocation (10-20) the whole share is missing.
     assert detect(books.engine, "W06", "2025-10", date(2025, 10, 19), met) == {TREASURY: 499_95}
+
+
+def test_w04_lists_idle_money_per_source_and_age_by_its_lineage(books: Books) -> None:
+    year_2025(books)
+    # On 2026-01-20 every 2025 allocation is older than 90 days. The failed 699.50 went
+    # back to central and provincial: 950.00 lies idle, 400.00 of it central money.
+    assert detect(books.engine, "W04", "2026-01", date(2026, 1, 20)) == {TREASURY: 950_00}
+    with books.engine.connect() as c:
+        (evidence,) = c.execute(sa.text("SELECT evidence FROM findings WHERE rule = 'W04'")).one()
+    idle = json.loads(evidence)["idle_by_source"]
+    assert [(i["source"], i["date"], i["age_days"], i["idle_fen"]) for i in idle] == [
+        ("central", "2025-10-01", 111, 400_00),
+        ("provincial", "2025-10-15", 97, 299_50),
+        ("county", "2025-10-20", 92, 250_50),
+    ]
+    facts = wording.evidence_facts(COUNTY, json.loads(evidence), "zh")
+    assert "中央 民财〔2025〕1号（2025-10-01）闲置400.00元，111天" in facts
