@@ -236,3 +236,18 @@ def test_w04_lists_idle_money_per_source_and_age_by_its_lineage(books: Books) ->
     ]
     facts = wording.evidence_facts(COUNTY, json.loads(evidence), "zh")
     assert "中央 民财〔2025〕1号（2025-10-01）闲置400.00元，111天" in facts
+
+
+def test_funds_sources_names_the_allocations_a_payment_drew_on(books: Books) -> None:
+    from tests.roster_support import run
+
+    year_2025(books)
+    (_, _, _), (second, _, _), _ = instructions(books)
+    url = books.engine.url.render_as_string(hide_password=False)
+    result = run(url, "funds", "sources", "--instruction", second, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [(r["source"], r["doc_number"], r["amount"], r["returned"]) for r in rows] == [
+        ("central", "民财〔2025〕1号", "400.00", True),
+        ("provincial", "冀财社〔2025〕2号", "299.50", True),
+    ]

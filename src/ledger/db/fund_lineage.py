@@ -98,21 +98,22 @@ _ATTRIBUTION = """
 WITH fi AS (
     SELECT i.id AS instruction_id, i.batch_id, i.recipient_id,
            b.funding_transaction_id AS tx, i.amount_fen AS amount,
-           SUM(i.amount_fen) OVER (PARTITION BY i.batch_id ORDER BY i.id) AS hi
+           CAST(SUM(i.amount_fen) OVER (PARTITION BY i.batch_id ORDER BY i.id) AS BIGINT) AS hi
     FROM batches b JOIN payment_instructions i ON i.batch_id = b.id
     JOIN transactions ft ON ft.id = b.funding_transaction_id
     WHERE i.status <> 'held' AND ft.effective_date <= :as_of AND ({batches})
 ),
 dr AS (
-    SELECT l.transaction_id AS tx, l.allocation_id, l.program, l.source,
+    SELECT l.transaction_id AS tx, l.seq, l.allocation_id, l.program, l.source,
            l.amount_fen AS amount,
-           SUM(l.amount_fen) OVER (PARTITION BY l.transaction_id ORDER BY l.seq) AS hi
+           CAST(SUM(l.amount_fen) OVER (PARTITION BY l.transaction_id ORDER BY l.seq) AS BIGINT)
+               AS hi
     FROM fund_lineage l
     WHERE l.kind = 'draw' AND l.amount_fen > 0
       AND l.transaction_id IN (SELECT tx FROM fi)
 )
 SELECT fi.instruction_id, fi.batch_id, fi.recipient_id, dr.allocation_id, dr.program,
-       dr.source,
+       dr.source, dr.seq,
        (CASE WHEN fi.hi < dr.hi THEN fi.hi ELSE dr.hi END)
        - (CASE WHEN fi.hi - fi.amount > dr.hi - dr.amount THEN fi.hi - fi.amount
                ELSE dr.hi - dr.amount END) AS amount_fen
@@ -127,6 +128,7 @@ ATTRIBUTION_COLUMNS = (
     "allocation_id",
     "program",
     "source",
+    "seq",
     "amount_fen",
 )
 
@@ -174,7 +176,9 @@ def payment_sources(
             ).where(allocations.c.transaction_id.in_([r["allocation_id"] for r in rows]))
         )
     }
-    for row in sorted(rows, key=lambda r: (r["allocation_id"] is None, r["allocation_id"] or 0)):
+    rows.sort(key=lambda r: int(r["seq"]))  # in the order the funding drew them
+    for row in rows:
+        row["amount_fen"] = int(row["amount_fen"])
         doc = docs.get(row["allocation_id"] or 0, (None, None))
         row["doc_number"], row["allocation_date"] = doc
         row["returned"] = returned > 0
