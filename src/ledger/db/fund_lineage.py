@@ -153,9 +153,18 @@ def payment_sources(
 ) -> list[dict[str, Any]]:
     """Which allocations one payment drew on (funded on or before ``as_of``), each with
     its document, and whether the money came back (a bank return) by then."""
-    sql = attribution_sql(
-        "b.id = (SELECT batch_id FROM payment_instructions WHERE id = :instruction)",
-        "fi.instruction_id = :instruction",
+    # One payment: its end in the batch is one SUM over the instructions before it (no
+    # running sum over the whole batch), matched against the funding's draws.
+    sql = (
+        "SELECT i.id AS instruction_id, i.batch_id, i.recipient_id, l.allocation_id,"
+        " l.program, l.source, l.seq, l.amount_fen AS draw_fen, i.amount_fen AS amount,"
+        " (SELECT SUM(j.amount_fen) FROM payment_instructions j WHERE j.batch_id = i.batch_id"
+        "   AND j.status <> 'held' AND j.id <= i.id) AS hi"
+        " FROM payment_instructions i JOIN batches b ON b.id = i.batch_id"
+        " JOIN transactions ft ON ft.id = b.funding_transaction_id"
+        " JOIN fund_lineage l ON l.transaction_id = b.funding_transaction_id"
+        " WHERE i.id = :instruction AND i.status <> 'held' AND ft.effective_date <= :as_of"
+        " AND l.kind = 'draw' AND l.amount_fen > 0 ORDER BY l.seq"
     )
     came_back = (
         "SELECT COALESCE(SUM(p.amount_fen), 0) FROM postings p"
@@ -165,7 +174,16 @@ def payment_sources(
     )
     params = _params(as_of, instruction=instruction_id)
     returned = int(connection.execute(_text(came_back), params).scalar_one())
-    rows = [dict(r._mapping) for r in connection.execute(_text(sql), params)]
+    rows = []
+    start = 0
+    for r in connection.execute(_text(sql), params):
+        low, high = int(r.hi) - int(r.amount), int(r.hi)
+        end = start + int(r.draw_fen)
+        overlap = min(high, end) - max(low, start)
+        start = end
+        if overlap > 0:
+            row = {k: getattr(r, k) for k in ATTRIBUTION_COLUMNS if k != "amount_fen"}
+            rows.append(row | {"amount_fen": overlap})
     docs = {
         int(r.transaction_id): (r.doc_number, r.allocation_date)
         for r in connection.execute(

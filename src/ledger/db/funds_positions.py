@@ -50,18 +50,17 @@ GROUP BY l.program, l.source, l.kind,
 
 # Instructions funded by the day whose money the bank had neither paid out nor sent back
 # by then (no clearing credit naming them dated on or before the day).
-_NOT_CLEARED = (
-    "NOT EXISTS (SELECT 1 FROM postings p JOIN accounts a ON a.id = p.account_id"
-    " JOIN transactions t ON t.id = p.transaction_id WHERE p.instruction_id = {i}"
-    " AND a.name LIKE 'Assets:BankClearing:%' AND p.amount_fen < 0"
-    " AND t.effective_date <= :as_of)"
+_CLEARED = (
+    "SELECT p.instruction_id FROM postings p JOIN transactions t ON t.id = p.transaction_id"
+    " WHERE p.account_id IN (SELECT id FROM accounts WHERE name LIKE 'Assets:BankClearing:%')"
+    " AND p.amount_fen < 0 AND p.instruction_id IS NOT NULL AND t.effective_date <= :as_of"
 )
 _IN_BANK = (
     "SELECT x.program, x.source, SUM(x.amount_fen) FROM ("
     + attribution_sql(
-        "EXISTS (SELECT 1 FROM payment_instructions i3 WHERE i3.batch_id = b.id"
-        " AND i3.status <> 'held' AND " + _NOT_CLEARED.format(i="i3.id") + ")",
-        _NOT_CLEARED.format(i="fi.instruction_id"),
+        "b.id IN (SELECT i3.batch_id FROM payment_instructions i3 WHERE i3.status <> 'held'"
+        " AND i3.id NOT IN (" + _CLEARED + "))",
+        "fi.instruction_id NOT IN (" + _CLEARED + ")",
     )
     + ") x GROUP BY x.program, x.source"
 )
