@@ -13,7 +13,9 @@ the next year (docs/ledger.md "Year end"):
   ``Assets:Treasury:{p}``; lineage ``refund`` rows empty the old allocations.
 
 Idempotency keys ``close-year:{YYYY}:{program}:{source}``: the command run again posts
-nothing more (a program × source emptied since has nothing left).
+nothing more for a program × source it closed; money given back to the year's
+allocations after their close (a late bank return) stays there, in the next year's
+opening.
 """
 
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ from ledger.db import fund_lineage, period_checks
 from ledger.db.accounts_store import open_accounts
 from ledger.db.events import record_event
 from ledger.db.journal_store import post
-from ledger.db.schema import allocations
+from ledger.db.schema import allocations, transactions
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from ledger.funds_policy import Draw
@@ -66,6 +68,14 @@ def close_year(uow: UnitOfWork, county: County, year: int, *, operator: str) -> 
             total = sum(r.amount_fen for r in mine)
             if total == 0:
                 continue
+            key = f"close-year:{year}:{program}:{source}"
+            done = connection.execute(
+                sa.select(transactions.c.id).where(transactions.c.idempotency_key == key)
+            ).first()
+            if done is not None:
+                # Closed before; money given back to the year's allocations since (a late
+                # bank return) stays there: the next year's opening shows it.
+                continue
             action = county.funds.year_end_of(source)
             appropriation = accounts.appropriation(source, program)
             other = (
@@ -89,7 +99,7 @@ def close_year(uow: UnitOfWork, county: County, year: int, *, operator: str) -> 
                     postings=PostingColumns(
                         accounts=[appropriation, other], amounts_fen=[total, -total]
                     ),
-                    idempotency_key=f"close-year:{year}:{program}:{source}",
+                    idempotency_key=key,
                 ),
             )
             if not recorded.created:
