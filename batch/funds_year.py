@@ -32,7 +32,13 @@ from ledger.money import format_yuan
     type=click.Path(dir_okay=False, path_type=Path),
     help="The file to write: .html or .xlsx.",
 )
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the report (Chinese by default).",
+)
 @click.option(
     "--final",
     "final_year",
