@@ -1,5 +1,6 @@
 """``ledger funds``: record allocations and see where each program's money is."""
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from ledger.db.events import record_event
 from ledger.errors import LedgerError, ValidationError
 from ledger.files_util import sha256_of
 from ledger.funds import COLUMNS, Allocation, make_allocation
+from ledger.funds_report import report_context
 from ledger.money import format_yuan
 from ledger.tabular import ROW, open_table
 
@@ -169,14 +171,31 @@ def import_(
 
 
 @funds.command()
+@click.option(
+    "--by",
+    type=click.Choice(["program", "source"]),
+    default="program",
+    show_default=True,
+    help="program: allocations per source, money per program; source: every measure "
+    "per program × source for the year of --as-of (fund lineage), with the spending "
+    "progress against the elapsed time of the year.",
+)
 @as_of_option
 @county_option
 @format_option
 @pass_app
-def status(app: AppContext, as_of: Any, county: County, output_format: str) -> None:
+def status(app: AppContext, by: str, as_of: Any, county: County, output_format: str) -> None:
     """Per program and source: allocated; per program: disbursed (confirmed by the bank),
-    in the bank (sent, not yet confirmed), available (in the special account)."""
+    in the bank (sent, not yet confirmed), available (in the special account).
+
+    With --by source, per program × source for the year of --as-of (default today):
+    opening, carried in, allocated, sent, returned, recovered, in the bank, disbursed,
+    available, and the spending progress, flagged when it is behind the county's
+    required pace ([funds] required_pace, percent of the elapsed time; 序时进度)."""
     day = to_date(as_of)
+    if by == "source":
+        _status_by_source(app, day or date.today(), county, output_format)
+        return
     with app.reader() as uow:
         positions = funds_store.status(uow.connection, as_of=day)
     programs = list(county.programs) + sorted(set(positions) - set(county.programs))
@@ -215,6 +234,49 @@ def status(app: AppContext, as_of: Any, county: County, output_format: str) -> N
         ["program", "source", "allocated", "disbursed", "in_bank", "available"],
         output_format,
         json_document={"as_of": day, "programs": positions},
+    )
+
+
+def _status_by_source(app: AppContext, day: date, county: County, output_format: str) -> None:
+    with app.reader() as uow:
+        context = report_context(uow.connection, county, as_of=day, lang="en")
+    keys = [k for k, _ in context["measures"]]
+    rows = [
+        {
+            "program": r["program"],
+            "source": r["source"],
+            **r["shown"],
+            **{f"{k}_fen": r["amounts"][k] for k in keys},
+            "progress": r["progress"],
+            "behind": "BEHIND" if r["behind"] else "",
+        }
+        for r in context["rows"]
+    ]
+    if output_format == "table":
+        click.echo(
+            f"Funds by source, {context['year']} as of {day} (yuan); elapsed "
+            f"{context['elapsed']} of the year, required progress {context['required']}"
+        )
+    emit(
+        rows,
+        ["program", "source", *keys, "progress", "behind"],
+        output_format,
+        json_document={
+            "year": context["year"],
+            "as_of": day,
+            "elapsed": context["elapsed"],
+            "required": context["required"],
+            "rows": [
+                {
+                    "program": r["program"],
+                    "source": r["source"],
+                    **{f"{k}_fen": r["amounts"][k] for k in keys},
+                    "progress_bp": r["progress_bp"],
+                    "behind": r["behind"],
+                }
+                for r in context["rows"]
+            ],
+        },
     )
 
 

@@ -1,4 +1,5 @@
-"""Bench the monthly batch: run, approval sheet, approve, export (CSV), pain.001.
+"""Bench the monthly batch: run, approval sheet, approve, export (CSV), funds by source,
+pain.001.
 
     python bench/bench_batch.py                 # 10^5 and 10^6 on SQLite (+ PostgreSQL)
     python bench/bench_batch.py --sizes 100000 --no-postgres
@@ -28,16 +29,14 @@ import sqlalchemy as sa
 from ledger import holds, payments, sheets
 from ledger.county import example_path, load_county
 from ledger.db import batches_store as store
-from ledger.db import migrate, operators_store
-from ledger.db.accounts_store import open_accounts
+from ledger.db import fund_lineage, funds_positions, funds_store, migrate, operators_store
 from ledger.db.bulk import copy_rows
 from ledger.db.engine import make_engine
-from ledger.db.journal_store import post
 from ledger.db.uow import UnitOfWork
 from ledger.files import pain001
 from ledger.files.bankfile import FileContext, write_bank_file
 from ledger.files.profiles import BUILT_IN
-from ledger.journal import NewTransaction, PostingColumns
+from ledger.funds import Allocation
 from ledger.money import format_yuan
 from ledger.operators import Role
 
@@ -181,18 +180,18 @@ def generate(url: str, n: int) -> None:
                 c, name=name, key=name, full_name=name, department=department, roles=[role],
                 by="bench",
             )  # fmt: skip
-        funding = [f"Assets:Treasury:{PROGRAM}", f"Income:Appropriation:central:{PROGRAM}"]
-        open_accounts(c, funding)
-        post(
-            c,
-            NewTransaction(
-                type="allocation",
-                effective_date=date(2026, 11, 1),
-                description="bench allocation",
+        # The money comes in as four allocations (one per source), so that the funding
+        # at export draws on several of them (fund lineage, docs/ledger.md).
+        shares = {"central": 50, "provincial": 25, "municipal": 10}
+        parts = {s: total * p // 100 for s, p in shares.items()}
+        parts["county"] = total - sum(parts.values())
+        for day, (source, amount) in enumerate(parts.items(), start=1):
+            funds_store.record(
+                c,
+                Allocation(source, PROGRAM, amount, f"bench-{source}", date(2026, 10, day)),
                 operator="bench",
-                postings=PostingColumns(accounts=funding, amounts_fen=[total, -total]),
-            ),
-        )
+                county=COUNTY,
+            )
         uow.commit()
     engine.dispose()
 
@@ -248,6 +247,26 @@ def step_export(url: str, out: str) -> str:
     with UnitOfWork(engine) as uow:
         result = payments.export(uow, COUNTY, 1, out, operator="cashier")
     return f"{result.path.stat().st_size} bytes"
+
+
+def step_by_source(url: str, out: str) -> str:
+    """Funds per program × source (the fund lineage's running-sum query over the batch
+    still at the bank) and one payment's sources."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        found = funds_positions.positions(
+            connection,
+            as_of=date.today(),
+            required_pace_bp=10000,
+            source_order=list(COUNTY.sources),
+        )
+        sources = fund_lineage.payment_sources(connection, 1)
+        draws = connection.execute(sa.text("SELECT COUNT(*) FROM fund_lineage")).scalar_one()
+    total = next(p for p in found.rows if p.source == "total")
+    return (
+        f"{draws} lineage rows; in bank {format_yuan(total.amounts['in_bank'], thousands=True)}"
+        f"; instruction 1 from {[s['source'] for s in sources]}"
+    )
 
 
 def step_pain001(url: str, out: str) -> str:
@@ -327,6 +346,7 @@ STEPS = [
     ("sheet", step_sheet),
     ("approve", step_approve),
     ("export_csv", step_export),
+    ("by_source", step_by_source),
     ("pain001", step_pain001),
 ]
 

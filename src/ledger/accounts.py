@@ -55,6 +55,8 @@ _FAMILIES: dict[tuple[str, ...], tuple[tuple[str, ...], BalanceRule]] = {
     ("Assets", "Receivable", "Recovery"): (("recipient",), BalanceRule.DEBIT_ONLY),
     ("Liabilities", "Payable"): (("program", "recipient"), BalanceRule.CREDIT_ONLY),
     ("Income", "Appropriation"): (("source", "program"), BalanceRule.ANY),
+    # A source's unspent money carried over into the next year (结转, funds close-year).
+    ("Income", "Carryover"): (("source", "program"), BalanceRule.ANY),
     ("Income", "Interest"): (("program",), BalanceRule.ANY),
     ("Expenses", "Assistance"): (("program", "township"), BalanceRule.ANY),
 }
@@ -129,6 +131,10 @@ def payable(program: str, recipient: str) -> str:
 
 def appropriation(source: str, program: str) -> str:
     return f"Income:Appropriation:{source}:{program}"
+
+
+def carryover(source: str, program: str) -> str:
+    return f"Income:Carryover:{source}:{program}"
 
 
 def interest(program: str) -> str:

@@ -19,6 +19,7 @@ from ledger.batch import (
     demo,
     findings,
     funds,
+    funds_year,  # noqa: F401 (adds its commands to the funds group)
     journal,
     operators,
     payments,

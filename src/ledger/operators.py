@@ -53,6 +53,7 @@ COMMAND_ROLES: dict[str, Role] = {
     "batch release": Role.FINANCE_CHECKER,
     "journal reverse": Role.FINANCE_CHECKER,
     "journal close-period": Role.FINANCE_CHECKER,
+    "funds close-year": Role.FINANCE_CHECKER,
     "findings detect": Role.AUDITOR,
     "findings assign": Role.AUDITOR,
     "findings dismiss": Role.AUDITOR,

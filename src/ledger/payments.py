@@ -39,7 +39,7 @@ from ledger.batches import (
     remittance_text,
 )
 from ledger.county import County, unknown_code
-from ledger.db import approvals_store, operators_store, period_checks
+from ledger.db import approvals_store, fund_lineage, operators_store, period_checks
 from ledger.db import batches_store as store
 from ledger.db.accounts_store import open_accounts, open_payables
 from ledger.db.balances import account_balance
@@ -705,7 +705,7 @@ def _post_funding(
     negative = [p.code for p in county.programs.values() if p.treasury_may_go_negative]
     open_accounts(connection, [treasury, clearing], treasury_negative_programs=negative)
     count, total = payable
-    return post(
+    recorded = post(
         connection,
         NewTransaction(
             type="funding",
@@ -719,7 +719,11 @@ def _post_funding(
             postings=PostingColumns(accounts=[clearing, treasury], amounts_fen=[total, -total]),
             idempotency_key=f"batch:{batch.id}:funding",
         ),
-    ).id
+    )
+    if recorded.created:
+        # Which allocations the money is drawn from (docs/ledger.md "Fund lineage").
+        fund_lineage.draw_for_funding(connection, county, batch.program, recorded.id, total, day)
+    return recorded.id
 
 
 def _write_temp(

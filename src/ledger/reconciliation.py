@@ -33,7 +33,7 @@ import sqlalchemy as sa
 
 from ledger import accounts
 from ledger.batches import BatchState
-from ledger.db import batches_store
+from ledger.db import batches_store, fund_lineage
 from ledger.db import reconciliation_store as store
 from ledger.db.events import record_event
 from ledger.db.journal_store import StagedTransaction, post_staged, staging_table
@@ -202,7 +202,7 @@ def _post(
         for b, (_, program, bank) in sorted(work.batch_state.items())
     ]
     store.stage_postings(connection, staging_table(connection), batch_accounts)
-    return post_staged(
+    recorded = post_staged(
         connection,
         StagedTransaction(
             type="reconciliation",
@@ -215,7 +215,11 @@ def _post(
             operator=operator,
             idempotency_key=f"return:{source.sha256}",
         ),
-    ).id
+    )
+    if recorded.created:
+        # Returned money goes back to the allocations it was drawn from.
+        fund_lineage.give_back_returns(connection, recorded.id)
+    return recorded.id
 
 
 def _record(

@@ -240,6 +240,12 @@ _SUMMARIES: list[Pattern] = [
         lambda m, c: f"拨付资金超过{m[1]}天未使用（最早一笔拨付于{m[2]}）",
     ),
     _p(
+        "W06",
+        r"county matching funds ([\d.]+) of ([\d.]+) yuan required \(([\d.]+)% of ([\d.]+)"
+        r" from the tiers above in (\d{4})\)",
+        lambda m, c: f"{m[5]}年县级配套资金{m[1]}元，按上级资金{m[4]}元的{m[3]}%应配套{m[2]}元",
+    ),
+    _p(
         "W05",
         r"paid ([\d.]+) of ([\d.]+) yuan entitled \((.*)\)",
         lambda m, c: (
@@ -342,6 +348,24 @@ def evidence_facts(county: County, evidence: dict[str, Any], lang: str) -> list[
             out.append(f"{value}笔" if zh else f"{value} payments")
         elif key == "oldest_allocation":
             out.append(f"最早拨付 {value}" if zh else f"oldest allocation {value}")
+        elif key == "idle_by_source" and isinstance(value, list):
+            for item in value[:10]:
+                yuan = format_yuan(int(item["idle_fen"]), thousands=True)
+                name = county.sources.get(item["source"], item["source"]) if zh else item["source"]
+                out.append(
+                    f"{name} {item['doc']}（{item['date']}）闲置{yuan}元，{item['age_days']}天"
+                    if zh
+                    else f"{name} {item['doc']} ({item['date']}): {yuan} yuan idle "
+                    f"{item['age_days']} days"
+                )
+        elif key in _MATCHING:
+            label_zh, label_en = _MATCHING[key]
+            shown = (
+                str(value)
+                if key.endswith("percent") or key == "year"
+                else (format_yuan(int(value), thousands=True))
+            )
+            out.append(f"{label_zh} {shown}" if zh else f"{label_en} {shown}")
         elif key == "cap_fen":
             yuan = format_yuan(int(value), thousands=True)
             out.append(f"月标准 {yuan}元" if zh else f"monthly standard {yuan} yuan")
@@ -367,6 +391,16 @@ def evidence_facts(county: County, evidence: dict[str, Any], lang: str) -> list[
         else:
             out.append(f"{key}: {value}")
     return out
+
+
+# W06's evidence (matching funds, 配套).
+_MATCHING = {
+    "year": ("年度", "year"),
+    "upper_allocations_fen": ("上级资金(元)", "from the tiers above (yuan)"),
+    "county_allocations_fen": ("县级配套(元)", "county allocations (yuan)"),
+    "required_fen": ("应配套(元)", "required (yuan)"),
+    "required_percent": ("配套比例(%)", "required share (%)"),
+}
 
 
 def _counts(value: Any) -> bool:

@@ -277,3 +277,65 @@ def test_the_demo_roster_has_rare_character_names_and_unique_newcomer_households
         for code in county.townships
     ]
     assert sum(len(h) for h in households) == len(set().union(*households))
+
+
+# The demo's funds (seed 7, 300 recipients, 2026-03 and 2026-04) per program × source, fen:
+# opening, carried in, allocated, sent, returned, recovered, in the bank, disbursed,
+# available. By hand: orphan pays 1,000.00 a month against 1,200.00 central + 800.00
+# provincial allocated each 1st: March drains 1,000.00 of March's central allocation,
+# April the 200.00 left of it and March's provincial 800.00 (FIFO by allocation date).
+# disability holds only the idle county allocation of 2025-11 (opening, never spent).
+DEMO_FUNDS = {
+    ("dibao_urban", "central"): (0, 0, 7020000, 7103800, 227600, 0, 0, 6876200, 143800),
+    ("dibao_urban", "provincial"): (0, 0, 4680000, 2884900, 30000, 0, 0, 2854900, 1825100),
+    ("dibao_urban", "total"): (0, 0, 11700000, 9988700, 257600, 0, 0, 9731100, 1968900),
+    ("dibao_rural", "central"): (0, 0, 11640000, 11950900, 327800, 0, 118600, 11504500, 16900),
+    ("dibao_rural", "provincial"): (0, 0, 7760000, 4547500, 170000, 0, 0, 4377500, 3382500),
+    ("dibao_rural", "total"): (0, 0, 19400000, 16498400, 497800, 0, 118600, 15882000, 3399400),
+    ("tekun", "central"): (0, 0, 3420000, 3420000, 0, 0, 132700, 3287300, 0),
+    ("tekun", "provincial"): (0, 0, 2280000, 1151700, 0, 0, 0, 1151700, 1128300),
+    ("tekun", "total"): (0, 0, 5700000, 4571700, 0, 0, 132700, 4439000, 1128300),
+    ("orphan", "central"): (0, 0, 240000, 120000, 0, 0, 0, 120000, 120000),
+    ("orphan", "provincial"): (0, 0, 160000, 80000, 0, 0, 0, 80000, 80000),
+    ("orphan", "total"): (0, 0, 400000, 200000, 0, 0, 0, 200000, 200000),
+    ("disability", "county"): (20000000, 0, 0, 0, 0, 0, 0, 0, 20000000),
+    ("disability", "total"): (20000000, 0, 0, 0, 0, 0, 0, 0, 20000000),
+}
+MEASURES = ("opening", "carried_in", "allocated", "sent", "returned", "recovered", "in_bank")
+MEASURES += ("disbursed", "available")
+
+
+def _funds_json(demo_dir: Path, *args: str) -> dict:
+    result = CliRunner().invoke(
+        cli,
+        ["--db", str(demo_dir / "ledger.db"), "funds", "status", "--as-of", "2026-04-30",
+         "--format", "json", "--county", str(demo_dir / "county.toml"), *args],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_the_demo_funds_by_source_match_the_table_and_the_journal(demo_dir: Path) -> None:
+    by_source = _funds_json(demo_dir, "--by", "source")
+    table = {
+        (r["program"], r["source"]): tuple(r[f"{m}_fen"] for m in MEASURES)
+        for r in by_source["rows"]
+    }
+    assert table == DEMO_FUNDS
+    # Elapsed: 120 days of 365 (the required pace is the default, 100% of it).
+    assert (by_source["elapsed"], by_source["required"]) == ("32.87%", "32.87%")
+    behind = {(r["program"], r["source"]) for r in by_source["rows"] if r["behind"]}
+    assert behind == {("disability", "county"), ("disability", "total")}
+    # The totals agree with the journal's own per-program figures (no lineage involved).
+    journal = _funds_json(demo_dir)["programs"]
+    for (program, source), row in DEMO_FUNDS.items():
+        if source == "total":
+            got = dict(zip(MEASURES, row, strict=True))
+            entry = journal[program]
+            assert got["disbursed"] == entry["disbursed"], program
+            assert got["in_bank"] == entry["in_bank"], program
+            assert got["available"] == entry["available"], program
+            assert got["allocated"] + got["opening"] == entry["allocated"], program
+        else:
+            allocated = journal[program]["allocated_by_source"][source]
+            assert row[0] + row[2] == allocated, (program, source)

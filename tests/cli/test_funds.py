@@ -221,3 +221,35 @@ def test_an_allocation_dated_after_today_is_refused_by_the_county_margin(
         "--doc", "财社〔2026〕99号", "--date", ahead,
     )  # fmt: skip
     assert accepted.exit_code == 0, accepted.stderr
+
+
+def test_status_by_source_report_and_close_year_from_the_command_line(
+    db_url: str, tmp_path: Path
+) -> None:
+    county = county_file(tmp_path)
+    assert _allocate(db_url, county).exit_code == 0  # central 1,200,000.00 on 2026-01-15
+    result = run(
+        db_url, "funds", "status", "--by", "source", "--as-of", "2026-07-02", "--county", county
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "elapsed 50.13% of the year, required progress 50.13%" in result.output
+    central = next(line for line in result.output.splitlines() if " central " in line)
+    assert "1,200,000.00" in central and "0.00%" in central and "BEHIND" in central
+    out = tmp_path / "进度.html"
+    result = run(db_url, "funds", "report", "--out", out, "--as-of", "2026-07-02",
+                 "--county", county)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "1 program × source row(s) behind the pace" in result.output
+    assert "资金支出进度表" in out.read_text(encoding="utf-8")
+    bad = run(db_url, "funds", "report", "--out", tmp_path / "r.pdf", "--county", county)
+    assert bad.exit_code == 1 and "written as .html or .xlsx" in bad.stderr
+    # The year end needs a finance checker and the year's last period closed.
+    refused = run(db_url, "funds", "close-year", "2025", "--county", county, "--operator", "dora")
+    assert refused.exit_code == 1 and "finance_checker" in refused.stderr
+    early = run(db_url, "funds", "close-year", "2025", "--county", county, "--operator", "fin")
+    assert early.exit_code == 1 and "close 2025-12 first" in early.stderr
+    assert run(db_url, "journal", "close-period", "2025-12", "--operator", "fin").exit_code == 0
+    nothing = run(db_url, "funds", "close-year", "2025", "--county", county, "--operator", "fin")
+    assert nothing.exit_code == 0, nothing.stderr
+    assert "nothing left to carry over or return" in nothing.output
+    assert counts(db_url)["transactions"] == 1

@@ -410,7 +410,7 @@ def reverse(
     if original is None:
         raise LedgerError(f"transaction {transaction_id} does not exist")
     _check_reversible(connection, transaction_id)
-    return post(
+    recorded = post(
         connection,
         NewTransaction(
             type="reversal",
@@ -422,6 +422,13 @@ def reverse(
             reverses_id=transaction_id,
         ),
     )
+    if recorded.created:
+        # The money goes back to (or, for an allocation, is withdrawn from) the same
+        # allocations: docs/ledger.md "Fund lineage".
+        from ledger.db import fund_lineage
+
+        fund_lineage.mirror(connection, transaction_id, recorded.id)
+    return recorded
 
 
 def close_period(connection: sa.Connection, period: str, *, operator: str) -> None:

@@ -39,9 +39,11 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "accounts",
         "findings",
         "finding_events",
+        "fund_lineage",  # a bank return gives the money back to its allocations
     ),
     Role.FINANCE_MAKER: (
         "allocations",
+        "fund_lineage",  # the funding's draws, recovered money given back
         "batches",
         "entitlements",
         "payment_instructions",
@@ -62,6 +64,8 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "postings",
         "accounts",
         "periods",
+        "fund_lineage",  # reversals mirror it; the year end empties allocations
+        "allocations",  # the year end records carry-overs as next year's allocations
     ),
     # The findings workflow only: never money, roster, batches or operators.
     Role.AUDITOR: ("findings", "finding_events"),

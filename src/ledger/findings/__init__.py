@@ -5,11 +5,12 @@
 prints it; the documentation's catalogue is generated from it.
 """
 
-from ledger.findings import diverted, fluctuation, misappropriated, withheld
+from ledger.findings import diverted, fluctuation, matching, misappropriated, withheld
 from ledger.findings.base import CANDIDATE_COLUMNS, Context, Rule
 
 RULES: tuple[Rule, ...] = (
     *withheld.RULES,
+    *matching.RULES,
     *diverted.RULES,
     *misappropriated.RULES,
     *fluctuation.RULES,

@@ -20,6 +20,7 @@ from ledger import accounts
 from ledger.batches import parse_period
 from ledger.county import County
 from ledger.db import findings_store as store
+from ledger.db import fund_lineage
 from ledger.db.accounts_store import open_accounts
 from ledger.db.events import record_event
 from ledger.db.journal_store import post
@@ -388,6 +389,14 @@ def receive_recovery(
                 accounts=[treasury, receivable], amounts_fen=[amount_fen, -amount_fen]
             ),
         ),
+    )
+    # Back to the sources the recipient's payments drew on (docs/ledger.md).
+    fund_lineage.give_back_recovery(
+        connection,
+        recorded.id,
+        program=program,
+        recipient_key=recipient_key,
+        amount_fen=amount_fen,
     )
     if finding_id is not None:
         store.add_event(

@@ -12,7 +12,7 @@ from ledger.db.schema.base import metadata
 from ledger.db.schema.batches import batches, entitlements, payment_instructions
 from ledger.db.schema.core import accounts, audit_events, periods, postings, transactions
 from ledger.db.schema.findings import finding_events, findings
-from ledger.db.schema.funds import allocations
+from ledger.db.schema.funds import allocations, fund_lineage
 from ledger.db.schema.holds import hold_releases, instruction_holds
 from ledger.db.schema.operators import batch_approvals, operator_roles, operators
 from ledger.db.schema.reconciliation import (
@@ -41,6 +41,7 @@ __all__ = [
     "entitlements",
     "finding_events",
     "findings",
+    "fund_lineage",
     "hold_releases",
     "instruction_holds",
     "instruction_outcomes",
