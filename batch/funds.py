@@ -22,7 +22,6 @@ from ledger.errors import LedgerError, ValidationError
 from ledger.files_util import sha256_of
 from ledger.funds import COLUMNS, Allocation, make_allocation
 from ledger.money import format_yuan
-from ledger.tabular import ROW, open_table
 
 
 @click.group()
@@ -97,6 +96,8 @@ def import_(
     文号, 日期, 备注). All or nothing (any error: exit 1); lines already recorded are
     skipped. A file whose lines were all recorded before says "already imported ...
     nothing changed" and exits 0."""
+    from ledger.tabular import ROW, open_table  # pandas: loaded when a file is read
+
     table = open_table(file, COLUMNS, encoding=encoding)
     items: list[tuple[int, Allocation]] = []
     problems: list[str] = []

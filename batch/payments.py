@@ -1,11 +1,10 @@
 """``ledger batch``: the monthly payment batch, from the roster to the bank file."""
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ledger import payments, sheets
 from ledger.batches import BatchState
 from ledger.cli_support import (
     AppContext,
@@ -18,6 +17,9 @@ from ledger.cli_support import (
 from ledger.county import County
 from ledger.db import batches_store as store
 from ledger.money import format_yuan
+
+if TYPE_CHECKING:  # the batch engine (lxml) and the sheets (pandas, Jinja2) load when used
+    from ledger import payments
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,7 +61,7 @@ def batch() -> None:
     """Monthly payment batches: run, approve (maker-checker), export bank files."""
 
 
-def _print_result(result: payments.RunResult, county: County) -> None:
+def _print_result(result: "payments.RunResult", county: County) -> None:
     label = "supplementary batch" if result.kind == "supplementary" else "batch"
     for created in result.created:
         click.echo(
@@ -114,6 +116,8 @@ def run(
 
     Running it again for the same period creates nothing new and says so.
     """
+    from ledger import payments
+
     with app.unit_of_work() as uow:
         result = payments.run_batches(
             uow, county, period, operator=operator, programs=programs, banks=banks
@@ -129,6 +133,8 @@ def run(
 def _write_sheets(
     app: AppContext, county: County, batch_ids: list[int], out_dir: str, lang: str
 ) -> None:
+    from ledger import sheets
+
     if not batch_ids:
         return
     with app.reader() as uow:
@@ -161,6 +167,8 @@ def reissue(
     The re-issue pays the still-open payable (no new accrual) to the recipient's current
     account; the failed instructions become 'reissued'.
     """
+    from ledger import payments
+
     with app.unit_of_work() as uow:
         result = payments.reissue_failed(
             uow, county, period, operator=operator, programs=programs, banks=banks
@@ -180,6 +188,8 @@ def approve(app: AppContext, batch_id: int, operator: str) -> None:
     """Approve a draft batch (a finance checker, never its maker); when its approvals meet
     its rule (county.toml [approval]: more checkers above an amount) it is approved and
     its accrual posted."""
+    from ledger import payments
+
     with app.unit_of_work() as uow:
         result = payments.record_approval(uow, batch_id, operator=operator)
     if not result.approved:
@@ -200,6 +210,8 @@ def approve(app: AppContext, batch_id: int, operator: str) -> None:
 @pass_app
 def void(app: AppContext, batch_id: int, reason: str, operator: str) -> None:
     """Void a draft or approved batch before export; its accrual is reversed."""
+    from ledger import payments
+
     with app.unit_of_work() as uow:
         reversal = payments.void(uow, batch_id, operator=operator, reason=reason)
     reversed_ = f"; accrual reversed by transaction {reversal}" if reversal else ""
@@ -238,6 +250,8 @@ def export(
     Refused unless approved, and if the program's treasury cannot pay the total.
     Exporting again writes the identical file (same bytes) and posts nothing.
     """
+    from ledger import payments, sheets
+
     with app.unit_of_work() as uow:
         result = payments.export(
             uow, county, batch_id, out_dir, operator=operator, profile_name=profile
@@ -265,6 +279,8 @@ def verify_file(app: AppContext, path: str) -> None:
 
     Exits 1 when it is not.
     """
+    from ledger import payments
+
     with app.reader() as uow:
         verdict = payments.verify_file(uow.connection, path)
     if not verdict.ok:

@@ -16,29 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ledger.columns import ROW as ROW  # declared there, read here; importers use either
+from ledger.columns import Column as Column
 from ledger.errors import ValidationError
 from ledger.identity import ascii_digits, birth_dates, id_check_ok
 from ledger.textfile import check_encoding, detect_encoding, field_count_problems, read_header
 
 DEFAULT_CHUNK_ROWS = 50_000
-ROW = "_row"  # the column holding each row's number (header = row 1)
 
 _MONTH = r"(\d{4})[-/.]?(\d{1,2})(?:[-/.]\d{1,2})?"
 _DAY = r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})|(\d{4})(\d{2})(\d{2})"
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column a file may have: its key inside the program, Chinese header, English alias."""
-
-    key: str
-    zh: str
-    required: bool = True
-    also: tuple[str, ...] = ()  # further headers seen in the wild (full-width brackets...)
-
-    @property
-    def label(self) -> str:
-        return f"{self.zh}/{self.key}"
 
 
 @dataclass(frozen=True, order=True)
