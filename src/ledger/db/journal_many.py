@@ -45,6 +45,7 @@ from ledger.operators import os_login
 
 _NAMES = "ledger_staged_names"
 _KEYS_PER_QUERY = 500
+_ANALYZE_FROM = 1_000  # transactions in one call (PostgreSQL, see _record)
 _HEADER_COLUMNS = (
     "id",
     "type",
@@ -203,6 +204,12 @@ def _record(
     posting_columns = ("transaction_id", "account_id", "amount_fen", "instruction_id")
     if connection.dialect.name == "postgresql":
         copy_rows(connection, "postings", posting_columns, postings)
+        # The header trigger's queries are planned with the table's statistics: on
+        # statistics older than the rows just copied it may scan every posting for each
+        # header (measured: 5·10^3 transactions 10 s, 1.5·10^4 more than 300 s; with
+        # fresh statistics 28 s). ANALYZE samples a fixed number of rows.
+        if len(headers) >= _ANALYZE_FROM:
+            connection.exec_driver_sql("ANALYZE postings")
     else:
         _insert_staged(connection, "postings", posting_columns, postings)
     try:
