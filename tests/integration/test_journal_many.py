@@ -180,6 +180,14 @@ def test_a_key_twice_in_one_call_is_refused(engine):
         post_many(uow.connection, [tx, tx])
 
 
+def test_many_bad_transactions_are_counted_after_the_first_twenty(engine):
+    bad = [new_tx([(EXPENSE, 100), (payable(0), -99)]) for _ in range(25)]
+    with UnitOfWork(engine) as uow, pytest.raises(ValidationError) as refused:
+        post_many(uow.connection, bad)
+    assert len(refused.value.problems) == 21
+    assert refused.value.problems[-1] == "and 5 more problems"
+
+
 def test_an_empty_call_records_nothing(engine):
     with UnitOfWork(engine) as uow:
         assert post_many(uow.connection, []) == []

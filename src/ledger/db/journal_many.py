@@ -45,6 +45,7 @@ from ledger.operators import os_login
 
 _NAMES = "ledger_staged_names"
 _KEYS_PER_QUERY = 500
+_PROBLEMS_SHOWN = 20  # of 10^5 bad transactions, the first ones and the count
 _ANALYZE_FROM = 1_000  # transactions in one call (PostgreSQL, see _record)
 _HEADER_COLUMNS = (
     "id",
@@ -119,7 +120,10 @@ def _refuse_invalid(
             reversed_ids.setdefault(tx.reverses_id, number)
         problems += [f"transaction {number} ({tx.type}, {tx.effective_date}): {p}" for p in found]
     if problems:
-        raise ValidationError(f"the {len(txs)} transactions were refused:", problems)
+        shown = problems[:_PROBLEMS_SHOWN]
+        if len(problems) > _PROBLEMS_SHOWN:
+            shown.append(f"and {len(problems) - _PROBLEMS_SHOWN} more problems")
+        raise ValidationError(f"the {len(txs)} transactions were refused:", shown)
 
 
 def _existing_keys(connection: sa.Connection, txs: Sequence[NewTransaction]) -> dict[str, Any]:
