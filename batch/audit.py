@@ -25,15 +25,6 @@ from ledger.db.journal_queries import account_openings, account_statement, strea
 from ledger.db.verify import VerifyReport
 from ledger.db.verify import verify as verify_journal
 from ledger.errors import LedgerError
-from ledger.export.beancount import write_beancount
-from ledger.export.tables import export_csv, export_parquet
-from ledger.history import (
-    EVENT_COLUMNS,
-    INSTRUCTION_COLUMNS,
-    TABLE_COLUMNS,
-    build_batch_trail,
-    build_history,
-)
 from ledger.money import format_yuan
 
 
@@ -353,6 +344,9 @@ def account_command(
 @pass_app
 def export_command(app: AppContext, export_format: str, as_of: object, out_path: Path) -> None:
     """Export the journal for auditors' own tools."""
+    from ledger.export.beancount import write_beancount
+    from ledger.export.tables import export_csv, export_parquet  # pandas: only here
+
     day = to_date(as_of)
     if not out_path.parent.exists():
         raise LedgerError(f"folder {out_path.parent} does not exist")
@@ -401,6 +395,8 @@ def history_command(
     ID_NUMBER is the 18-character ID number or the recipient key (R0000001). ID and
     card numbers are masked unless --unmask. The JSON is documented in docs/audit.md.
     """
+    from ledger.history import EVENT_COLUMNS, TABLE_COLUMNS, build_history
+
     day = to_date(as_of)
     with app.reader() as uow:
         raw = load_history(uow.connection, who)
@@ -441,6 +437,8 @@ def batch_command(app: AppContext, batch_id: int, unmask: bool, output_format: s
 
     --format csv lists every instruction; json holds the whole trail (docs/audit.md).
     """
+    from ledger.history import INSTRUCTION_COLUMNS, build_batch_trail
+
     with app.reader() as uow:
         raw = load_batch_trail(uow.connection, batch_id, with_instructions=output_format != "table")
     document = build_batch_trail(raw, unmask=unmask)

@@ -5,15 +5,17 @@ import sys
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ledger.batches import parse_period
 from ledger.cli_support import progress_enabled
-from ledger.demo.bank import SimulatedBank, read_bank_file
-from ledger.demo.run import DemoOptions, DemoResult, run_demo
 from ledger.errors import LedgerError
 from ledger.money import format_yuan
+
+if TYPE_CHECKING:  # the demo (pandas, lxml, Alembic) loads when it runs
+    from ledger.demo.run import DemoResult
 
 
 def _period(value: str | None) -> str | None:
@@ -84,6 +86,8 @@ def demo(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from ledger.demo.run import DemoOptions, run_demo
+
     if files_only:
         result = run_demo(
             DemoOptions(directory, recipients, months, seed, first_period, files_only=True)
@@ -104,7 +108,7 @@ def demo(
     _print_summary(result)
 
 
-def _print_summary(result: DemoResult) -> None:
+def _print_summary(result: "DemoResult") -> None:
     click.echo(f"Demo county in {result.directory} (periods {', '.join(result.periods)})")
     for month in result.months:
         roster = month.roster
@@ -205,6 +209,8 @@ def bank(file: Path, out: Path, fail: int, pending: int, seed: int) -> None:
     Writes the return in the file's own profile (CSV GB18030, fixed-width GBK) or a
     pain.002 for a pain.001, ready for `ledger reconcile import`. Demo and training only.
     """
+    from ledger.demo.bank import SimulatedBank, read_bank_file
+
     lines = read_bank_file(file).lines
     if fail + pending > len(lines):
         raise click.BadParameter(f"the file has {len(lines)} payments", param_hint="--fail")

@@ -18,9 +18,6 @@ from ledger.cli_support import (
     unmask_option,
 )
 from ledger.county import County
-from ledger.db import findings_store
-from ledger.findings import RULES, service
-from ledger.findings.catalogue import catalogue_markdown
 from ledger.money import format_yuan, parse_yuan
 
 _DAY = DAY
@@ -51,6 +48,8 @@ def detect(
 ) -> None:
     """Run the rules for a period and store the findings. Running again finds the same
     findings (updated), never duplicates; a verified finding found again is reopened."""
+    from ledger.findings import RULES, service
+
     with app.unit_of_work() as uow:
         period, runs = service.detect(
             uow, county, operator=operator, period=period, rules=rules, as_of=to_date(as_of)
@@ -131,6 +130,8 @@ def list_(
     output_format: str,
 ) -> None:
     """List findings (account numbers masked unless --unmask)."""
+    from ledger.db import findings_store
+
     with app.reader() as uow:
         rows = findings_store.list_findings(
             uow.connection,
@@ -165,6 +166,8 @@ def list_(
 @pass_app
 def show(app: AppContext, finding_id: int, unmask: bool, output_format: str) -> None:
     """One finding: what was found, its evidence and everything done about it."""
+    from ledger.db import findings_store
+
     with app.reader() as uow:
         row = findings_store.load(uow.connection, finding_id)
         history = findings_store.events(uow.connection, finding_id)
@@ -199,6 +202,8 @@ def assign(
     app: AppContext, finding_id: int, owner: str, due: Any, note: str | None, operator: str
 ) -> None:
     """Assign a finding to an owner with a due date (责任到人, 限时整改)."""
+    from ledger.findings import service
+
     with app.unit_of_work() as uow:
         service.assign(uow, finding_id, owner=owner, due=due.date(), operator=operator, note=note)
     click.echo(f"Finding {finding_id} assigned to {owner}, due {due.date()}.")
@@ -211,6 +216,8 @@ def assign(
 @pass_app
 def rectify(app: AppContext, finding_id: int, note: str, operator: str) -> None:
     """Record what was done to fix a finding; `verify` then checks it stays fixed."""
+    from ledger.findings import service
+
     with app.unit_of_work() as uow:
         service.rectify(uow, finding_id, note=note, operator=operator)
     click.echo(f"Finding {finding_id} rectified; run `ledger findings verify {finding_id}`.")
@@ -223,6 +230,8 @@ def rectify(app: AppContext, finding_id: int, note: str, operator: str) -> None:
 @pass_app
 def dismiss(app: AppContext, finding_id: int, reason: str, operator: str) -> None:
     """Dismiss a finding with the reason (it stays on record)."""
+    from ledger.findings import service
+
     with app.unit_of_work() as uow:
         service.dismiss(uow, finding_id, reason=reason, operator=operator)
     click.echo(f"Finding {finding_id} dismissed.")
@@ -236,6 +245,8 @@ def dismiss(app: AppContext, finding_id: int, reason: str, operator: str) -> Non
 @pass_app
 def verify(app: AppContext, finding_id: int, as_of: Any, county: County, operator: str) -> None:
     """Run the finding's rule again (回头看): close it only if the condition is gone."""
+    from ledger.findings import service
+
     with app.unit_of_work() as uow:
         closed = service.verify(uow, county, finding_id, operator=operator, as_of=to_date(as_of))
     if closed:
@@ -253,6 +264,8 @@ def verify(app: AppContext, finding_id: int, as_of: Any, county: County, operato
 def recover(app: AppContext, finding_id: int, amount: str, day: Any, operator: str) -> None:
     """Post the recovery receivable (追缴) for a finding: Dr Assets:Receivable:Recovery:{r}
     / Cr Expenses:Assistance:{program}:{township}."""
+    from ledger.findings import service
+
     try:
         amount_fen = parse_yuan(amount)
     except ValueError as error:
@@ -275,6 +288,9 @@ def recover(app: AppContext, finding_id: int, amount: str, day: Any, operator: s
 )
 def rules(output_format: str) -> None:
     """Print the rule catalogue (id, category, titles, data, checks, thresholds)."""
+    from ledger.findings import RULES
+    from ledger.findings.catalogue import catalogue_markdown
+
     if output_format == "json":
         click.echo(
             json.dumps(

@@ -22,9 +22,7 @@ from ledger.db.events import record_event
 from ledger.errors import LedgerError, ValidationError
 from ledger.files_util import sha256_of
 from ledger.funds import COLUMNS, Allocation, make_allocation
-from ledger.funds_report import report_context
 from ledger.money import format_yuan
-from ledger.tabular import ROW, open_table
 
 
 @click.group()
@@ -99,6 +97,8 @@ def import_(
     文号, 日期, 备注). All or nothing (any error: exit 1); lines already recorded are
     skipped. A file whose lines were all recorded before says "already imported ...
     nothing changed" and exits 0."""
+    from ledger.tabular import ROW, open_table  # pandas: loaded when a file is read
+
     table = open_table(file, COLUMNS, encoding=encoding)
     items: list[tuple[int, Allocation]] = []
     problems: list[str] = []
@@ -239,6 +239,8 @@ def status(app: AppContext, by: str, as_of: Any, county: County, output_format: 
 
 def _status_by_source(app: AppContext, day: date, county: County, output_format: str) -> None:
     with app.reader() as uow:
+        from ledger.funds_report import report_context  # pandas: only when used
+
         context = report_context(uow.connection, county, as_of=day, lang="en")
     keys = [k for k, _ in context["measures"]]
     rows = [

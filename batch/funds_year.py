@@ -20,7 +20,6 @@ from ledger.cli_support import (
 from ledger.county import County
 from ledger.db import fund_lineage
 from ledger.errors import LedgerError
-from ledger.funds_report import write_report
 from ledger.funds_year import close_year
 from ledger.money import format_yuan
 
@@ -65,6 +64,8 @@ def report(
         raise LedgerError(f"{out}: the report is written as .html or .xlsx")
     day = date(final_year, 12, 31) if final_year else (to_date(as_of) or date.today())
     with app.reader() as uow:
+        from ledger.funds_report import write_report  # pandas: only when used
+
         context = write_report(
             uow.connection, county, out, as_of=day, lang=lang, final=final_year is not None
         )

@@ -1,11 +1,10 @@
 """``ledger batch``: the monthly payment batch, from the roster to the bank file."""
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ledger import holds, payments, sheets
 from ledger.batches import BatchState
 from ledger.cli_support import (
     AppContext,
@@ -18,6 +17,9 @@ from ledger.cli_support import (
 from ledger.county import County
 from ledger.db import batches_store as store
 from ledger.money import format_yuan
+
+if TYPE_CHECKING:  # the batch engine (lxml) and the sheets (pandas, Jinja2) load when used
+    from ledger import payments
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,7 +61,7 @@ def batch() -> None:
     """Monthly payment batches: run, approve (maker-checker), export bank files."""
 
 
-def _print_result(result: payments.RunResult, county: County) -> None:
+def _print_result(result: "payments.RunResult", county: County) -> None:
     label = "supplementary batch" if result.kind == "supplementary" else "batch"
     for created in result.created:
         click.echo(
@@ -121,6 +123,8 @@ def run(
 
     Running it again for the same period creates nothing new and says so.
     """
+    from ledger import payments
+
     with app.unit_of_work() as uow:
         result = payments.run_batches(
             uow, county, period, operator=operator, programs=programs, banks=banks
@@ -136,6 +140,8 @@ def run(
 def _write_sheets(
     app: AppContext, county: County, batch_ids: list[int], out_dir: str, lang: str
 ) -> None:
+    from ledger import sheets
+
     if not batch_ids:
         return
     with app.reader() as uow:
@@ -179,6 +185,8 @@ def reissue(
     With --held, payments held at batch run are paid too (accrued when this batch is
     approved); the new batch is screened like a regular one.
     """
+    from ledger import payments
+
     with app.unit_of_work() as uow:
         result = payments.reissue_failed(
             uow,
@@ -212,6 +220,8 @@ def approve(app: AppContext, batch_id: int, operator: str) -> None:
     """Approve a draft batch (a finance checker, never its maker); when its approvals meet
     its rule (county.toml [approval]: more checkers above an amount) it is approved and
     its accrual posted."""
+    from ledger import payments
+
     with app.unit_of_work() as uow:
         result = payments.record_approval(uow, batch_id, operator=operator)
     if not result.approved:
@@ -247,6 +257,8 @@ def release(
     release, its reason and who made it are recorded and shown on the approval sheet and
     in the findings report. Nothing is released if any instruction named is not held.
     """
+    from ledger import holds
+
     with app.unit_of_work() as uow:
         released = holds.release(uow, batch_id, instruction_ids, operator=operator, reason=reason)
     click.echo(
@@ -263,6 +275,8 @@ def release(
 @pass_app
 def void(app: AppContext, batch_id: int, reason: str, operator: str) -> None:
     """Void a draft or approved batch before export; its accrual is reversed."""
+    from ledger import payments
+
     with app.unit_of_work() as uow:
         reversal = payments.void(uow, batch_id, operator=operator, reason=reason)
     reversed_ = f"; accrual reversed by transaction {reversal}" if reversal else ""
@@ -301,6 +315,8 @@ def export(
     Refused unless approved, and if the program's treasury cannot pay the total.
     Exporting again writes the identical file (same bytes) and posts nothing.
     """
+    from ledger import payments, sheets
+
     with app.unit_of_work() as uow:
         result = payments.export(
             uow, county, batch_id, out_dir, operator=operator, profile_name=profile
@@ -328,6 +344,8 @@ def verify_file(app: AppContext, path: str) -> None:
 
     Exits 1 when it is not.
     """
+    from ledger import payments
+
     with app.reader() as uow:
         verdict = payments.verify_file(uow.connection, path)
     if not verdict.ok:
@@ -389,7 +407,10 @@ def list_(app: AppContext, period: str | None, state: str | None, output_format:
 @format_option
 @pass_app
 def show(app: AppContext, batch_id: int, output_format: str) -> None:
-    """Show one batch: state, totals by township, who did what when, its file."""
+    """Show one batch: state, totals by township, who did what when, its file, and the
+    payments the screening held."""
+    from ledger import holds
+
     with app.reader() as uow:
         row = store.load_batch(uow.connection, batch_id)
         towns = store.township_totals(uow.connection, batch_id)

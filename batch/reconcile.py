@@ -6,7 +6,6 @@ from typing import Any, TypeVar
 
 import click
 
-from ledger import reconciliation, reconciliation_report
 from ledger.cli_support import (
     AppContext,
     county_option,
@@ -83,6 +82,8 @@ def import_(
     file, and a file none of whose lines matches this ledger, is refused whole (exit 1);
     the same file again changes nothing (exit 0, "already imported").
     """
+    from ledger import reconciliation, reconciliation_report
+
     with app.unit_of_work() as uow:
         result = reconciliation.import_return(
             uow,
@@ -138,6 +139,8 @@ def cancel(app: AppContext, instruction: str, reason: str, operator: str) -> Non
 
     Posts Dr Payable / Cr Assistance: the entitlement will not be paid.
     """
+    from ledger import reconciliation
+
     with app.unit_of_work() as uow:
         done = reconciliation.cancel(uow, instruction, operator=operator, reason=reason)
     click.echo(
@@ -176,6 +179,8 @@ STATUS_COLUMNS = [
 def status(app: AppContext, batch_id: int | None, output_format: str) -> None:
     """Per exported batch: counts and amounts settled / failed / pending / cancelled /
     re-issued, and the clearing balance (0 once the batch is reconciled)."""
+    from ledger import reconciliation
+
     with app.reader() as uow:
         summaries = reconciliation.status(uow.connection, batch_id)
     rows = []
@@ -213,6 +218,8 @@ def status(app: AppContext, batch_id: int | None, output_format: str) -> None:
 @pass_app
 def report(app: AppContext, file_id: int, out: str, lang: str, unmask: bool) -> None:
     """Write the reconciliation report of imported return file FILE_ID (HTML)."""
+    from ledger import reconciliation_report
+
     with app.reader() as uow:
         path = reconciliation_report.write_report(
             uow.connection, file_id, out, lang=lang, unmask=unmask

@@ -4,15 +4,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
 
 from ledger import refdata as refdata_rules
 from ledger.cli_support import AppContext, emit, format_option, operator_option, pass_app
-from ledger.db import refdata_store
 from ledger.db.events import record_event
 from ledger.errors import AlreadyImported, LedgerError
 from ledger.files_util import sha256_of
-from ledger.tabular import Problems, open_table
 
 
 @click.group()
@@ -52,6 +49,11 @@ def import_(
     (exit 1). A file imported before as the same KIND says "already imported ... nothing
     changed" and exits 0.
     """
+    import pandas as pd
+
+    from ledger.db import refdata_store
+    from ledger.tabular import Problems, open_table
+
     table = open_table(file, refdata_rules.COLUMNS[kind], encoding=encoding)
     problems = Problems(str(file))
     frames = [
@@ -114,6 +116,8 @@ def _record(
 @pass_app
 def status(app: AppContext, output_format: str) -> None:
     """What each reference list holds now and when it was last imported."""
+    from ledger.db import refdata_store
+
     with app.reader() as uow:
         rows = refdata_store.status(uow.connection)
     emit(

@@ -4,7 +4,7 @@ import sys
 from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,14 +19,13 @@ from ledger.cli_support import (
     unmask_option,
 )
 from ledger.county import County
-from ledger.db import registry_store
 from ledger.db.events import record_event
 from ledger.errors import AlreadyImported, LedgerError
 from ledger.files_util import count_lines, sha256_of
-from ledger.identity import mask
 from ledger.money import format_yuan
-from ledger.roster import COLUMNS
-from ledger.tabular import open_table
+
+if TYPE_CHECKING:
+    from ledger.db import registry_store
 
 DIFF_COLUMNS = [
     "township",
@@ -109,6 +108,10 @@ def import_(
     kept. A file imported before (same SHA-256) says "already imported ... nothing
     changed" and exits 0.
     """
+    from ledger.db import registry_store  # pandas and the roster rules: loaded here
+    from ledger.roster import COLUMNS
+    from ledger.tabular import open_table
+
     month = _month(roster_month)
     table = open_table(file, COLUMNS, encoding=encoding)
     digest = sha256_of(file)
@@ -152,7 +155,7 @@ def import_(
 
 def _record(
     uow: Any,
-    result: registry_store.ImportResult,
+    result: "registry_store.ImportResult",
     file: Path,
     digest: str,
     month: str,
@@ -217,6 +220,8 @@ def diff(
 ) -> None:
     """What an import changed (default: the latest), per township: added, exited,
     amount changes, account changes, other changes, change of the active monthly total."""
+    from ledger.db import registry_store
+
     with app.reader() as uow:
         if import_id is None:
             import_id = registry_store.latest_import_id(uow.connection)
@@ -242,6 +247,8 @@ def diff(
 @pass_app
 def imports(app: AppContext, output_format: str) -> None:
     """List roster imports: file, month, operator and what each changed."""
+    from ledger.db import registry_store
+
     with app.reader() as uow:
         rows = registry_store.list_imports(uow.connection)
     for row in rows:
@@ -276,6 +283,9 @@ def show(app: AppContext, who: str, unmask: bool, output_format: str) -> None:
 
     ID and card numbers are masked unless --unmask is given.
     """
+    from ledger.db import registry_store
+    from ledger.identity import mask
+
     show_number = (lambda v: v or "") if unmask else mask
     with app.reader() as uow:
         person = registry_store.find_recipient(uow.connection, who)

@@ -7,7 +7,6 @@ import click
 
 from ledger.cli_support import AppContext, county_option, pass_app
 from ledger.county import County
-from ledger.findings.report import write_report
 
 
 @click.group()
@@ -43,6 +42,8 @@ def exceptions(
     """The exception report (问题线索报告) of a period: summary by category and township,
     overdue rectifications, charts, then every finding with its evidence. Identities
     are masked (first 6 + last 4)."""
+    from ledger.findings.report import write_report  # pandas, Jinja2: loaded here
+
     with app.reader() as uow:
         count = write_report(
             uow.connection, county, period, out, lang=lang, output_format=output_format

@@ -14,13 +14,6 @@ from ledger.batches import parse_period
 from ledger.cli_support import AppContext, county_option, pass_app
 from ledger.county import County
 from ledger.db.audit_reads import disclosure_rows, load_history
-from ledger.documents import (
-    disclosure_context,
-    disclosure_csv,
-    render_disclosure,
-    render_statement,
-    statement_context,
-)
 from ledger.errors import LedgerError
 
 lang_option = click.option(
@@ -62,6 +55,8 @@ def statement_command(
 
     ID_NUMBER is the ID number or the recipient key; ID and card numbers are masked.
     """
+    from ledger.documents import render_statement, statement_context  # Jinja2
+
     with app.reader() as uow:
         raw = load_history(uow.connection, who)
     context = statement_context(raw, county, year, lang=lang)
@@ -134,6 +129,8 @@ def disclosure_command(
     monthly amount, village and grand totals, the 公示 period and the complaint hotline
     ([disclosure] hotline). It never contains an ID or account number.
     """
+    from ledger.documents import disclosure_context, disclosure_csv, render_disclosure
+
     period = parse_period(period)
     town = _resolve_township(county, township)
     place = _resolve_village(county, town, village)

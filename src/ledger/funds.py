@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from ledger import accounts
+from ledger.columns import Column
 from ledger.county import County, unknown_code
 from ledger.journal import NewTransaction, PostingColumns
 from ledger.money import format_yuan, parse_yuan
-from ledger.tabular import Column
 
 COLUMNS = (
     Column("source", "资金来源", also=("来源",)),

@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 GENESIS_HASH = "0" * 64
 
@@ -155,6 +156,7 @@ class HeaderFields:
     posting_count: int
 
 
+@lru_cache(maxsize=256)  # the transactions of one post_many share one timestamp
 def canonical_timestamp(moment: datetime) -> str:
     """Microsecond UTC text of a timestamp, independent of how a driver returns it.
 

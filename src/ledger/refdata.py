@@ -11,11 +11,17 @@ error refuses the whole file. Duplicates (the same ID twice; the same cadre and
 relative twice) are errors.
 """
 
+from __future__ import annotations
+
 from datetime import date
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from ledger.columns import ROW, Column
 
-from ledger.tabular import ROW, Checker, Column, Problems
+if TYPE_CHECKING:  # the command line names the KINDS without loading pandas
+    import pandas as pd
+
+    from ledger.tabular import Problems
 
 KINDS = ("deaths", "staff", "cadres")
 
@@ -70,6 +76,10 @@ def validate_chunk(
     default_source: str | None = None,
 ) -> pd.DataFrame:
     """Check one chunk of a reference list; return its rows normalised."""
+    import pandas as pd
+
+    from ledger.tabular import Checker
+
     check = Checker(frame, labels, problems)
     for column in COLUMNS[kind]:
         if column.required:

@@ -9,6 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from ledger.db.bulk import fetch_all
 from ledger.db.schema import accounts, postings, transactions
 from ledger.errors import LedgerError
 
@@ -23,25 +24,32 @@ class Balance:
 
 
 def _balances_query(as_of: date | None) -> sa.Select:
-    debits = sa.func.sum(sa.case((postings.c.amount_fen > 0, postings.c.amount_fen), else_=0))
-    credits = sa.func.sum(sa.case((postings.c.amount_fen < 0, postings.c.amount_fen), else_=0))
-    query = (
+    """Per account: balance, debits, credits. The postings are summed by account id
+    first and the names joined to the sums, so the database groups integers, not
+    names (10^6 payables)."""
+    amount = postings.c.amount_fen
+    sums = sa.select(
+        postings.c.account_id,
+        sa.func.sum(amount).label("balance"),
+        sa.func.sum(sa.case((amount > 0, amount), else_=0)).label("debits"),
+        sa.func.sum(sa.case((amount < 0, amount), else_=0)).label("credits"),
+    ).group_by(postings.c.account_id)
+    if as_of is not None:
+        sums = sums.join(transactions, transactions.c.id == postings.c.transaction_id).where(
+            transactions.c.effective_date <= as_of
+        )
+    by_account = sums.subquery("sums")
+    return (
         sa.select(
             accounts.c.name,
             accounts.c.kind,
-            sa.func.sum(postings.c.amount_fen).label("balance"),
-            debits.label("debits"),
-            credits.label("credits"),
+            by_account.c.balance,
+            by_account.c.debits,
+            by_account.c.credits,
         )
-        .join(accounts, accounts.c.id == postings.c.account_id)
-        .group_by(accounts.c.name, accounts.c.kind)
+        .join(by_account, by_account.c.account_id == accounts.c.id)
         .order_by(accounts.c.name)
     )
-    if as_of is not None:
-        query = query.join(transactions, transactions.c.id == postings.c.transaction_id).where(
-            transactions.c.effective_date <= as_of
-        )
-    return query
 
 
 def _rows(connection: sa.Connection, query: sa.Select) -> list[Balance]:
@@ -54,6 +62,27 @@ def _rows(connection: sa.Connection, query: sa.Select) -> list[Balance]:
             credits_fen=int(row.credits or 0),
         )
         for row in connection.execute(query)
+    ]
+
+
+def _all_rows(connection: sa.Connection, as_of: date | None) -> list[Balance]:
+    """Every account's balance, read straight from the driver's cursor: SQLAlchemy's
+    per-row result handling was two thirds of a 10^6-account trial balance. The one
+    parameter is a ``date``, rendered as a literal."""
+    if as_of is not None and not isinstance(as_of, date):
+        raise TypeError(f"as_of must be a date, got {as_of!r}")
+    query = _balances_query(as_of).compile(
+        dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+    )
+    return [
+        Balance(
+            account=name,
+            kind=kind,
+            balance_fen=int(balance or 0),
+            debits_fen=int(debits or 0),
+            credits_fen=int(credits or 0),
+        )
+        for name, kind, balance, debits, credits in fetch_all(connection, str(query))
     ]
 
 
@@ -84,7 +113,7 @@ def balances(
 
 def trial_balance(connection: sa.Connection, *, as_of: date | None = None) -> list[Balance]:
     """Every account with postings, and its balance; the balances sum to 0."""
-    return _rows(connection, _balances_query(as_of))
+    return _all_rows(connection, as_of)
 
 
 DEFAULT_DEPTH = 3  # Assets:Treasury:dibao_rural, Liabilities:Payable:dibao_rural, ...

@@ -10,13 +10,12 @@ Modules: ``model`` (columns, problems), ``reader`` (``open_table``, ``Table``),
 ``checks`` (``Checker``), ``values`` (``per_unique``).
 """
 
+from ledger.columns import ROW, Column
 from ledger.tabular.checks import Checker
 from ledger.tabular.model import (
     DEFAULT_CHUNK_ROWS,
     GROUP_FROM,
-    ROW,
     ROWS_SHOWN,
-    Column,
     Problem,
     Problems,
     grouped_lines,

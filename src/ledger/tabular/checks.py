@@ -5,8 +5,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from ledger.columns import ROW
 from ledger.identity import ascii_digits, birth_dates, id_check_ok
-from ledger.tabular.model import ROW, Problems
+from ledger.tabular.model import Problems
 from ledger.tabular.values import per_unique
 
 _MONTH = r"(\d{4})[-/.]?(\d{1,2})(?:[-/.]\d{1,2})?"

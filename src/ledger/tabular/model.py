@@ -6,21 +6,6 @@ from dataclasses import dataclass, field
 from ledger.errors import ValidationError
 
 DEFAULT_CHUNK_ROWS = 50_000
-ROW = "_row"  # the column holding each row's number (header = row 1)
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column a file may have: its key inside the program, Chinese header, English alias."""
-
-    key: str
-    zh: str
-    required: bool = True
-    also: tuple[str, ...] = ()  # further headers seen in the wild (full-width brackets...)
-
-    @property
-    def label(self) -> str:
-        return f"{self.zh}/{self.key}"
 
 
 @dataclass(frozen=True, order=True)

@@ -8,8 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from ledger.columns import ROW, Column
 from ledger.errors import ValidationError
-from ledger.tabular.model import DEFAULT_CHUNK_ROWS, ROW, Column
+from ledger.tabular.model import DEFAULT_CHUNK_ROWS
 from ledger.tabular.values import stripped
 from ledger.textfile import check_encoding, detect_encoding, field_count_problems, read_header
 
