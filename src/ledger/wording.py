@@ -29,7 +29,16 @@ REFERENCES = {
     "ref_staff": "财政供养人员名单",
     "ref_staff_accounts": "工作人员工资账户名单",
     "ref_cadre_relatives": "干部近亲属备案",
+    "ref_vehicles": "车辆登记信息",
+    "ref_property": "不动产登记信息",
+    "ref_businesses": "市场主体登记信息",
+    "ref_provident_fund": "住房公积金缴存信息",
 }
+
+
+def _stated(value: str, label: str) -> str:
+    return f"{label}未登记" if value == "no stated value" else f"{label}{value}元"
+
 
 _ID_PROBLEMS = {
     "malformed": "身份证号不是17位数字加校验码",
@@ -209,6 +218,32 @@ _SUMMARIES: list[Pattern] = [
         "M10",
         r"aged (\d+) at the start of (\S+), outside the ages of (\S+)",
         lambda m, c: f"{m[2]}初年满{m[1]}岁，不符合{program_name(c, m[3], 'zh')}的年龄条件",
+    ),
+    _p(
+        "M11",
+        r"owns vehicle (\S+) \((.*), (no stated value|[\d.]+)\), above the vehicle limit",
+        lambda m, c: (
+            f"名下有车辆{m[1]}（{'类型未登记' if m[2] == 'type not stated' else m[2]}，"
+            f"{_stated(m[3], '价值')}），超过车辆标准"
+        ),
+    ),
+    _p(
+        "M12",
+        r"owns (\d+) properties of ([\d.]+) m2 in total, beyond the property limits",
+        lambda m, c: f"名下不动产{m[1]}处，建筑面积合计{m[2]}平方米，超过住房标准",
+    ),
+    _p(
+        "M13",
+        r"(.*?) of (.*) \((\w{18})\), registered capital (no stated value|[\d.]+)",
+        lambda m, c: (
+            f"为{m[2]}（{m[3]}）的{'登记人员' if m[1] == 'registered person' else m[1]}，"
+            f"{_stated(m[4], '注册资本')}"
+        ),
+    ),
+    _p(
+        "M14",
+        r"deposits ([\d.]+) yuan a month into a housing provident fund through (.*)",
+        lambda m, c: f"通过{m[2]}每月缴存住房公积金{m[1]}元",
     ),
     _p(
         "W01",

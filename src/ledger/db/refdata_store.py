@@ -99,9 +99,12 @@ def store(
 
 
 def _rows(ids: list[int], frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """The rows to store; a column the frame lacks (an optional one) is NULL."""
     values: list[list[Any]] = []
     for name in columns:
-        series = frame[name]
+        series = frame[name] if name in frame else pd.Series([None] * len(frame), dtype=object)
+        if series.dtype.kind == "f":
+            raise TypeError(f"{name}: a float column; amounts and counts are int (or None)")
         if series.dtype == bool:
             values.append([bool(v) for v in series])
         elif series.dtype.kind in "iu":

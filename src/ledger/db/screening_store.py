@@ -10,8 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledger.db import asset_matches as asset
 from ledger.db.bulk import executemany, fetch_all
 from ledger.db.schema.base import Timestamp
+from ledger.screening_limits import DEFAULTS, Screening
 
 _INSERT = (
     "INSERT INTO instruction_holds (instruction_id, batch_id, reason, list_name,"
@@ -47,12 +49,13 @@ def screen(
     excludes: Mapping[str, Sequence[str]],
     caps: Mapping[str, int],
     encodings: Mapping[str, str],
+    limits: Screening = DEFAULTS,
 ) -> int:
     """Hold the new batches' instructions that match a reason; return how many were held.
 
     ``excludes``: program -> programs it may not be paid with (both directions);
     ``caps``: program -> monthly cap in fen (0: none); ``encodings``: bank -> the
-    encoding of its file profile.
+    encoding of its file profile; ``limits``: the county's asset limits.
     """
     if not batch_ids:
         return 0
@@ -75,7 +78,8 @@ def screen(
     _run(
         connection,
         _INSERT + "SELECT i.id, i.batch_id, 'public_employee', 'ref_staff',"
-        " 'import ' || s.import_id || ' row ' || s.row_no, NULL, s.employer, s.name"
+        " 'import ' || s.import_id || ' row ' || s.row_no, NULL, s.employer,"
+        " TRIM(s.name || ' ' || COALESCE(s.category, ''))"
         + base.replace(
             " WHERE ",
             " JOIN ref_staff s ON s.id = (SELECT MIN(x.id) FROM ref_staff x"
@@ -99,6 +103,7 @@ def screen(
         ),
         {**params, "false": False, "true": True},
     )
+    _hold_assets(connection, base, params, limits)
     for program, others in sorted(excludes.items()):
         if not others:
             continue
@@ -198,6 +203,63 @@ def screen(
         {**held_params, **hold_params},
     )
     return int(result.rowcount or 0)
+
+
+def _hold_assets(
+    connection: sa.Connection, base: str, params: dict[str, Any], limits: Screening
+) -> None:
+    """The asset lists (房子、车子、票子): one hold per instruction and list, with the
+    first matching row of the latest import as its evidence."""
+
+    def join(sql: str) -> str:
+        return base.replace(" WHERE ", f" {sql} WHERE ", 1)
+
+    ref = "'import ' || {0}.import_id || ' row ' || {0}.row_no"
+    _run(
+        connection,
+        _INSERT + f"SELECT i.id, i.batch_id, 'vehicle', 'ref_vehicles', {ref.format('v')},"
+        " v.registered_on, v.plate,"
+        f" TRIM(COALESCE(v.vehicle_type, '') || ' ' || {asset.yuan_text('v.value_fen')})"
+        + join(
+            "JOIN ref_vehicles v ON v.id = (SELECT MIN(x.id) FROM ref_vehicles x"
+            f" WHERE x.id_number = i.id_number AND {asset.vehicle_beyond('x', limits)})"
+        ),
+        params,
+    )
+    _run(
+        connection,
+        _INSERT + f"SELECT i.id, i.batch_id, 'property', 'ref_property', {ref.format('q')},"
+        " q.registered_on, q.certificate_no,"
+        f" CAST(p.n AS VARCHAR(10)) || ' / ' || {asset.area_text('p.area_dm2')} || ' m2'"
+        + join(
+            f"JOIN ({asset.property_beyond(limits)}) p ON p.id_number = i.id_number"
+            " JOIN ref_property q ON q.id = p.first_id"
+        ),
+        params,
+    )
+    _run(
+        connection,
+        _INSERT + f"SELECT i.id, i.batch_id, 'business', 'ref_businesses', {ref.format('c')},"
+        " c.established_on, c.credit_code,"
+        " TRIM(c.company || ' ' || COALESCE(c.role, '') || ' '"
+        f" || {asset.yuan_text('c.capital_fen')})"
+        + join(
+            "JOIN ref_businesses c ON c.id = (SELECT MIN(x.id) FROM ref_businesses x"
+            f" WHERE x.id_number = i.id_number AND {asset.business_beyond('x', limits)})"
+        ),
+        params,
+    )
+    _run(
+        connection,
+        _INSERT + "SELECT i.id, i.batch_id, 'provident_fund', 'ref_provident_fund',"
+        f" {ref.format('f')}, NULL, f.employer,"
+        f" TRIM({asset.yuan_text('f.monthly_deposit_fen')} || ' ' || COALESCE(f.paid_to, ''))"
+        + join(
+            "JOIN ref_provident_fund f ON f.id = (SELECT MIN(x.id) FROM ref_provident_fund x"
+            f" WHERE x.id_number = i.id_number AND {asset.provident_fund_beyond('x', limits)})"
+        ),
+        params,
+    )
 
 
 def _hold_unencodable(
