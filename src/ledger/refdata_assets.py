@@ -200,23 +200,26 @@ def validate(kind: str, frame: pd.DataFrame, check: Checker, out: pd.DataFrame) 
             "registered_capital",
             "give the capital in one column: 注册资本(元) or 注册资本(万元)",
         )
-        wan_fen = wan.map(_wan_to_fen)
-        check.flag(
-            wan_fen.notna() & (wan_fen.fillna(0) > MAX_FEN),
-            "registered_capital_wan",
-            "too large for the ledger's amounts",
+        # Python ints throughout (a pandas map would infer float64 beside the Nones).
+        wan_fen = pd.Series(
+            [None if v is None else int(v) * _FEN_PER_HUNDREDTH_WAN for v in wan],
+            index=wan.index,
+            dtype=object,
         )
-        out["capital_fen"] = yuan.where(yuan.notna(), wan_fen.where(wan_fen.fillna(0) <= MAX_FEN))
+        too_large = pd.Series([v is not None and v > MAX_FEN for v in wan_fen], index=wan.index)
+        check.flag(too_large, "registered_capital_wan", "too large for the ledger's amounts")
+        out["capital_fen"] = pd.Series(
+            [y if y is not None else (w if w is not None and w <= MAX_FEN else None)
+             for y, w in zip(yuan, wan_fen, strict=True)],
+            index=yuan.index,
+            dtype=object,
+        )  # fmt: skip
         out["established_on"] = check.day(frame["established_on"], "established_on")
     else:
         out["employer"] = frame["employer"]
         out["monthly_deposit_fen"] = check.yuan(frame["monthly_deposit"], "monthly_deposit")
         out["paid_to"] = check.month(frame["paid_to"], "paid_to")
     return out
-
-
-def _wan_to_fen(value: object) -> object:
-    return None if value is None or pd.isna(value) else int(value) * _FEN_PER_HUNDREDTH_WAN
 
 
 def _area_or_none(text: str) -> int | None:

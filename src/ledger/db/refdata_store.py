@@ -111,7 +111,10 @@ def _rows(ids: list[int], frame: pd.DataFrame, columns: tuple[str, ...]) -> list
             values.append([int(v) for v in series])
         else:
             as_object = series.astype(object)
-            values.append(as_object.where(series.notna(), None).tolist())
+            column = as_object.where(series.notna(), None).tolist()
+            if any(isinstance(v, float) for v in column):
+                raise TypeError(f"{name}: a float value; amounts and counts are int (or None)")
+            values.append(column)
     return list(zip(ids, *values, strict=True))
 
 
