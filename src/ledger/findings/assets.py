@@ -5,6 +5,8 @@ conditions hold such payments at ``batch run`` (``ledger.db.asset_matches``); th
 find the payments made before a list arrived, or released from a hold.
 """
 
+from typing import Any
+
 import pandas as pd
 
 from ledger.db import asset_matches as asset
@@ -31,7 +33,7 @@ def _first_match(ctx: Context, select: str, join: str, columns: list[str]) -> pd
     return rows.sort_values(["instruction_id", "row_no"]).drop_duplicates("instruction_id")
 
 
-def _yuan(value: object) -> str:
+def _yuan(value: Any) -> str:
     return "no stated value" if value is None or pd.isna(value) else format_yuan(int(value))
 
 
