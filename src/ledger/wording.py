@@ -13,6 +13,7 @@ from typing import Any
 
 from ledger.county import County
 from ledger.money import format_yuan
+from ledger.screening_limits import format_area
 
 BATCH_STATES = {
     "draft": ("草稿", "draft"),
@@ -34,6 +35,35 @@ REFERENCES = {
     "ref_businesses": "市场主体登记信息",
     "ref_provident_fund": "住房公积金缴存信息",
 }
+
+
+# The asset rules' evidence (M11-M14): money in fen and the lists' own identifiers.
+_ASSET_MONEY = {
+    "value_fen": ("车辆价值", "vehicle value"),
+    "capital_fen": ("注册资本", "registered capital"),
+    "monthly_deposit_fen": ("月缴存额", "monthly deposit"),
+}
+_ASSET_TEXT = {
+    "plate": ("号牌", "plate"),
+    "certificate_no": ("不动产权证号", "certificate"),
+    "credit_code": ("统一社会信用代码", "credit code"),
+}
+
+
+def _asset_fact(key: str, value: Any, zh: bool) -> str | None:
+    if key in _ASSET_MONEY:
+        yuan = format_yuan(int(value), thousands=True)
+        zh_label, en_label = _ASSET_MONEY[key]
+        return f"{zh_label} {yuan}元" if zh else f"{en_label} {yuan} yuan"
+    if key in _ASSET_TEXT:
+        zh_label, en_label = _ASSET_TEXT[key]
+        return f"{zh_label} {value}" if zh else f"{en_label} {value}"
+    if key == "properties":
+        return f"不动产{value}处" if zh else f"{value} properties"
+    if key == "area_dm2":
+        area = format_area(int(value))
+        return f"建筑面积合计 {area}平方米" if zh else f"total area {area} m2"
+    return None
 
 
 def _stated(value: str, label: str) -> str:
@@ -393,6 +423,8 @@ def evidence_facts(county: County, evidence: dict[str, Any], lang: str) -> list[
         elif key == "kinds" and isinstance(value, list):
             kinds = "、".join(_KINDS_ZH.get(str(k), str(k)) for k in value)
             out.append(f"异常类型：{kinds}" if zh else "kinds: " + ", ".join(map(str, value)))
+        elif (fact := _asset_fact(key, value, zh)) is not None:
+            out.append(fact)
         elif key == "lines" and isinstance(value, list):
             for line in value[:5]:
                 where = f"{line.get('file', '')} 第{line.get('line')}行"

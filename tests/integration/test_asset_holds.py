@@ -2,6 +2,7 @@
 a recipient beyond the county's limits on the latest vehicle, property, business or
 provident-fund list is held with the evidence, and found (M11-M14) once paid."""
 
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,6 +32,14 @@ def run(engine, county: County = COUNTY) -> None:
         payments.run_batches(
             uow, county, "2026-11", operator="maker", now=datetime(2026, 11, 2, tzinfo=UTC)
         )
+
+
+def findings_evidence(engine, rule: str) -> list[dict[str, object]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT evidence FROM findings WHERE rule = :r"), {"r": rule}
+        ).scalars()
+        return [json.loads(r) if isinstance(r, str) else r for r in rows]
 
 
 def summaries(engine, rule: str) -> list[str]:
@@ -238,6 +247,13 @@ def test_a_list_imported_after_the_payment_makes_it_a_finding(
     assert detect(engine, rule) == {"R0000001": 512_34}
     assert summaries(engine, rule) == [said]
     assert wording.summary(COUNTY, rule, said, "zh", "?") == zh
+    (evidence_row,) = findings_evidence(engine, rule)
+    facts = wording.evidence_facts(COUNTY, evidence_row, "zh")
+    assert "比对：" + wording.REFERENCES[str(evidence_row["reference"])] in facts
+    assert "第2行" in facts and len(facts) >= 3
+    assert not any(
+        "_fen" in f or "_dm2" in f for f in wording.evidence_facts(COUNTY, evidence_row, "en")
+    )
 
 
 def test_a_list_below_the_limits_makes_no_finding(engine, tmp_path: Path):
