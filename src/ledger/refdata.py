@@ -104,6 +104,7 @@ def validate_chunk(
         out["id_number"], _ = check.id_numbers(frame["id_number"], "id_number")
         out["name"] = frame["name"]
         out["employer"] = frame["employer"]
+        check.flag(frame["category"].str.len() > 32, "category", "longer than 32 characters")
         out["category"] = frame["category"].where(frame["category"] != "", None)
         accounts = frame["account_numbers"].str.replace(r"[\s-]", "", regex=True)
         parts = accounts.str.split(r"[;,，；、/]+", regex=True)

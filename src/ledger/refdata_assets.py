@@ -122,6 +122,20 @@ KEYS: dict[str, list[str]] = {
     "provident_fund": ["id_number"],
 }
 
+# The longest text the tables hold (schema/refdata.py), checked here so that a long cell
+# is named by row and column instead of refused by the database.
+MAX_LENGTHS = {
+    "name": 64,
+    "vehicle_type": 32,
+    "certificate_no": 64,
+    "location": 255,
+    "usage": 32,
+    "company": 255,
+    "role": 32,
+    "entity_type": 64,
+    "employer": 255,
+}
+
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _PLATE = re.compile(rf"[{_PROVINCES}][A-Z](?:[A-Z0-9]{{5,6}}|[A-Z0-9]{{4}}[挂学警港澳领试超])")
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -147,6 +161,9 @@ def uscc_check_char(body: str) -> str:
 def validate(kind: str, frame: pd.DataFrame, check: Checker, out: pd.DataFrame) -> pd.DataFrame:
     """Add the normalised columns of one chunk of an asset list to ``out``."""
     out["id_number"], _ = check.id_numbers(frame["id_number"], "id_number")
+    for key, longest in MAX_LENGTHS.items():
+        if key in frame:
+            check.flag(frame[key].str.len() > longest, key, f"longer than {longest} characters")
     out["name"] = _text_or_none(frame["name"])
     status = frame["status"]
     words = STATUS_WORDS[kind]

@@ -130,11 +130,13 @@ def test_a_business_list_takes_capital_in_yuan_or_wan_and_checks_credit_codes(
     bad.loc[0, "统一社会信用代码"] = uscc(1)[:17] + ("0" if uscc(1)[17] != "0" else "1")
     bad.loc[1, "注册资本(元)"] = "1"
     bad.loc[2, "企业名称"] = ""
+    bad.loc[2, "身份"] = "股" * 33
     refused = _import(db_url, "business", write_csv(bad, tmp_path / "business2.csv"))
     assert refused.exit_code == 1
     assert "business2.csv, row 2, column 统一社会信用代码: not a unified" in refused.stderr
     assert "row 3, column 注册资本(元): give the capital in one column" in refused.stderr
     assert "row 4, column 企业名称: required value is missing" in refused.stderr
+    assert "row 4, column 身份: longer than 32 characters" in refused.stderr
     assert counts(db_url)["ref_businesses"] == 3
 
 
