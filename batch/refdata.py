@@ -14,7 +14,8 @@ from ledger.files_util import sha256_of
 
 @click.group()
 def refdata() -> None:
-    """Reference lists for audits: deaths, staff/payroll, cadres and near relatives."""
+    """Reference lists for audits: deaths, staff/payroll, cadres and near relatives,
+    vehicles, property, business registrations, provident fund."""
 
 
 @refdata.command("import")
@@ -44,10 +45,12 @@ def import_(
 ) -> None:
     """Import a reference list (CSV or XLSX; columns in docs/registry.md).
 
-    KIND is deaths (cumulative), staff or cadres (each import replaces the previous
-    list as the current one; earlier lists stay for history). Any error refuses the file
-    (exit 1). A file imported before as the same KIND says "already imported ... nothing
-    changed" and exits 0.
+    KIND is deaths (cumulative), staff (财政供养人员), cadres, vehicles, property,
+    business or provident_fund (each import replaces the previous list of its kind as
+    the current one; earlier lists stay for history; the asset limits are [screening] in
+    county.toml, docs/asset-lists.md). Any error refuses the file (exit 1). A file
+    imported before as the same KIND says "already imported ... nothing changed" and
+    exits 0.
     """
     import pandas as pd
 

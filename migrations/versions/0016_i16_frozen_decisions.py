@@ -8,7 +8,7 @@ grants. Deletes of these rows are refused. Dialect triggers:
 ``migrations/sql/{sqlite,postgresql}/0016_frozen_decisions.sql``.
 
 Revision ID: 0016_i16_frozen_decisions
-Revises: 0013_i22_web_credentials
+Revises: 0016_i17r_asset_lists
 Create Date: 2026-12-03
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from ledger.migrations.sql import run_sql_file
 
 revision = "0016_i16_frozen_decisions"
-down_revision = "0013_i22_web_credentials"
+down_revision = "0016_i17r_asset_lists"
 branch_labels = None
 depends_on = None
 

@@ -21,6 +21,7 @@ from ledger.errors import ValidationError
 from ledger.funds_policy import FundsConfig, parse_funds
 from ledger.journal import DEFAULT_FUTURE_DAYS
 from ledger.money import parse_yuan
+from ledger.screening_limits import Screening, parse_screening
 
 _CODE = re.compile(r"[A-Za-z0-9_]{1,32}")
 
@@ -123,6 +124,7 @@ class County:
     allocation_max_fen: int = DEFAULT_ALLOCATION_MAX_FEN
     future_days: int = DEFAULT_FUTURE_DAYS
     funds: FundsConfig = field(default_factory=FundsConfig)
+    screening: Screening = field(default_factory=Screening)
 
     @property
     def province_prefix(self) -> str:
@@ -312,6 +314,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
     approval = parse_rules(raw.get("approval"), problems)
     allocation_max_fen, future_days = _limits(raw, problems)
     funds = parse_funds(raw.get("funds"), sources, list(programs), problems)
+    screening = parse_screening(raw.get("screening"), problems)
 
     _unique_names(
         problems,
@@ -347,6 +350,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         allocation_max_fen=allocation_max_fen,
         future_days=future_days,
         funds=funds,
+        screening=screening,
     )
 
 

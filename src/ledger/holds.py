@@ -57,6 +57,7 @@ def screen_batches(
         excludes={p: sorted(o) for p, o in excludes.items()},
         caps={p.code: p.monthly_cap_fen for p in county.programs.values()},
         encodings=encodings,
+        limits=county.screening,
     )
 
 

@@ -1,14 +1,16 @@
 """Reference lists for the audit rules (DESIGN §6): their file columns and validation.
 
 - deaths (死亡名单): ID, date of death, source (公安/卫健/殡葬...); cumulative.
-- staff (财政供养人员): ID, name, employer, optionally salary account numbers (several
+- staff (公职人员、财政供养人员: the financial-support payroll, 在编在岗 and 离退休): ID,
+  name, employer, optionally the category (人员类别) and salary account numbers (several
   separated by ; or ,); a snapshot, the latest import is current.
 - cadres (干部及近亲属): one row per cadre and near relative, with whether the relation
   was filed (近亲属备案); a cadre may be listed without relatives; a snapshot.
 
 The same rules as the roster: every problem reported with file, row and column; any
 error refuses the whole file. Duplicates (the same ID twice; the same cadre and
-relative twice) are errors.
+relative twice) are errors. The asset lists (vehicles, property, business, provident
+fund) are in ``ledger.refdata_assets``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from ledger import refdata_assets
 from ledger.columns import ROW, Column
 
 if TYPE_CHECKING:  # the command line names the KINDS without loading pandas
@@ -23,7 +26,7 @@ if TYPE_CHECKING:  # the command line names the KINDS without loading pandas
 
     from ledger.tabular import Problems
 
-KINDS = ("deaths", "staff", "cadres")
+KINDS = ("deaths", "staff", "cadres", *refdata_assets.KINDS)
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "deaths": (
@@ -35,7 +38,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "staff": (
         Column("id_number", "身份证号", also=("公民身份号码",)),
         Column("name", "姓名"),
-        Column("employer", "工作单位", also=("单位",)),
+        Column("employer", "工作单位", also=("单位", "单位名称", "工资发放单位")),
+        Column("category", "人员类别", required=False, also=("人员身份", "供养类别")),
         Column("account_numbers", "银行账号", required=False, also=("工资账号",)),
     ),
     "cadres": (
@@ -48,6 +52,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("relation", "关系", required=False, also=("亲属关系", "与干部关系")),
         Column("filed", "是否备案", required=False, also=("已备案",)),
     ),
+    **refdata_assets.COLUMNS,
 }
 
 FILED_WORDS = {
@@ -85,6 +90,8 @@ def validate_chunk(
         if column.required:
             check.flag(frame[column.key] == "", column.key, "required value is missing")
     out = pd.DataFrame({"row_no": frame[ROW].astype("int64")})
+    if kind in refdata_assets.KINDS:
+        return refdata_assets.validate(kind, frame, check, out)
     if kind == "deaths":
         out["id_number"], births = check.id_numbers(frame["id_number"], "id_number")
         out["name"] = frame["name"].where(frame["name"] != "", None)
@@ -107,6 +114,8 @@ def validate_chunk(
         out["id_number"], _ = check.id_numbers(frame["id_number"], "id_number")
         out["name"] = frame["name"]
         out["employer"] = frame["employer"]
+        check.flag(frame["category"].str.len() > 32, "category", "longer than 32 characters")
+        out["category"] = frame["category"].where(frame["category"] != "", None)
         accounts = frame["account_numbers"].str.replace(r"[\s-]", "", regex=True)
         parts = accounts.str.split(r"[;,，；、/]+", regex=True)
         bad = parts.map(lambda items: any(not _account_ok(i) for i in items if i))
@@ -152,16 +161,26 @@ def validate_chunk(
 def duplicate_problems(
     kind: str, frame: pd.DataFrame, labels: dict[str, str], problems: Problems
 ) -> None:
-    """Rows repeating an earlier row's person (or cadre and relative): errors."""
-    keys = ["id_number"] if kind != "cadres" else ["cadre_id_number", "relative_id_number"]
-    usable = frame.dropna(subset=keys[:1])
+    """Rows repeating an earlier row's person (or cadre and relative, vehicle, property
+    and owner, business and person): errors."""
+    keys = {"cadres": ["cadre_id_number", "relative_id_number"], **refdata_assets.KEYS}.get(
+        kind, ["id_number"]
+    )
+    what = {
+        "cadres": "the same cadre and relative",
+        "vehicles": "the same number plate",
+        "property": "the same certificate and owner",
+        "business": "the same business and person",
+    }.get(kind, "the same ID")
+    optional = ["relative_id_number"] if kind == "cadres" else []
+    named = labels[keys[-1] if kind == "cadres" else keys[0]]
+    usable = frame.dropna(subset=[k for k in keys if k not in optional])
     if kind == "cadres":
         usable = usable.assign(relative_id_number=usable["relative_id_number"].fillna(""))
     first_rows = usable.groupby(keys, sort=False)["row_no"].transform("min")
     repeated = usable[usable["row_no"] != first_rows]
     for row_no, first in zip(repeated["row_no"], first_rows[repeated.index], strict=True):
-        what = "the same ID" if kind != "cadres" else "the same cadre and relative"
-        problems.add(int(row_no), labels[keys[-1]], f"{what} as row {int(first)} (duplicate)")
+        problems.add(int(row_no), named, f"{what} as row {int(first)} (duplicate)")
 
 
 def _account_ok(text: str) -> bool:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ledger.county import County
 from ledger.identity import ascii_digits_between, luhn_ok
-from ledger.money import format_yuan, parse_yuan
+from ledger.money import format_yuan
 from ledger.readahead import ReadAhead
 from ledger.tabular import DEFAULT_CHUNK_ROWS, ROW, Checker, Column, Problems, Table, per_unique
 
@@ -203,9 +203,8 @@ def validate_chunk(
     out["household_size"] = size
 
     # Money: exact fen, at most the program's cap
-    parsed_fen = per_unique(frame["monthly_amount"], _parse_fen)
+    parsed_fen = check.yuan(frame["monthly_amount"], "monthly_amount")
     amount_ok = parsed_fen.notna()
-    _amount_problems(check, frame["monthly_amount"], (frame["monthly_amount"] != "") & ~amount_ok)
     fen = parsed_fen.where(amount_ok, 0).astype("int64")
     caps = out["program"].map({p.code: p.monthly_cap_fen for p in county.programs.values()})
     above = amount_ok & caps.notna() & (fen > caps.fillna(0).astype("int64"))
@@ -286,43 +285,6 @@ def validate_chunk(
     out["exit_date"] = exit_day.where(exit_day.notna(), None)
     out["status"] = status.where(status.notna(), None)
     return out[list(STAGED)]
-
-
-def _parse_fen(values: pd.Series) -> pd.Series:
-    """Yuan text (``ledger.money.parse_yuan``: thousands commas and a ¥ allowed, no
-    sign) to int fen; None where it is not an amount."""
-    out: list[int | None] = []
-    for text in values:
-        try:
-            out.append(parse_yuan(text))
-        except ValueError:
-            out.append(None)
-    return pd.Series(out, dtype=object)
-
-
-def _refusal(text: str) -> str:
-    """Why ``parse_yuan`` refuses ``text`` (which it does)."""
-    try:
-        parse_yuan(text)
-    except ValueError as error:
-        return str(error)
-    raise AssertionError(f"{text!r} was flagged but parses")
-
-
-def _amount_problems(check: Checker, values: pd.Series, bad: pd.Series) -> None:
-    """Each distinct malformed amount with the parser's reason (the first 50; any
-    others with a general message), so a file of typos does not cost a loop per row."""
-    if not bad.any():
-        return
-    distinct = values[bad].unique()
-    for value in distinct[:50]:
-        check.flag(bad & (values == value), "monthly_amount", _refusal(value))
-    if len(distinct) > 50:
-        check.flag(
-            bad & ~values.isin(distinct[:50]),
-            "monthly_amount",
-            "not a yuan amount with at most 2 decimals (e.g. 550.00)",
-        )
 
 
 def _parse_size(values: pd.Series) -> pd.Series:

@@ -49,6 +49,43 @@ REASONS: tuple[HoldReason, ...] = (
         "M08",
     ),
     HoldReason(
+        "vehicle",
+        "名下有车辆",
+        "Owns a vehicle",
+        "The latest vehicle list (车辆) has a current vehicle (not 注销/报废) of the ID "
+        "number, not of a type in screening.vehicle_exempt_types, worth more than "
+        "screening.vehicle_value_max or of no stated value.",
+        "M11",
+    ),
+    HoldReason(
+        "property",
+        "房产超过标准",
+        "Property beyond the limit",
+        "The latest property list (不动产) has more current properties of the ID number "
+        "than screening.property_count_max, or more building area in total than "
+        "screening.property_area_max (uses in screening.property_exempt_usages, such as "
+        "parking spaces, do not count).",
+        "M12",
+    ),
+    HoldReason(
+        "business",
+        "登记经营市场主体",
+        "Registered business",
+        "The ID number is a person (法定代表人, 股东, 经营者) of a current business "
+        "(存续/在业) on the latest business-registration list (工商/市场主体) with "
+        "registered capital above screening.business_capital_max, or none stated.",
+        "M13",
+    ),
+    HoldReason(
+        "provident_fund",
+        "缴存住房公积金",
+        "Paying into a housing provident fund",
+        "The latest provident-fund list (公积金) has a current (正常) account of the ID "
+        "number depositing more a month than screening.provident_fund_monthly_max: a job "
+        "whose wages the assessment must count.",
+        "M14",
+    ),
+    HoldReason(
         "exclusive_program",
         "互斥项目重复享受",
         "Mutually exclusive programs",

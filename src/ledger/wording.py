@@ -13,6 +13,7 @@ from typing import Any
 
 from ledger.county import County
 from ledger.money import format_yuan
+from ledger.screening_limits import format_area
 
 BATCH_STATES = {
     "draft": ("草稿", "draft"),
@@ -29,7 +30,45 @@ REFERENCES = {
     "ref_staff": "财政供养人员名单",
     "ref_staff_accounts": "工作人员工资账户名单",
     "ref_cadre_relatives": "干部近亲属备案",
+    "ref_vehicles": "车辆登记信息",
+    "ref_property": "不动产登记信息",
+    "ref_businesses": "市场主体登记信息",
+    "ref_provident_fund": "住房公积金缴存信息",
 }
+
+
+# The asset rules' evidence (M11-M14): money in fen and the lists' own identifiers.
+_ASSET_MONEY = {
+    "value_fen": ("车辆价值", "vehicle value"),
+    "capital_fen": ("注册资本", "registered capital"),
+    "monthly_deposit_fen": ("月缴存额", "monthly deposit"),
+}
+_ASSET_TEXT = {
+    "plate": ("号牌", "plate"),
+    "certificate_no": ("不动产权证号", "certificate"),
+    "credit_code": ("统一社会信用代码", "credit code"),
+}
+
+
+def _asset_fact(key: str, value: Any, zh: bool) -> str | None:
+    if key in _ASSET_MONEY:
+        yuan = format_yuan(int(value), thousands=True)
+        zh_label, en_label = _ASSET_MONEY[key]
+        return f"{zh_label} {yuan}元" if zh else f"{en_label} {yuan} yuan"
+    if key in _ASSET_TEXT:
+        zh_label, en_label = _ASSET_TEXT[key]
+        return f"{zh_label} {value}" if zh else f"{en_label} {value}"
+    if key == "properties":
+        return f"不动产{value}处" if zh else f"{value} properties"
+    if key == "area_dm2":
+        area = format_area(int(value))
+        return f"建筑面积合计 {area}平方米" if zh else f"total area {area} m2"
+    return None
+
+
+def _stated(value: str, label: str) -> str:
+    return f"{label}未登记" if value == "no stated value" else f"{label}{value}元"
+
 
 _ID_PROBLEMS = {
     "malformed": "身份证号不是17位数字加校验码",
@@ -211,6 +250,32 @@ _SUMMARIES: list[Pattern] = [
         lambda m, c: f"{m[2]}初年满{m[1]}岁，不符合{program_name(c, m[3], 'zh')}的年龄条件",
     ),
     _p(
+        "M11",
+        r"owns vehicle (\S+) \((.*), (no stated value|[\d.]+)\), above the vehicle limit",
+        lambda m, c: (
+            f"名下有车辆{m[1]}（{'类型未登记' if m[2] == 'type not stated' else m[2]}，"
+            f"{_stated(m[3], '价值')}），超过车辆标准"
+        ),
+    ),
+    _p(
+        "M12",
+        r"owns (\d+) properties of ([\d.]+) m2 in total, beyond the property limits",
+        lambda m, c: f"名下不动产{m[1]}处，建筑面积合计{m[2]}平方米，超过住房标准",
+    ),
+    _p(
+        "M13",
+        r"(.*?) of (.*) \((\w{18})\), registered capital (no stated value|[\d.]+)",
+        lambda m, c: (
+            f"为{m[2]}（{m[3]}）的{'登记人员' if m[1] == 'registered person' else m[1]}，"
+            f"{_stated(m[4], '注册资本')}"
+        ),
+    ),
+    _p(
+        "M14",
+        r"deposits ([\d.]+) yuan a month into a housing provident fund through (.*)",
+        lambda m, c: f"通过{m[2]}每月缴存住房公积金{m[1]}元",
+    ),
+    _p(
         "W01",
         r"entitlement for (\S+) not sent to the bank more than (\d+) days after the period "
         r"\(batch (\d+) is (\w+)\)",
@@ -382,6 +447,8 @@ def evidence_facts(county: County, evidence: dict[str, Any], lang: str) -> list[
         elif key == "kinds" and isinstance(value, list):
             kinds = "、".join(_KINDS_ZH.get(str(k), str(k)) for k in value)
             out.append(f"异常类型：{kinds}" if zh else "kinds: " + ", ".join(map(str, value)))
+        elif (fact := _asset_fact(key, value, zh)) is not None:
+            out.append(fact)
         elif key == "lines" and isinstance(value, list):
             for line in value[:5]:
                 where = f"{line.get('file', '')} 第{line.get('line')}行"

@@ -97,6 +97,38 @@ def test_every_planted_anomaly_is_held_before_payment_or_found(demo_dir: Path) -
         assert 'class="finding ' in report.read_text(encoding="utf-8")
 
 
+def test_the_asset_lists_hold_their_planted_people_and_none_of_their_near_misses(
+    demo_dir: Path,
+) -> None:
+    manifest = json.loads((demo_dir / "manifest.json").read_text(encoding="utf-8"))
+    reasons = {
+        "owns_vehicle": "vehicle",
+        "property_beyond_limit": "property",
+        "registered_business": "business",
+        "provident_fund_deposits": "provident_fund",
+    }
+    planted = {p["kind"]: p for p in manifest["planted"]}
+    misses = {m["key"]: m["kind"] for m in manifest["near_misses"] if m["kind"] in reasons}
+    assert sorted(misses.values()) == sorted(reasons)
+    engine = make_engine(database_url(str(demo_dir / "ledger.db")), read_only=True)
+    with engine.connect() as connection:
+        holds = connection.execute(
+            sa.text(
+                "SELECT DISTINCT r.key, h.reason FROM instruction_holds h"
+                " JOIN payment_instructions i ON i.id = h.instruction_id"
+                " JOIN recipients r ON r.id = i.recipient_id"
+            )
+        ).all()
+    engine.dispose()
+    for kind, reason in reasons.items():
+        expected = {s["key"] for s in planted[kind]["subjects"]}
+        assert {key for key, r in holds if r == reason} == expected, kind
+        assert manifest["held"][kind] == planted[kind]["count"] > 0
+    assert not {key for key, _ in holds} & set(misses)
+    for name in ("vehicles", "property", "business", "provident_fund"):
+        assert (demo_dir / "refdata" / f"{name}.csv").is_file()
+
+
 def test_no_planted_deceased_employee_or_cadre_relative_is_in_a_bank_file(demo_dir: Path) -> None:
     manifest = json.loads((demo_dir / "manifest.json").read_text(encoding="utf-8"))
     planted = {p["kind"]: p for p in manifest["planted"]}

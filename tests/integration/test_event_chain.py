@@ -91,8 +91,9 @@ def test_a_deleted_newest_transaction_is_named(books):
     newest = witnessed["journal"]["transaction_id"]
     tamper(
         books.engine,
-        ("postings", "transactions", "batches"),
+        ("postings", "transactions", "batches", "fund_lineage"),
         f"UPDATE batches SET funding_transaction_id = NULL WHERE funding_transaction_id = {newest}",
+        f"DELETE FROM fund_lineage WHERE transaction_id = {newest}",  # its draws, too
         f"DELETE FROM postings WHERE transaction_id = {newest}",
         f"DELETE FROM transactions WHERE id = {newest}",
     )
@@ -158,8 +159,9 @@ def test_a_reforged_tail_is_named_against_a_checkpoint(books):
         witnessed = head_document(connection)
     newest = witnessed["journal"]["transaction_id"]
     with books.engine.begin() as connection:
-        drop_triggers(connection, "transactions", "postings", "batches")
+        drop_triggers(connection, "transactions", "postings", "batches", "fund_lineage")
         connection.execute(sa.text("UPDATE batches SET funding_transaction_id = NULL"))
+        connection.execute(sa.text(f"DELETE FROM fund_lineage WHERE transaction_id = {newest}"))
         connection.execute(sa.text(f"DELETE FROM postings WHERE transaction_id = {newest}"))
         connection.execute(sa.text(f"DELETE FROM transactions WHERE id = {newest}"))
         prev = connection.execute(

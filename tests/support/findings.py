@@ -141,7 +141,7 @@ def set_status(
 
 
 def refdata(engine: sa.Engine, kind: str, rows: list[dict[str, object]]) -> None:
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, dtype=object)  # ints stay ints beside None, never floats
     frame.insert(0, "row_no", range(2, 2 + len(rows)))
     with UnitOfWork(engine) as uow:
         refdata_store.store(

@@ -68,3 +68,50 @@ def test_the_limits_are_read_from_the_configuration_and_checked(tmp_path: Path):
     assert any(p.startswith("limits.allocation_max: not a positive yuan amount") for p in problems)
     assert any(p.startswith("limits.future_days: must be a whole number") for p in problems)
     assert any(p.startswith("limits.max_payment: unknown key") for p in problems)
+
+
+def test_the_screening_limits_default_to_the_documented_values(tmp_path: Path):
+    from ledger.screening_limits import DEFAULTS
+
+    assert load_county(example_path()).screening == DEFAULTS
+    text = example_path().read_text(encoding="utf-8")
+    start = text.index("[screening]")
+    without = text[:start] + text[text.index("# Approval of payment batches") :]
+    path = tmp_path / "county.toml"
+    path.write_text(without, encoding="utf-8")
+    limits = load_county(path).screening
+    assert limits == DEFAULTS
+    assert (limits.vehicle_value_max_fen, limits.property_area_max_dm2) == (50_000_00, 150_00)
+
+
+def test_the_screening_limits_are_read_and_every_bad_one_named(tmp_path: Path):
+    text = example_path().read_text(encoding="utf-8")
+    good = text.replace('vehicle_value_max = "50000.00"', 'vehicle_value_max = "80,000.50"')
+    good = good.replace('property_area_max = "150.00"', 'property_area_max = "120.5"')
+    good = good.replace("property_count_max = 1", "property_count_max = 2")
+    good = good.replace('provident_fund_monthly_max = "0.00"', 'provident_fund_monthly_max = "300"')
+    path = tmp_path / "county.toml"
+    path.write_text(good, encoding="utf-8")
+    limits = load_county(path).screening
+    assert limits.vehicle_value_max_fen == 8_000_050
+    assert (limits.property_count_max, limits.property_area_max_dm2) == (2, 12_050)
+    assert limits.provident_fund_monthly_max_fen == 300_00
+    bad = text.replace('vehicle_value_max = "50000.00"', "vehicle_value_max = 50000.0")
+    bad = bad.replace('property_area_max = "150.00"', 'property_area_max = "150.005"')
+    bad = bad.replace("property_count_max = 1", "property_count_max = -1")
+    bad = bad.replace('business_capital_max = "100000.00"', 'business_capital_max = "-1"')
+    bad = bad.replace('vehicle_exempt_types = ["摩托车"', 'vehicle_exempt_types = [1, "摩托车"')
+    bad = bad.replace("[screening]\n", "[screening]\nhouse_max = 3\n")
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        load_county(path)
+    problems = caught.value.problems
+    for key in (
+        "vehicle_value_max: not a yuan amount: write it as text",
+        "property_area_max: '150.005' is not an area",
+        "property_count_max: must be a whole number",
+        "business_capital_max: not a yuan amount: '-1': a negative amount",
+        "vehicle_exempt_types: must be a list of names",
+        "house_max: unknown setting",
+    ):
+        assert any(p.startswith("screening." + key) for p in problems), (key, problems)

@@ -234,3 +234,48 @@ $$;
 CREATE TRIGGER findings_status_by_event BEFORE UPDATE OF status ON findings
     FOR EACH ROW WHEN (NEW.status IS DISTINCT FROM OLD.status)
     EXECUTE FUNCTION ledger_finding_status_by_event();
+-- statement
+-- The asset lists (migration 0016_i17r_asset_lists), as the other reference rows.
+CREATE TRIGGER ref_vehicles_no_update BEFORE UPDATE ON ref_vehicles
+    FOR EACH ROW
+    EXECUTE FUNCTION ledger_refuse_frozen('reference rows are written once');
+-- statement
+CREATE TRIGGER ref_vehicles_no_delete BEFORE DELETE ON ref_vehicles
+    FOR EACH ROW
+    EXECUTE FUNCTION ledger_refuse_frozen('reference rows are written once');
+-- statement
+CREATE TRIGGER ref_vehicles_no_truncate BEFORE TRUNCATE ON ref_vehicles
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_frozen('reference rows are written once');
+-- statement
+CREATE TRIGGER ref_property_no_update BEFORE UPDATE ON ref_property
+    FOR EACH ROW
+    EXECUTE FUNCTION ledger_refuse_frozen('reference rows are written once');
+-- statement
+CREATE TRIGGER ref_property_no_delete BEFORE DELETE ON ref_property
+    FOR EACH ROW
+    EXECUTE FUNCTION ledger_refuse_frozen('reference rows are written once');
+-- statement
+CREATE TRIGGER ref_property_no_truncate BEFORE TRUNCATE ON ref_property
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_frozen('reference rows are written once');
+-- statement
+CREATE TRIGGER ref_businesses_no_update BEFORE UPDATE ON ref_businesses
+    FOR EACH ROW
+    EXECUTE FUNCTION ledger_refuse_frozen('reference rows are written once');
+-- statement
+CREATE TRIGGER ref_businesses_no_delete BEFORE DELETE ON ref_businesses
+    FOR EACH ROW
+    EXECUTE FUNCTION ledger_refuse_frozen('reference rows are written once');
+-- statement
+CREATE TRIGGER ref_businesses_no_truncate BEFORE TRUNCATE ON ref_businesses
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_frozen('reference rows are written once');
+-- statement
+CREATE TRIGGER ref_provident_fund_no_update BEFORE UPDATE ON ref_provident_fund
+    FOR EACH ROW
+    EXECUTE FUNCTION ledger_refuse_frozen('reference rows are written once');
+-- statement
+CREATE TRIGGER ref_provident_fund_no_delete BEFORE DELETE ON ref_provident_fund
+    FOR EACH ROW
+    EXECUTE FUNCTION ledger_refuse_frozen('reference rows are written once');
+-- statement
+CREATE TRIGGER ref_provident_fund_no_truncate BEFORE TRUNCATE ON ref_provident_fund
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_frozen('reference rows are written once');

@@ -207,3 +207,44 @@ CREATE TRIGGER operator_roles_no_update BEFORE UPDATE ON operator_roles
 BEGIN
     SELECT RAISE(ABORT, 'ledger: a grant is never changed; revoke it and grant again');
 END;
+-- statement
+-- The asset lists (migration 0016_i17r_asset_lists), as the other reference rows.
+CREATE TRIGGER ref_vehicles_no_update BEFORE UPDATE ON ref_vehicles
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: reference rows are written once');
+END;
+-- statement
+CREATE TRIGGER ref_vehicles_no_delete BEFORE DELETE ON ref_vehicles
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: reference rows are written once');
+END;
+-- statement
+CREATE TRIGGER ref_property_no_update BEFORE UPDATE ON ref_property
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: reference rows are written once');
+END;
+-- statement
+CREATE TRIGGER ref_property_no_delete BEFORE DELETE ON ref_property
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: reference rows are written once');
+END;
+-- statement
+CREATE TRIGGER ref_businesses_no_update BEFORE UPDATE ON ref_businesses
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: reference rows are written once');
+END;
+-- statement
+CREATE TRIGGER ref_businesses_no_delete BEFORE DELETE ON ref_businesses
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: reference rows are written once');
+END;
+-- statement
+CREATE TRIGGER ref_provident_fund_no_update BEFORE UPDATE ON ref_provident_fund
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: reference rows are written once');
+END;
+-- statement
+CREATE TRIGGER ref_provident_fund_no_delete BEFORE DELETE ON ref_provident_fund
+BEGIN
+    SELECT RAISE(ABORT, 'ledger: reference rows are written once');
+END;

@@ -28,6 +28,10 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "ref_staff",
         "ref_staff_accounts",
         "ref_cadre_relatives",
+        "ref_vehicles",
+        "ref_property",
+        "ref_businesses",
+        "ref_provident_fund",
         "return_files",
         "instruction_outcomes",
         "batches",  # reconciliation moves a batch to (partially_) reconciled

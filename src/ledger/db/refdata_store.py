@@ -8,13 +8,28 @@ import sqlalchemy as sa
 
 from ledger.db.bulk import copy_rows
 from ledger.db.schema import (
+    ref_businesses,
     ref_cadre_relatives,
     ref_deaths,
+    ref_property,
+    ref_provident_fund,
     ref_staff,
+    ref_vehicles,
     refdata_imports,
 )
 from ledger.errors import AlreadyImported
 from ledger.operators import os_login
+
+# The snapshot lists stored one file row per table row: kind -> table (the columns are
+# the table's, less its id and import id).
+SNAPSHOT_TABLES: dict[str, sa.Table] = {
+    "cadres": ref_cadre_relatives,
+    "vehicles": ref_vehicles,
+    "property": ref_property,
+    "business": ref_businesses,
+    "provident_fund": ref_provident_fund,
+}
+KINDS = ("deaths", "staff", *SNAPSHOT_TABLES)
 
 
 def previous_import_of(connection: sa.Connection, kind: str, sha256: str) -> sa.Row | None:
@@ -64,7 +79,7 @@ def store(
         columns = ("row_no", "id_number", "name", "death_date", "source")
         copy_rows(connection, "ref_deaths", ("import_id", *columns), _rows(ids, rows, columns))
     elif kind == "staff":
-        columns = ("row_no", "id_number", "name", "employer")
+        columns = ("row_no", "id_number", "name", "employer", "category")
         copy_rows(connection, "ref_staff", ("import_id", *columns), _rows(ids, rows, columns))
         accounts = rows[["id_number", "account_numbers"]].explode("account_numbers").dropna()
         copy_rows(
@@ -77,41 +92,36 @@ def store(
             ],
         )
     else:
-        columns = (
-            "row_no",
-            "cadre_id_number",
-            "cadre_name",
-            "employer",
-            "position",
-            "relative_id_number",
-            "relative_name",
-            "relation",
-            "filed",
-        )
-        copy_rows(
-            connection, "ref_cadre_relatives", ("import_id", *columns), _rows(ids, rows, columns)
-        )
+        table = SNAPSHOT_TABLES[kind]
+        columns = tuple(c.name for c in table.columns if c.name not in ("id", "import_id"))
+        copy_rows(connection, table.name, ("import_id", *columns), _rows(ids, rows, columns))
     return import_id
 
 
 def _rows(ids: list[int], frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """The rows to store; a column the frame lacks (an optional one) is NULL."""
     values: list[list[Any]] = []
     for name in columns:
-        series = frame[name]
+        series = frame[name] if name in frame else pd.Series([None] * len(frame), dtype=object)
+        if series.dtype.kind == "f":
+            raise TypeError(f"{name}: a float column; amounts and counts are int (or None)")
         if series.dtype == bool:
             values.append([bool(v) for v in series])
         elif series.dtype.kind in "iu":
             values.append([int(v) for v in series])
         else:
             as_object = series.astype(object)
-            values.append(as_object.where(series.notna(), None).tolist())
+            column = as_object.where(series.notna(), None).tolist()
+            if any(isinstance(v, float) for v in column):
+                raise TypeError(f"{name}: a float value; amounts and counts are int (or None)")
+            values.append(column)
     return list(zip(ids, *values, strict=True))
 
 
 def status(connection: sa.Connection) -> list[dict[str, Any]]:
     """Per kind: imports, the latest, and the rows currently in force."""
     out = []
-    for kind in ("deaths", "staff", "cadres"):
+    for kind in KINDS:
         imports = connection.execute(
             sa.select(
                 sa.func.count(),
@@ -135,8 +145,9 @@ def status(connection: sa.Connection) -> list[dict[str, Any]]:
                 sa.select(sa.func.count()).where(ref_staff.c.import_id == latest)
             ).scalar_one()
         else:
+            table = SNAPSHOT_TABLES[kind]
             current = connection.execute(
-                sa.select(sa.func.count()).where(ref_cadre_relatives.c.import_id == latest)
+                sa.select(sa.func.count()).where(table.c.import_id == latest)
             ).scalar_one()
         out.append(
             {

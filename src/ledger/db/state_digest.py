@@ -88,12 +88,32 @@ TABLES = {
             "id kind file_name file_sha256 row_count operator imported_at:t db_login",
         ),
         _spec("ref_deaths", "id import_id row_no id_number name death_date:d source"),
-        _spec("ref_staff", "id import_id row_no id_number name employer"),
+        _spec("ref_staff", "id import_id row_no id_number name employer category"),
         _spec("ref_staff_accounts", "id import_id id_number account_number"),
         _spec(
             "ref_cadre_relatives",
             "id import_id row_no cadre_id_number cadre_name employer position"
             " relative_id_number relative_name relation filed:b",
+        ),
+        _spec(
+            "ref_vehicles",
+            "id import_id row_no id_number name plate vehicle_type value_fen registered_on:d"
+            " status active:b",
+        ),
+        _spec(
+            "ref_property",
+            "id import_id row_no id_number name certificate_no location usage area_dm2"
+            " registered_on:d status active:b",
+        ),
+        _spec(
+            "ref_businesses",
+            "id import_id row_no id_number name credit_code company role entity_type"
+            " capital_fen established_on:d status active:b",
+        ),
+        _spec(
+            "ref_provident_fund",
+            "id import_id row_no id_number name employer monthly_deposit_fen paid_to"
+            " status active:b",
         ),
         _spec(
             "findings",
@@ -133,6 +153,10 @@ SCOPES: dict[str, tuple[tuple[str, str | None], ...]] = {
         ("ref_staff", "import_id"),
         ("ref_staff_accounts", "import_id"),
         ("ref_cadre_relatives", "import_id"),
+        ("ref_vehicles", "import_id"),
+        ("ref_property", "import_id"),
+        ("ref_businesses", "import_id"),
+        ("ref_provident_fund", "import_id"),
     ),
     "roster": (("roster_imports", None), ("recipients", None), ("enrolments", None)),
     "findings": (("findings", None), ("finding_events", None)),

@@ -29,6 +29,7 @@ from ledger.county import County
 from ledger.db.bulk import executemany, fetch_all
 from ledger.db.events import record_event
 from ledger.db.schema import roster_imports
+from ledger.demo.asset_anomalies import ASSET_COUNTS, plant_assets
 from ledger.demo.county import COUNTY_CODE, OTHER_COUNTY_CODE, Roster, month_of
 from ledger.identity import birth_date, id_check_char, mask
 
@@ -50,6 +51,7 @@ COUNTS = {
     "account_changed_before_payment": 4,
     "clearing_unresolved": 2,
     "failed_not_followed_up": 2,
+    **ASSET_COUNTS,
 }
 # The findings rule (src/ledger/findings/) that must find each planted kind.
 RULE_OF_KIND = {
@@ -74,6 +76,10 @@ RULE_OF_KIND = {
     "failed_not_followed_up": "W03",
     "idle_funds": "W04",
     "township_jump": "F01",
+    "owns_vehicle": "M11",
+    "property_beyond_limit": "M12",
+    "registered_business": "M13",
+    "provident_fund_deposits": "M14",
 }
 # The screening at batch run (ledger.screening) holds these kinds' payments before they
 # are paid: the hold reason that stops each one.
@@ -85,6 +91,10 @@ HOLD_OF_KIND = {
     "public_employee": "public_employee",
     "cadre_relative_unfiled": "cadre_relative",
     "shared_account": "shared_account",
+    "owns_vehicle": "vehicle",
+    "property_beyond_limit": "property",
+    "registered_business": "business",
+    "provident_fund_deposits": "provident_fund",
 }
 # Ordinary bank failures each month (not anomalies: they are followed up).
 CLOSED_PER_MONTH = 2
@@ -129,6 +139,8 @@ class Plan:
     deaths: pd.DataFrame | None = None
     staff: pd.DataFrame | None = None
     cadres: pd.DataFrame | None = None
+    # The asset lists (房子、车子、票子), by refdata kind.
+    assets: dict[str, pd.DataFrame] = field(default_factory=dict)
     # Bank behaviour: account number -> the holder name the bank has on file.
     bank_holders: dict[str, str] = field(default_factory=dict)
     # period -> accounts the bank reports closed / frozen / still processing.
@@ -593,6 +605,7 @@ def make_plan(county: County, roster: Roster, periods: list[str], rng: np.random
             subjects=[{"type": "township", "township": plan.jump_township, "period": periods[1]}],
             month=periods[1],
         )
+    plant_assets(plan, frame, pick, rng, _person)
     # -- ordinary failures (followed up; not anomalies) --------------------------------
     for k, period in enumerate(periods):
         closed = {str(frame.loc[i, "银行账号"]) for i in pick(CLOSED_PER_MONTH, not_bank="RCC")}

@@ -162,7 +162,12 @@ class Demo:
     def _reference_lists(self, *, load: bool) -> None:
         folder = self.dir / "refdata"
         folder.mkdir(exist_ok=True)
-        lists = {"deaths": self.plan.deaths, "staff": self.plan.staff, "cadres": self.plan.cadres}
+        lists = {
+            "deaths": self.plan.deaths,
+            "staff": self.plan.staff,
+            "cadres": self.plan.cadres,
+            **self.plan.assets,
+        }
         for kind, frame in lists.items():
             assert frame is not None
             path = folder / f"{kind}.csv"

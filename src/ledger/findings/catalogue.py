@@ -2,6 +2,7 @@
 
 from ledger.county import DEFAULT_THRESHOLDS
 from ledger.findings import CATEGORIES, CATEGORY_TITLES, RULES
+from ledger.screening_limits import DEFAULT_TEXT
 
 
 def catalogue_markdown() -> str:
@@ -18,10 +19,9 @@ def catalogue_markdown() -> str:
             lines.append(f"- **Checks:** {rule.checks}")
             lines.append(f"- **Data:** {', '.join(rule.data)}")
             if rule.thresholds:
+                defaults = {**DEFAULT_THRESHOLDS, **DEFAULT_TEXT}
                 shown = [
-                    f"`{t}` (default {DEFAULT_THRESHOLDS[t]})"
-                    if t in DEFAULT_THRESHOLDS
-                    else f"`{t}`"
+                    f"`{t}` (default {defaults[t]})" if t in defaults else f"`{t}`"
                     for t in rule.thresholds
                 ]
                 lines.append(f"- **Thresholds:** {', '.join(shown)}")

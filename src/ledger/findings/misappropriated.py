@@ -1,7 +1,8 @@
 """Misappropriated funds (套取/骗取/侵占): payments to people who should not get them.
 
 M06, M09 and M10 (identity, standard, age: who may not be paid at all) are in
-``ineligible``; this module lists all ten in id order.
+``ineligible``, M11-M14 (vehicles, property, businesses, provident fund) in ``assets``;
+this module lists all fourteen in id order.
 """
 
 from dataclasses import replace
@@ -9,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from ledger.findings.assets import RULES as ASSET_RULES
 from ledger.findings.base import Context, Rule, empty
 from ledger.findings.blocks import (
     PAYMENT_COLUMNS,
@@ -303,4 +305,4 @@ M08 = Rule(
 )
 
 
-RULES = (M01, M02, M03, M04, M05, M06, M07, M08, M09, M10)
+RULES = (M01, M02, M03, M04, M05, M06, M07, M08, M09, M10, *ASSET_RULES)

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ledger.columns import ROW
 from ledger.identity import ascii_digits, birth_dates, id_check_ok
+from ledger.money import parse_yuan
 from ledger.tabular.model import Problems
 from ledger.tabular.values import per_unique
 
@@ -104,6 +105,44 @@ class Checker:
             .reindex(values.index)
         )
         return _or_none(ids.where(valid)), _or_none(birth_text.where(valid))
+
+    def yuan(self, values: pd.Series, key: str) -> pd.Series:
+        """Yuan text (``ledger.money.parse_yuan``: thousands commas and a ¥ allowed, no
+        sign) as int fen, None where empty or not an amount. Each distinct malformed
+        amount is flagged with the parser's reason (the first 50; any others with a
+        general message), so a file of typos does not cost a loop per row."""
+        parsed = per_unique(values, _parse_fen)
+        bad = (values != "") & parsed.isna()
+        if bad.any():
+            distinct = values[bad].unique()
+            for value in distinct[:50]:
+                self.flag(bad & (values == value), key, _refusal(value))
+            if len(distinct) > 50:
+                self.flag(
+                    bad & ~values.isin(distinct[:50]),
+                    key,
+                    "not a yuan amount with at most 2 decimals (e.g. 550.00)",
+                )
+        return parsed
+
+
+def _parse_fen(values: pd.Series) -> pd.Series:
+    out: list[int | None] = []
+    for text in values:
+        try:
+            out.append(parse_yuan(text) if text != "" else None)
+        except ValueError:
+            out.append(None)
+    return pd.Series(out, dtype=object)
+
+
+def _refusal(text: str) -> str:
+    """Why ``parse_yuan`` refuses ``text`` (which it does)."""
+    try:
+        parse_yuan(text)
+    except ValueError as error:
+        return str(error)
+    raise AssertionError(f"{text!r} was flagged but parses")
 
 
 def _or_none(series: pd.Series) -> pd.Series:

@@ -21,10 +21,14 @@ from ledger.db.schema.reconciliation import (
     return_files,
 )
 from ledger.db.schema.refdata import (
+    ref_businesses,
     ref_cadre_relatives,
     ref_deaths,
+    ref_property,
+    ref_provident_fund,
     ref_staff,
     ref_staff_accounts,
+    ref_vehicles,
     refdata_imports,
 )
 from ledger.db.schema.registry import enrolments, recipients, roster_imports
@@ -53,10 +57,14 @@ __all__ = [
     "postings",
     "recipients",
     "reconciliation_exceptions",
+    "ref_businesses",
     "ref_cadre_relatives",
     "ref_deaths",
+    "ref_property",
+    "ref_provident_fund",
     "ref_staff",
     "ref_staff_accounts",
+    "ref_vehicles",
     "refdata_imports",
     "return_files",
     "roster_import_details",

@@ -22,6 +22,10 @@ HOLD_REASONS = (
     "account_closed",
     "name_unencodable",
     "above_standard",
+    "vehicle",
+    "property",
+    "business",
+    "provident_fund",
 )
 
 instruction_holds = sa.Table(
@@ -44,7 +48,7 @@ instruction_holds = sa.Table(
     sa.CheckConstraint(
         "reason IN ('deceased', 'public_employee', 'cadre_relative', 'exclusive_program', "
         "'duplicate_id', 'shared_account', 'account_closed', 'name_unencodable', "
-        "'above_standard')",
+        "'above_standard', 'vehicle', 'property', 'business', 'provident_fund')",
         name="reason",
     ),
     sa.UniqueConstraint("instruction_id", "reason"),
