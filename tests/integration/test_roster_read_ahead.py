@@ -70,7 +70,7 @@ def _stored(connection: sa.Connection) -> dict[str, list[Any]]:
         "SELECT key, id_number, name, sex, birth_date FROM recipients ORDER BY key"
     )
     versions = connection.exec_driver_sql(
-        f"""SELECT r.key, e.program, {", ".join("e." + c for c in registry_store.VERSIONED)},
+        f"""SELECT r.key, e.program, {", ".join("e." + c for c in roster.VERSIONED)},
                    e.valid_to_import IS NULL
             FROM enrolments e JOIN recipients r ON r.id = e.recipient_id
             ORDER BY r.key, e.program, e.id"""
