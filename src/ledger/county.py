@@ -20,6 +20,8 @@ from ledger.approval import ApprovalRules, parse_rules
 from ledger.errors import ValidationError
 from ledger.journal import DEFAULT_FUTURE_DAYS
 from ledger.money import parse_yuan
+from ledger.oplog import LogSettings
+from ledger.oplog import parse_settings as parse_log_settings
 
 _CODE = re.compile(r"[A-Za-z0-9_]{1,32}")
 
@@ -121,6 +123,8 @@ class County:
     approval: ApprovalRules = field(default_factory=ApprovalRules)
     allocation_max_fen: int = DEFAULT_ALLOCATION_MAX_FEN
     future_days: int = DEFAULT_FUTURE_DAYS
+    # [logging]: the operations log (ledger.oplog); None: no log.
+    logging: LogSettings | None = None
 
     @property
     def province_prefix(self) -> str:
@@ -309,6 +313,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
     disclosure = _disclosure(raw, problems)
     approval = parse_rules(raw.get("approval"), problems)
     allocation_max_fen, future_days = _limits(raw, problems)
+    log_settings = parse_log_settings(raw, problems)
 
     _unique_names(
         problems,
@@ -343,6 +348,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         approval=approval,
         allocation_max_fen=allocation_max_fen,
         future_days=future_days,
+        logging=log_settings,
     )
 
 
