@@ -18,7 +18,7 @@ from ledger.cli_support import (
     unmask_option,
 )
 from ledger.county import County
-from ledger.db import findings_store
+from ledger.db import finding_cases, findings_store
 from ledger.findings import RULES, service
 from ledger.findings.catalogue import catalogue_markdown
 from ledger.money import format_yuan, parse_yuan
@@ -100,7 +100,35 @@ def _row(finding: dict[str, Any], unmask: bool) -> dict[str, Any]:
     }
 
 
+def _case_row(case: dict[str, Any], unmask: bool) -> dict[str, Any]:
+    first = _row({**case, "id": case["case"], "severity": "", "period": "", "summary": ""}, unmask)
+    return {
+        "case": case["case"],
+        "rule": case["rule"],
+        "subject": first["subject"],
+        "program": case["program"] or "",
+        "township": case["township"] or "",
+        "months": ",".join(case["periods"]),
+        "findings": ",".join(str(i) for i in case["findings"]),
+        "amount_total": format_yuan(case["amount_fen"], thousands=True),
+        "amount_fen": case["amount_fen"],
+        "recovered_fen": case["recovered_fen"],
+        "written_off_fen": case["written_off_fen"],
+        "status": case["status"],
+        "owner": case["owner"] or "",
+        "due_date": case["due_date"],
+    }
+
+
 @findings.command("list")
+@click.option(
+    "--by",
+    type=click.Choice(["finding", "case"]),
+    default="finding",
+    show_default=True,
+    help="One row per finding (a period), or per case: the same subject and rule over "
+    "every month it was found, with its months, total and status.",
+)
 @click.option("--period", default=None, help="Only this period (YYYY-MM).")
 @click.option("--rule", default=None, help="Only this rule.")
 @click.option(
@@ -122,6 +150,7 @@ def _row(finding: dict[str, Any], unmask: bool) -> dict[str, Any]:
 @pass_app
 def list_(
     app: AppContext,
+    by: str,
     period: str | None,
     rule: str | None,
     category: str | None,
@@ -130,7 +159,9 @@ def list_(
     unmask: bool,
     output_format: str,
 ) -> None:
-    """List findings (account numbers masked unless --unmask)."""
+    """List findings, or with --by case the cases they make (account numbers masked
+    unless --unmask). With --by case the filters choose the findings grouped: a case
+    found in 2026-10 and 2026-11 shows both months unless --period narrows it."""
     with app.reader() as uow:
         rows = findings_store.list_findings(
             uow.connection,
@@ -140,6 +171,23 @@ def list_(
             statuses=statuses or None,
             township=township,
         )
+    if by == "case":
+        emit(
+            [_case_row(c, unmask) for c in finding_cases.group_cases(rows)],
+            [
+                "case",
+                "rule",
+                "subject",
+                "months",
+                "findings",
+                "amount_total",
+                "status",
+                "owner",
+                "due_date",
+            ],
+            output_format,
+        )
+        return
     emit(
         [_row(r, unmask) for r in rows],
         [
@@ -238,10 +286,11 @@ def verify(app: AppContext, finding_id: int, as_of: Any, county: County, operato
     """Run the finding's rule again (回头看): close it only if the condition is gone."""
     with app.unit_of_work() as uow:
         closed = service.verify(uow, county, finding_id, operator=operator, as_of=to_date(as_of))
+        note = service.verify_note(uow.connection, finding_id)
     if closed:
-        click.echo(f"Finding {finding_id} verified: the condition is gone.")
+        click.echo(f"Finding {finding_id} verified: {note}.")
     else:
-        click.echo(f"Finding {finding_id} is not fixed: the rule still sees it.")
+        click.echo(f"Finding {finding_id} is not fixed: the rule still sees it ({note}).")
 
 
 @findings.command()

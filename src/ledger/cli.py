@@ -20,6 +20,7 @@ from ledger.batch import (
     db,
     demo,
     findings,
+    findings_close,  # noqa: F401 (adds its commands to the findings group)
     funds,
     journal,
     operators,

@@ -23,6 +23,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "enrolments",
         "roster_imports",
         "roster_import_details",
+        "roster_import_warnings",
         "refdata_imports",
         "ref_deaths",
         "ref_staff",
@@ -62,6 +63,8 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "postings",
         "accounts",
         "periods",
+        "findings",  # approving a write-off
+        "finding_events",
     ),
     # The findings workflow only: never money, roster, batches or operators.
     Role.AUDITOR: ("findings", "finding_events"),

@@ -28,7 +28,7 @@ from ledger.db.schema.refdata import (
     refdata_imports,
 )
 from ledger.db.schema.registry import enrolments, recipients, roster_imports
-from ledger.db.schema.roster_details import roster_import_details
+from ledger.db.schema.roster_details import roster_import_details, roster_import_warnings
 
 __all__ = [
     "accounts",
@@ -58,6 +58,7 @@ __all__ = [
     "refdata_imports",
     "return_files",
     "roster_import_details",
+    "roster_import_warnings",
     "roster_imports",
     "transactions",
 ]
