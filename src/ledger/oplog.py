@@ -106,7 +106,7 @@ def settings_for(args: Sequence[str]) -> LogSettings | None:
 def command_of(args: Sequence[str], names: set[str]) -> str:
     """The command words of a command line (``batch run``): the leading words that are
     not options, stopping at the first option."""
-    words = []
+    words: list[str] = []
     skip = False
     for arg in args:
         if skip:
