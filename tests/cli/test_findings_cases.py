@@ -171,3 +171,15 @@ def test_overdue_rectifications_are_listed_escalated_once_and_reported(db_url, e
             "--county", county))  # fmt: skip
     text = report.read_text(encoding="utf-8")
     assert "升级督办" in text and "城关镇民政所" in text
+
+
+def test_the_new_commands_have_help():
+    from click.testing import CliRunner
+
+    from ledger.cli import cli
+
+    for command in ("write-off", "approve-write-off", "overdue", "escalate"):
+        result = CliRunner().invoke(cli, ["findings", command, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output, command
+    listed = CliRunner().invoke(cli, ["findings", "list", "--help"])
+    assert "--by [finding|case]" in listed.output

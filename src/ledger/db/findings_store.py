@@ -278,12 +278,3 @@ def list_findings(
     if township is not None:
         query = query.where(findings.c.township == township)
     return [dict(r._mapping) for r in connection.execute(query)]
-
-
-def overdue(rows: Iterable[dict[str, Any]], today: date) -> list[dict[str, Any]]:
-    """Assigned findings whose due date has passed (rectification overdue)."""
-    return [
-        r
-        for r in rows
-        if r["status"] == "assigned" and r["due_date"] is not None and r["due_date"] < today
-    ]
