@@ -29,27 +29,10 @@ def _paid_after_death_for_three_months(engine, tmp_path: Path, db_url: str, coun
 
 
 def _detect(db_url: str, county: Path, period: str):  # type: ignore[no-untyped-def]
-    return json.loads(
-        _ok(
-            run(
-                db_url,
-                "findings",
-                "detect",
-                "--county",
-                county,
-                "--operator",
-                "auditor",
-                "--period",
-                period,
-                "--rule",
-                "M01",
-                "--as-of",
-                "2026-11-25",
-                "--format",
-                "json",
-            )
-        ).output  # fmt: skip
-    )[0]
+    result = run(db_url, "findings", "detect", "--county", county, "--operator", "auditor",
+                 "--period", period, "--rule", "M01", "--as-of", "2026-11-25",
+                 "--format", "json")  # fmt: skip
+    return json.loads(_ok(result).output)[0]
 
 
 def _events(db_url: str, finding: int) -> list[tuple[str, str]]:
@@ -160,7 +143,7 @@ def test_overdue_rectifications_are_listed_escalated_once_and_reported(db_url, e
     assert "1 finding(s) escalated now; 1 overdue in all." in first.output
     second = _ok(run(db_url, *escalate))
     assert "0 finding(s) escalated now; 1 overdue in all." in second.output
-    [(action, note)] = [e for e in _events(db_url, 1) if e[0] == "escalated"]
+    [(_, note)] = [e for e in _events(db_url, 1) if e[0] == "escalated"]
     assert "due 2026-10-31, 15 day(s) late" in note
     after = json.loads(_ok(run(db_url, "findings", "overdue", "--as-of", "2026-11-15",
                                "--format", "json")).output)  # fmt: skip
