@@ -3,6 +3,7 @@ subject and rule, a dismissed finding reopened when it recurs, a paid-after-deat
 closed only once its money is recovered or written off with a checker's approval, and
 overdue rectifications escalated (list, event, report)."""
 
+import csv
 import json
 from datetime import date
 from pathlib import Path
@@ -78,6 +79,11 @@ def test_months_make_one_case_a_dismissed_recurrence_reopens(db_url, engine, tmp
     text = report.read_text(encoding="utf-8")
     assert "跨月重复出现的问题" in text and "2026-09、2026-10、2026-11" in text
     assert "1、2、3" in text and "1,800.00" in text
+    out_csv = tmp_path / "report.csv"
+    _ok(run(db_url, "report", "exceptions", "--period", "2026-11", "--out", out_csv,
+            "--county", county, "--format", "csv"))  # fmt: skip
+    [header, row] = list(csv.reader(out_csv.open(encoding="utf-8-sig")))
+    assert (row[0], row[header.index("案件编号")]) == ("3", "1")  # finding 3 of case 1
 
 
 def test_a_paid_after_death_case_closes_only_once_its_money_is_settled(db_url, engine, tmp_path):

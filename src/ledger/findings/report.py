@@ -200,13 +200,15 @@ def _finding(county: County, r: dict[str, Any], names: dict[str, str], zh: bool)
 
 def _cases(
     connection: sa.Connection, county: County, period: str, lang: str
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], dict[int, int]]:
     """The cases of this period's findings found in more than one month up to it: one
-    row per subject and rule with its months, total and status."""
+    row per subject and rule with its months, total and status; and the case of every
+    finding (finding id -> case id)."""
     zh = lang != "en"
     earlier = findings_store.list_findings(connection)
     cases = finding_cases.group_cases(r for r in earlier if r["period"] <= period)
     received = finding_cases.received_by_finding(connection)
+    case_of = {f: case["case"] for case in cases for f in case["findings"]}
     out = []
     for case in cases:
         if period not in case["periods"] or len(case["periods"]) < 2:
@@ -231,7 +233,7 @@ def _cases(
                 "status": STATUS_ZH[case["status"]] if zh else case["status"],
             }
         )
-    return sorted(out, key=lambda c: (-len(c["months"]), c["case"]))
+    return sorted(out, key=lambda c: (-len(c["months"]), c["case"])), case_of
 
 
 def report_context(
@@ -240,6 +242,7 @@ def report_context(
     period = parse_period(period)
     zh = lang != "en"
     rows = findings_store.list_findings(connection, period=period)
+    cases, case_of = _cases(connection, county, period, lang)
     overdue = finding_cases.overdue_findings(connection, today)
     names = {code: t.name for code, t in county.townships.items()}
     by_category: dict[str, dict[str, Any]] = {}
@@ -254,7 +257,7 @@ def report_context(
     by_township: dict[str, dict[str, Any]] = {}
     headline = dict.fromkeys(BUCKETS, 0)
     for r in rows:
-        finding = _finding(county, r, names, zh)
+        finding = _finding(county, r, names, zh) | {"case": case_of.get(int(r["id"]), r["id"])}
         amount = finding["amount_fen"]
         town = r["township"] or ""
         county_wide = "全县（不分乡镇）" if zh else "county-wide (no township)"
@@ -307,7 +310,7 @@ def report_context(
             }
             for r in overdue
         ],
-        "cases": _cases(connection, county, period, lang),
+        "cases": cases,
         "trend": _trend(connection, county, period),
         "screening": period_screening(connection, period, lang),
         "threshold": county.thresholds["fluctuation_percent"],
