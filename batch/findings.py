@@ -93,6 +93,8 @@ def _row(finding: dict[str, Any], unmask: bool) -> dict[str, Any]:
         "amount_at_risk": format_yuan(int(finding["amount_fen"]), thousands=True),
         "amount_fen": int(finding["amount_fen"]),
         "recovered_fen": int(finding["recovered_fen"]),
+        "written_off_fen": int(finding.get("written_off_fen") or 0),
+        "write_off_pending_fen": finding.get("write_off_pending_fen"),
         "status": finding["status"],
         "owner": finding["owner"] or "",
         "due_date": finding["due_date"],
