@@ -281,18 +281,46 @@ def dismiss(app: AppContext, finding_id: int, reason: str, operator: str) -> Non
 @findings.command()
 @click.argument("finding_id", type=int)
 @click.option("--as-of", type=_DAY, default=None, help="Judge ages as of this day.")
+@click.option(
+    "--case",
+    "whole_case",
+    is_flag=True,
+    default=False,
+    help="Verify every finding of FINDING_ID's case (the same subject and rule, all "
+    "months) that is not closed yet.",
+)
 @county_option
 @operator_option
 @pass_app
-def verify(app: AppContext, finding_id: int, as_of: Any, county: County, operator: str) -> None:
-    """Run the finding's rule again (回头看): close it only if the condition is gone."""
-    with app.unit_of_work() as uow:
-        closed = service.verify(uow, county, finding_id, operator=operator, as_of=to_date(as_of))
-        note = service.verify_note(uow.connection, finding_id)
-    if closed:
-        click.echo(f"Finding {finding_id} verified: {note}.")
-    else:
-        click.echo(f"Finding {finding_id} is not fixed: the rule still sees it ({note}).")
+def verify(
+    app: AppContext,
+    finding_id: int,
+    as_of: Any,
+    whole_case: bool,
+    county: County,
+    operator: str,
+) -> None:
+    """Run the finding's rule again (回头看): close it only if the condition is gone (a
+    payment after death, M01: once its money is recovered or written off)."""
+    ids = [finding_id]
+    if whole_case:
+        with app.reader() as uow:
+            ids = [
+                int(r["id"])
+                for r in finding_cases.case_findings(uow.connection, finding_id)
+                if r["status"] not in ("verified", "dismissed")
+            ]
+        if not ids:
+            click.echo(f"The case of finding {finding_id} has nothing left to verify.")
+            return
+    for one in ids:
+        with app.unit_of_work() as uow:
+            closed = service.verify(uow, county, one, operator=operator, as_of=to_date(as_of))
+            note = service.verify_note(uow.connection, one)
+        if closed:
+            click.echo(f"Finding {one} verified: {note}.")
+        else:
+            click.echo(f"Finding {one} is not fixed: the rule still sees it ({note}).")
 
 
 @findings.command()

@@ -85,6 +85,13 @@ def test_months_make_one_case_a_dismissed_recurrence_reopens(db_url, engine, tmp
     [header, row] = list(csv.reader(out_csv.open(encoding="utf-8-sig")))
     assert (row[0], row[header.index("案件编号")]) == ("3", "1")  # finding 3 of case 1
 
+    whole = _ok(run(db_url, "findings", "verify", "2", "--case", "--county", county,
+                    "--operator", "a2", "--as-of", "2026-11-26"))  # fmt: skip
+    assert [line.split(" is ")[0] for line in whole.output.splitlines()] == [
+        "Finding 1", "Finding 2", "Finding 3",
+    ]  # fmt: skip
+    assert "600.00 of 600.00 yuan neither recovered" in whole.output
+
 
 def test_a_paid_after_death_case_closes_only_once_its_money_is_settled(db_url, engine, tmp_path):
     county = county_file(tmp_path)
