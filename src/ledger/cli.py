@@ -43,7 +43,7 @@ class LedgerGroup(click.Group):
     """The root group: turns expected operating errors into click errors."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        ctx.meta["ledger.args"] = list(args)
+        ctx.meta["ledger.args"] = [str(a) for a in args]  # tests may pass Paths
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
