@@ -92,6 +92,8 @@ def _row(finding: dict[str, Any], unmask: bool) -> dict[str, Any]:
         "amount_at_risk": format_yuan(int(finding["amount_fen"]), thousands=True),
         "amount_fen": int(finding["amount_fen"]),
         "recovered_fen": int(finding["recovered_fen"]),
+        "written_off_fen": int(finding.get("written_off_fen") or 0),
+        "write_off_pending_fen": finding.get("write_off_pending_fen"),
         "status": finding["status"],
         "owner": finding["owner"] or "",
         "due_date": finding["due_date"],
@@ -99,7 +101,35 @@ def _row(finding: dict[str, Any], unmask: bool) -> dict[str, Any]:
     }
 
 
+def _case_row(case: dict[str, Any], unmask: bool) -> dict[str, Any]:
+    first = _row({**case, "id": case["case"], "severity": "", "period": "", "summary": ""}, unmask)
+    return {
+        "case": case["case"],
+        "rule": case["rule"],
+        "subject": first["subject"],
+        "program": case["program"] or "",
+        "township": case["township"] or "",
+        "months": ",".join(case["periods"]),
+        "findings": ",".join(str(i) for i in case["findings"]),
+        "amount_total": format_yuan(case["amount_fen"], thousands=True),
+        "amount_fen": case["amount_fen"],
+        "recovered_fen": case["recovered_fen"],
+        "written_off_fen": case["written_off_fen"],
+        "status": case["status"],
+        "owner": case["owner"] or "",
+        "due_date": case["due_date"],
+    }
+
+
 @findings.command("list")
+@click.option(
+    "--by",
+    type=click.Choice(["finding", "case"]),
+    default="finding",
+    show_default=True,
+    help="One row per finding (a period), or per case: the same subject and rule over "
+    "every month it was found, with its months, total and status.",
+)
 @click.option("--period", default=None, help="Only this period (YYYY-MM).")
 @click.option("--rule", default=None, help="Only this rule.")
 @click.option(
@@ -121,6 +151,7 @@ def _row(finding: dict[str, Any], unmask: bool) -> dict[str, Any]:
 @pass_app
 def list_(
     app: AppContext,
+    by: str,
     period: str | None,
     rule: str | None,
     category: str | None,
@@ -129,8 +160,10 @@ def list_(
     unmask: bool,
     output_format: str,
 ) -> None:
-    """List findings (account numbers masked unless --unmask)."""
-    from ledger.db import findings_store
+    """List findings, or with --by case the cases they make (account numbers masked
+    unless --unmask). With --by case the filters choose the findings grouped: a case
+    found in 2026-10 and 2026-11 shows both months unless --period narrows it."""
+    from ledger.db import finding_cases, findings_store
 
     with app.reader() as uow:
         rows = findings_store.list_findings(
@@ -141,6 +174,23 @@ def list_(
             statuses=statuses or None,
             township=township,
         )
+    if by == "case":
+        emit(
+            [_case_row(c, unmask) for c in finding_cases.group_cases(rows)],
+            [
+                "case",
+                "rule",
+                "subject",
+                "months",
+                "findings",
+                "amount_total",
+                "status",
+                "owner",
+                "due_date",
+            ],
+            output_format,
+        )
+        return
     emit(
         [_row(r, unmask) for r in rows],
         [
@@ -240,19 +290,49 @@ def dismiss(app: AppContext, finding_id: int, reason: str, operator: str) -> Non
 @findings.command()
 @click.argument("finding_id", type=int)
 @click.option("--as-of", type=_DAY, default=None, help="Judge ages as of this day.")
+@click.option(
+    "--case",
+    "whole_case",
+    is_flag=True,
+    default=False,
+    help="Verify every finding of FINDING_ID's case (the same subject and rule, all "
+    "months) that is not closed yet.",
+)
 @county_option
 @operator_option
 @pass_app
-def verify(app: AppContext, finding_id: int, as_of: Any, county: County, operator: str) -> None:
-    """Run the finding's rule again (回头看): close it only if the condition is gone."""
+def verify(
+    app: AppContext,
+    finding_id: int,
+    as_of: Any,
+    whole_case: bool,
+    county: County,
+    operator: str,
+) -> None:
+    """Run the finding's rule again (回头看): close it only if the condition is gone (a
+    payment after death, M01: once its money is recovered or written off)."""
+    from ledger.db import finding_cases
     from ledger.findings import service
 
-    with app.unit_of_work() as uow:
-        closed = service.verify(uow, county, finding_id, operator=operator, as_of=to_date(as_of))
-    if closed:
-        click.echo(f"Finding {finding_id} verified: the condition is gone.")
-    else:
-        click.echo(f"Finding {finding_id} is not fixed: the rule still sees it.")
+    ids = [finding_id]
+    if whole_case:
+        with app.reader() as uow:
+            ids = [
+                int(r["id"])
+                for r in finding_cases.case_findings(uow.connection, finding_id)
+                if r["status"] not in ("verified", "dismissed")
+            ]
+        if not ids:
+            click.echo(f"The case of finding {finding_id} has nothing left to verify.")
+            return
+    for one in ids:
+        with app.unit_of_work() as uow:
+            closed = service.verify(uow, county, one, operator=operator, as_of=to_date(as_of))
+            note = service.verify_note(uow.connection, one)
+        if closed:
+            click.echo(f"Finding {one} verified: {note}.")
+        else:
+            click.echo(f"Finding {one} is not fixed: the rule still sees it ({note}).")
 
 
 @findings.command()

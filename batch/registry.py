@@ -142,6 +142,12 @@ def import_(
         return
     for line in result.warnings:
         click.echo(f"Warning: {line}", err=True)
+    if result.warning_count and not dry_run:
+        click.echo(
+            f"All {result.warning_count} warning(s) are stored: "
+            f"`ledger registry warnings {result.import_id}` lists them (--format csv).",
+            err=True,
+        )
     head = "Dry run, nothing written" if dry_run else f"Imported as import {result.import_id}"
     click.echo(
         f"{head}: {file.name} for {month}"
@@ -271,6 +277,22 @@ def imports(app: AppContext, output_format: str) -> None:
         ],
         output_format,
     )
+
+
+@registry.command()
+@click.argument("import_id", metavar="IMPORT", type=int)
+@format_option
+@pass_app
+def warnings(app: AppContext, import_id: int, output_format: str) -> None:
+    """Every warning of a roster import (the import prints the first 1,000): file row,
+    column and message; --format csv for a spreadsheet to work through."""
+    from ledger.db import roster_warnings
+
+    with app.reader() as uow:
+        rows = roster_warnings.import_warnings(uow.connection, import_id)
+    if output_format == "table":
+        click.echo(f"Import {import_id}: {len(rows)} warning(s).")
+    emit(rows, ["row", "column", "message"], output_format)
 
 
 @registry.command()

@@ -6,18 +6,21 @@ exit status 1; Ctrl-C says whether anything had been saved and exits 130; anythi
 is a bug and keeps its traceback.
 """
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 import sqlalchemy as sa
 
-from ledger import __version__
+from ledger import __version__, oplog
 from ledger.batch import (
     audit,
     config,
     db,
     demo,
     findings,
+    findings_close,  # noqa: F401 (adds its commands to the findings group)
     funds,
     funds_year,  # noqa: F401 (adds its commands to the funds group)
     journal,
@@ -36,12 +39,56 @@ from ledger.db import uow
 from ledger.db.engine import connection_failure
 from ledger.db.journal_store import database_refusal
 from ledger.errors import LedgerError
+from ledger.operators import os_login
 
 
 class LedgerGroup(click.Group):
     """The root group: turns expected operating errors into click errors."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["ledger.args"] = [str(a) for a in args]  # tests may pass Paths
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; with ``[logging]`` in the county file, log how it ended
+        (``ledger.oplog``: who, what, when, exit status, the error line)."""
+        args = ctx.meta.get("ledger.args", [])
+        settings = oplog.settings_for(args)
+        if settings is None:
+            return self._invoke(ctx)
+        started, clock = datetime.now(UTC), time.perf_counter()
+        status, error = 0, None
+        try:
+            return self._invoke(ctx)
+        except click.exceptions.Exit as done:
+            status = done.exit_code
+            raise
+        except click.ClickException as failure:
+            status, error = failure.exit_code, failure.format_message()
+            raise
+        except click.Abort:
+            status, error = 1, "aborted"
+            raise
+        except BaseException as crash:
+            status, error = 1, f"{type(crash).__name__}: {crash}"
+            raise
+        finally:
+            try:
+                oplog.write(
+                    settings,
+                    args=args,
+                    command=oplog.command_of(args, set(self.commands)),
+                    operator=oplog.operator_of(args),
+                    login=os_login(),
+                    started=started,
+                    seconds=time.perf_counter() - clock,
+                    status=status,
+                    error=error,
+                )
+            except OSError as failure:
+                click.echo(f"Warning: operations log {settings.file}: {failure}", err=True)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         saved_before = uow.commits()
         try:
             return super().invoke(ctx)

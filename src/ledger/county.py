@@ -21,6 +21,8 @@ from ledger.errors import ValidationError
 from ledger.funds_policy import FundsConfig, parse_funds
 from ledger.journal import DEFAULT_FUTURE_DAYS
 from ledger.money import parse_yuan
+from ledger.oplog import LogSettings
+from ledger.oplog import parse_settings as parse_log_settings
 from ledger.screening_limits import Screening, parse_screening
 
 _CODE = re.compile(r"[A-Za-z0-9_]{1,32}")
@@ -125,6 +127,8 @@ class County:
     future_days: int = DEFAULT_FUTURE_DAYS
     funds: FundsConfig = field(default_factory=FundsConfig)
     screening: Screening = field(default_factory=Screening)
+    # [logging]: the operations log (ledger.oplog); None: no log.
+    logging: LogSettings | None = None
 
     @property
     def province_prefix(self) -> str:
@@ -315,6 +319,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
     allocation_max_fen, future_days = _limits(raw, problems)
     funds = parse_funds(raw.get("funds"), sources, list(programs), problems)
     screening = parse_screening(raw.get("screening"), problems)
+    log_settings = parse_log_settings(raw, problems)
 
     _unique_names(
         problems,
@@ -351,6 +356,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         future_days=future_days,
         funds=funds,
         screening=screening,
+        logging=log_settings,
     )
 
 

@@ -9,13 +9,14 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
 from ledger.db.bulk import fill_temporary_table
+from ledger.db.finding_cases import reopen_dismissed_recurrences
 from ledger.db.schema import finding_events, findings, recipients
 from ledger.db.schema.base import Timestamp
 from ledger.errors import LedgerError
@@ -184,6 +185,10 @@ def store_candidates(
         ).bindparams(_ts("now")),
         {**params, "last": int(last_id)},
     ).rowcount
+    # A dismissed finding whose case comes back in a later period is reopened.
+    reopened += reopen_dismissed_recurrences(
+        connection, since_id=int(last_id), operator=operator, now=now
+    )
     connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
     return Stored(len(rows), int(new), int(reopened), int(sum(r[10] for r in rows)))
 
@@ -273,12 +278,3 @@ def list_findings(
     if township is not None:
         query = query.where(findings.c.township == township)
     return [dict(r._mapping) for r in connection.execute(query)]
-
-
-def overdue(rows: Iterable[dict[str, Any]], today: date) -> list[dict[str, Any]]:
-    """Assigned findings whose due date has passed (rectification overdue)."""
-    return [
-        r
-        for r in rows
-        if r["status"] == "assigned" and r["due_date"] is not None and r["due_date"] < today
-    ]

@@ -23,6 +23,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "enrolments",
         "roster_imports",
         "roster_import_details",
+        "roster_import_warnings",
         "refdata_imports",
         "ref_deaths",
         "ref_staff",
@@ -70,6 +71,8 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "periods",
         "fund_lineage",  # reversals mirror it; the year end empties allocations
         "allocations",  # the year end records carry-overs as next year's allocations
+        "findings",  # approving a write-off
+        "finding_events",
     ),
     # The findings workflow only: never money, roster, batches or operators.
     Role.AUDITOR: ("findings", "finding_events"),

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from ledger import roster
 from ledger.county import County
 from ledger.db.bulk import copy_rows
+from ledger.db.roster_warnings import store_warnings
 from ledger.db.schema import enrolments, recipients, roster_import_details, roster_imports
 from ledger.db.schema.base import Timestamp
 from ledger.errors import AlreadyImported, LedgerError
@@ -160,13 +161,14 @@ def import_roster(
             **{f"{k}_count": v for k, v in counts.items()},
         )
     )
+    store_warnings(connection, import_id, problems)
     for name in TEMPORARY:
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
     return ImportResult(
         import_id=import_id,
         row_count=row_count,
         warning_count=problems.warning_count,
-        warnings=problems.warning_lines(),
+        warnings=problems.grouped_warning_lines(),
         townships=import_diff(connection, import_id),
         **counts,
     )

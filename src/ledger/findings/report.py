@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from ledger import wording
 from ledger.batches import mask, parse_period, previous_period
 from ledger.county import County
-from ledger.db import findings_store
+from ledger.db import finding_cases, findings_store
 from ledger.db.checkpoint import head_document
 from ledger.findings import CATEGORIES, CATEGORY_TITLES, RULES_BY_ID, Context, report_tables
 from ledger.findings.fluctuation import changes, township_totals
@@ -199,14 +199,52 @@ def _finding(county: County, r: dict[str, Any], names: dict[str, str], zh: bool)
     }
 
 
+def _cases(
+    connection: sa.Connection, county: County, period: str, lang: str
+) -> tuple[list[dict[str, Any]], dict[int, int]]:
+    """The cases of this period's findings found in more than one month up to it: one
+    row per subject and rule with its months, total and status; and the case of every
+    finding (finding id -> case id)."""
+    zh = lang != "en"
+    earlier = findings_store.list_findings(connection)
+    cases = finding_cases.group_cases(r for r in earlier if r["period"] <= period)
+    received = finding_cases.received_by_finding(connection)
+    case_of = {f: case["case"] for case in cases for f in case["findings"]}
+    out = []
+    for case in cases:
+        if period not in case["periods"] or len(case["periods"]) < 2:
+            continue
+        rule = RULES_BY_ID.get(case["rule"])
+        out.append(
+            {
+                "case": case["case"],
+                "rule": case["rule"],
+                "title": (rule.title_zh if zh else rule.title_en) if rule else case["rule"],
+                "subject": _subject(county, case, lang),
+                "months": "、".join(case["periods"]) if zh else ", ".join(case["periods"]),
+                "findings": "、".join(str(i) for i in case["findings"])
+                if zh
+                else ", ".join(str(i) for i in case["findings"]),
+                "count": len(case["periods"]),
+                "amount": format_yuan(case["amount_fen"], thousands=True),
+                "settled": format_yuan(
+                    sum(received.get(i, 0) for i in case["findings"]) + case["written_off_fen"],
+                    thousands=True,
+                ),
+                "status": STATUS_ZH[case["status"]] if zh else case["status"],
+            }
+        )
+    return sorted(out, key=lambda c: (-len(c["months"]), c["case"])), case_of
+
+
 def report_context(
     connection: sa.Connection, county: County, period: str, *, lang: str, today: date
 ) -> dict[str, Any]:
     period = parse_period(period)
     zh = lang != "en"
     rows = findings_store.list_findings(connection, period=period)
-    everything_open = findings_store.list_findings(connection, statuses=["assigned"])
-    overdue = findings_store.overdue(everything_open, today)
+    cases, case_of = _cases(connection, county, period, lang)
+    overdue = finding_cases.overdue_findings(connection, today)
     names = {code: t.name for code, t in county.townships.items()}
     by_category: dict[str, dict[str, Any]] = {}
     for category in CATEGORIES:
@@ -220,7 +258,7 @@ def report_context(
     by_township: dict[str, dict[str, Any]] = {}
     headline = dict.fromkeys(BUCKETS, 0)
     for r in rows:
-        finding = _finding(county, r, names, zh)
+        finding = _finding(county, r, names, zh) | {"case": case_of.get(int(r["id"]), r["id"])}
         amount = finding["amount_fen"]
         town = r["township"] or ""
         county_wide = "全县（不分乡镇）" if zh else "county-wide (no township)"
@@ -269,9 +307,11 @@ def report_context(
                 "days": (today - r["due_date"]).days,
                 "amount": money(int(r["amount_fen"])),
                 "subject": _subject(county, r, lang),
+                "escalated": f"{r['escalated_at']:%Y-%m-%d}" if r["escalated_at"] else "",
             }
             for r in overdue
         ],
+        "cases": cases,
         "trend": _trend(connection, county, period),
         "screening": period_screening(connection, period, lang),
         "threshold": county.thresholds["fluctuation_percent"],

@@ -48,6 +48,8 @@ COLUMNS = [
     ("status", "状态", "status", "text"),
     ("owner", "责任人", "owner", "text"),
     ("due_date", "整改期限", "due date", "text"),
+    # The case: the first finding of this subject and rule over the months (docs/findings.md).
+    ("case", "案件编号", "case", "int"),
     ("summary", "说明", "summary", "text"),
     ("evidence", "证据", "evidence", "text"),
     ("ids", "关联编号", "linked ids", "text"),

@@ -26,7 +26,7 @@ from ledger.db.events import record_event
 from ledger.db.journal_store import post
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError, ValidationError
-from ledger.findings import RULES, RULES_BY_ID, Context, Rule
+from ledger.findings import RULES, RULES_BY_ID, Context, Rule, closing
 from ledger.journal import NewTransaction, PostingColumns
 from ledger.money import format_yuan
 
@@ -239,10 +239,18 @@ def verify(
         raise LedgerError(f"finding {finding_id} is {row.status}: there is nothing to verify")
     moment = _now(now)
     present = condition_present(connection, county, row, as_of or moment.date())
-    if present:
+    # A payment after death stays made: settling its money closes the finding.
+    unsettled = closing.settled_note(connection, row) if present else None
+    if present and row.rule in closing.CLOSED_BY_RECOVERY and unsettled is None:
+        present = False
+        action, note = "verified", "the money is settled: fully recovered or written off"
+        values: dict[str, object] = {"status": "verified", "closed_at": moment}
+    elif present:
         back = "assigned" if row.owner else "open"
         action, note = "verify_failed", f"the condition is still present; back to {back}"
-        values: dict[str, object] = {"status": back, "last_detected_at": moment}
+        values = {"status": back, "last_detected_at": moment}
+        if row.rule in closing.CLOSED_BY_RECOVERY:
+            note += f"; not settled: {unsettled}"
     else:
         action, note = "verified", "the rule no longer sees the condition"
         values = {"status": "verified", "closed_at": moment}
@@ -259,6 +267,12 @@ def verify(
     )
     uow.commit()
     return not present
+
+
+def verify_note(connection: sa.Connection, finding_id: int) -> str:
+    """The note of the finding's last verify event (what ``verify`` found)."""
+    events = [e for e in store.events(connection, finding_id) if e["action"].startswith("verif")]
+    return str(events[-1]["note"] or "") if events else ""
 
 
 def recover(

@@ -28,7 +28,9 @@ class Problem:
 
 
 class Problems:
-    """Collects every problem found; keeps the first ``limit`` of each severity in full."""
+    """Collects every problem found; keeps the first ``limit`` of each severity in full,
+    and every warning as a compact (row, column, message) in ``all_warnings`` (a roster
+    import stores them all: ``roster_import_warnings``)."""
 
     def __init__(self, file: str, limit: int = 1000) -> None:
         self.file = file
@@ -37,11 +39,13 @@ class Problems:
         self.warnings: list[Problem] = []
         self.error_count = 0
         self.warning_count = 0
+        self.all_warnings: list[tuple[int, str, str]] = []
 
     def add(self, row: int, column: str, message: str, *, warning: bool = False) -> None:
         problem = Problem(row, column, message, "warning" if warning else "error", self.file)
         if warning:
             self.warning_count += 1
+            self.all_warnings.append((row, column, message))
             if len(self.warnings) < self.limit:
                 self.warnings.append(problem)
         else:
@@ -64,6 +68,7 @@ class Problems:
             self.warnings.append(problem)
         self.error_count += other.error_count
         self.warning_count += other.warning_count
+        self.all_warnings.extend(other.all_warnings)
 
     def raise_if_errors(self, what: str) -> None:
         if not self.error_count:
@@ -72,10 +77,23 @@ class Problems:
         more = self.error_count - len(self.errors)
         if more > 0:
             listed.append(f"... and {more} more error(s)")
+        if self.warning_count:
+            # Shown with the errors, so that one pass over the file fixes both.
+            listed.append(f"and {self.warning_count} warning(s), to check as well:")
+            listed += [f"warning: {line}" for line in self.grouped_warning_lines()]
         raise ValidationError(
             f"{self.file}: {self.error_count} error(s): {what} refused, nothing was changed:",
             listed,
         )
+
+    def grouped_warning_lines(self) -> list[str]:
+        """The warnings kept in full, the same message in a column on many rows as one
+        line (``grouped_lines``), and how many more there are."""
+        listed = grouped_lines(self.warnings, self.file)
+        more = self.warning_count - len(self.warnings)
+        if more > 0:
+            listed.append(f"... and {more} more warning(s)")
+        return listed
 
     def warning_lines(self) -> list[str]:
         listed = [str(p) for p in sorted(self.warnings)]

@@ -32,7 +32,7 @@ from ledger.db.schema.refdata import (
     refdata_imports,
 )
 from ledger.db.schema.registry import enrolments, recipients, roster_imports
-from ledger.db.schema.roster_details import roster_import_details
+from ledger.db.schema.roster_details import roster_import_details, roster_import_warnings
 from ledger.db.schema.web import web_credentials
 
 __all__ = [
@@ -68,6 +68,7 @@ __all__ = [
     "refdata_imports",
     "return_files",
     "roster_import_details",
+    "roster_import_warnings",
     "roster_imports",
     "transactions",
     "web_credentials",

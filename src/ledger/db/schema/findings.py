@@ -10,9 +10,11 @@ the row it found before instead of adding a duplicate.
   May change: severity, amount_fen, evidence, summary, last_detected_at (each detection
   that finds it again); status open -> assigned -> rectified -> verified, or -> dismissed,
   and verified/rectified -> open when the condition comes back; owner, due_date,
-  closed_at; recovered_fen (each recovery posted).
-``finding_events``: who did what to a finding and when (detected, reopened, assigned,
-  rectified, dismissed, verified, verify_failed, recovery_posted, recovery_received).
+  closed_at; recovered_fen (each recovery posted); written_off_fen and the pending
+  write-off (``findings write-off`` / ``approve-write-off``).
+``finding_events``: who did what to a finding and when (detected, reopened, recurrence,
+  assigned, rectified, dismissed, verified, verify_failed, recovery_posted,
+  recovery_received, write_off_proposed, write_off_approved, escalated).
   Append-only: UPDATE and DELETE are refused by triggers (migrations/sql).
 """
 
@@ -41,6 +43,12 @@ findings = sa.Table(
     # Amount at risk in fen.
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
     sa.Column("recovered_fen", sa.BigInteger, nullable=False, server_default="0"),
+    # Written off with a checker's approval (money that will not come back), in fen; and
+    # a write-off proposed, waiting for that approval (amount, proposer, reason).
+    sa.Column("written_off_fen", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("write_off_pending_fen", sa.BigInteger),
+    sa.Column("write_off_proposer", sa.String(64)),
+    sa.Column("write_off_reason", sa.Text),
     # JSON: transaction ids, instruction ids, return file and line, reference rows.
     sa.Column("evidence", sa.Text, nullable=False),
     sa.Column("summary", sa.Text, nullable=False),

@@ -29,6 +29,20 @@ roster_import_details = sa.Table(
     sa.Column("unchanged_count", sa.Integer, nullable=False),
 )
 
+# Every warning of an import (the command line prints the first 1,000; `registry
+# warnings IMPORT` lists them all): written once with the import, never changed.
+roster_import_warnings = sa.Table(
+    "roster_import_warnings",
+    metadata,
+    sa.Column("import_id", sa.BigInteger, sa.ForeignKey("roster_imports.id"), primary_key=True),
+    # Its place among the import's warnings, in (row, column, message) order.
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    # The file's row (header = row 1) and column as written in the file.
+    sa.Column("row_no", sa.Integer, nullable=False),
+    sa.Column("column_name", sa.String(128), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+)
+
 # Which versions an import created or closed: `registry diff` and history queries.
 sa.Index("ix_enrolments_valid_from_import", enrolments.c.valid_from_import)
 sa.Index("ix_enrolments_valid_to_import", enrolments.c.valid_to_import)
