@@ -20,6 +20,7 @@ from ledger.batch import (
     findings,
     funds,
     journal,
+    oneoff,
     operators,
     payments,
     reconcile,
@@ -107,6 +108,7 @@ cli.add_command(payments.batch)
 cli.add_command(demo.demo)
 cli.add_command(reconcile.reconcile)
 cli.add_command(findings.findings)
+cli.add_command(oneoff.oneoff_group)
 cli.add_command(operators.operators)
 # One group: the exception report (report) and the documents (report_documents).
 cli.add_command(report.report)

@@ -20,6 +20,7 @@ from ledger.approval import ApprovalRules, parse_rules
 from ledger.errors import ValidationError
 from ledger.journal import DEFAULT_FUTURE_DAYS
 from ledger.money import parse_yuan
+from ledger.oneoff_rules import OneoffRules, parse_oneoff
 
 _CODE = re.compile(r"[A-Za-z0-9_]{1,32}")
 
@@ -121,6 +122,8 @@ class County:
     approval: ApprovalRules = field(default_factory=ApprovalRules)
     allocation_max_fen: int = DEFAULT_ALLOCATION_MAX_FEN
     future_days: int = DEFAULT_FUTURE_DAYS
+    # [oneoff]: 临时救助 cases (ledger.oneoff_rules); None: the county records none.
+    oneoff: OneoffRules | None = None
 
     @property
     def province_prefix(self) -> str:
@@ -309,6 +312,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
     disclosure = _disclosure(raw, problems)
     approval = parse_rules(raw.get("approval"), problems)
     allocation_max_fen, future_days = _limits(raw, problems)
+    oneoff = parse_oneoff(raw.get("oneoff"), set(programs), problems)
 
     _unique_names(
         problems,
@@ -343,6 +347,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         approval=approval,
         allocation_max_fen=allocation_max_fen,
         future_days=future_days,
+        oneoff=oneoff,
     )
 
 

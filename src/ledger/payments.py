@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import accounts, holds
+from ledger import accounts, holds, oneoff
 from ledger.batches import (
     EXPORTED_STATES,
     BatchKind,
@@ -146,9 +146,6 @@ def run_batches(
         late = sum(g.count for g in groups if (g.program, g.bank) == (program, bank))
         result.existing.append((program, bank, batch_id, late))
     new_groups = [g for g in groups if (g.program, g.bank) not in existing]
-    if not new_groups:
-        store.drop_staged(connection)
-        return result
     moment = _now(now)
     new_ids = [
         store.insert_batch(
@@ -163,10 +160,17 @@ def run_batches(
         )
         for g in new_groups
     ]
-    store.insert_staged(connection, period, new_ids, end_to_end_prefix(county.code, period))
+    if new_ids:
+        store.insert_staged(connection, period, new_ids, end_to_end_prefix(county.code, period))
     store.drop_staged(connection)
+    # 临时救助: the approved, unpaid one-off cases, in one-off batches of this run.
+    new_ids += oneoff.add_batches(
+        connection, county, period, operator=operator, now=moment, programs=programs, banks=banks
+    )
+    if not new_ids:
+        return result
     holds.screen_batches(connection, county, period, new_ids, moment)
-    _finish_created(connection, result, new_ids, operator, "batch.created")
+    finish_created(connection, result, new_ids, operator, "batch.created")
     uow.commit()
     return result
 
@@ -221,12 +225,12 @@ def reissue_failed(
         connection, period, new_ids, end_to_end_prefix(county.code, period), with_held=with_held
     )
     holds.screen_batches(connection, county, period, new_ids, moment)
-    _finish_created(connection, result, new_ids, operator, "batch.reissue_created")
+    finish_created(connection, result, new_ids, operator, "batch.reissue_created")
     uow.commit()
     return result
 
 
-def _finish_created(
+def finish_created(
     connection: sa.Connection, result: RunResult, new_ids: list[int], operator: str, action: str
 ) -> None:
     store.refresh_totals(connection, new_ids)
@@ -385,7 +389,7 @@ def record_approval(
 
 def _post_accrual(connection: sa.Connection, batch: Any, operator: str, day: date) -> int | None:
     ids, keys, townships, amounts = store.accrual_columns(
-        connection, int(batch.id), only_not_accrued=batch.kind != BatchKind.REGULAR
+        connection, int(batch.id), only_not_accrued=batch.kind == BatchKind.SUPPLEMENTARY
     )
     if not ids:
         return None
