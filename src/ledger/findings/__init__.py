@@ -5,13 +5,14 @@
 prints it; the documentation's catalogue is generated from it.
 """
 
-from ledger.findings import diverted, fluctuation, misappropriated, withheld
+from ledger.findings import diverted, fluctuation, misappropriated, oneoff, withheld
 from ledger.findings.base import CANDIDATE_COLUMNS, Context, Rule
 
 RULES: tuple[Rule, ...] = (
     *withheld.RULES,
     *diverted.RULES,
     *misappropriated.RULES,
+    *oneoff.RULES,
     *fluctuation.RULES,
 )
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
