@@ -187,3 +187,18 @@ def test_case_approvals_are_append_only_in_the_database(engine):
     approve(engine, added.id)
     with engine.begin() as connection, pytest.raises(sa.exc.DBAPIError, match="append-only"):
         connection.execute(sa.text("DELETE FROM oneoff_approvals"))
+
+
+def test_the_recipient_statement_lists_a_paid_one_off_case_under_its_program(engine):
+    from ledger.db.history import load_history
+    from ledger.documents import statement_context
+
+    approved_case(engine, amount="800.50")
+    with UnitOfWork(engine) as uow:
+        oneoff_pay.pay_now(uow, COUNTY, "2026-11", operator="maker")
+    with engine.connect() as connection:
+        raw = load_history(connection, new_case(1).id_number)
+    context = statement_context(raw, COUNTY, 2026)
+    assert [(r["month"], r["program"], r["entitled"]) for r in context["rows"]] == [
+        ("2026-11", "临时救助", "800.50")
+    ]

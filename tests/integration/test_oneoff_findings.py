@@ -42,9 +42,7 @@ def test_a_case_paid_to_a_person_dead_before_the_case_or_on_the_staff_list_is_fo
     for n in (1, 2, 3):
         approved_case(engine, n)
     with engine.connect() as connection:
-        keys = dict(
-            connection.execute(sa.text("SELECT id_number, key FROM recipients")).tuples().all()
-        )
+        keys = dict(connection.execute(sa.text("SELECT id_number, key FROM recipients")).all())
     refdata(
         engine,
         "deaths",
