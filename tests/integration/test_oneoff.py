@@ -202,3 +202,27 @@ def test_the_recipient_statement_lists_a_paid_one_off_case_under_its_program(eng
     assert [(r["month"], r["program"], r["entitled"]) for r in context["rows"]] == [
         ("2026-11", "临时救助", "800.50")
     ]
+
+
+def test_the_approval_sheet_of_a_one_off_batch_lists_its_cases_after_the_held_ones(engine):
+    from ledger import sheets
+
+    documents = ("民临救〔2026〕88号",)
+    first = add(engine, new_case(1, amount="6000.00", over_cap=True, documents=documents))
+    approve(engine, first.id)
+    approve(engine, first.id, operator="checker2")
+    approved_case(engine, 2)
+    refdata(
+        engine,
+        "staff",
+        [{"id_number": new_case(2).id_number, "name": "申请人2", "employer": "财政局",
+          "account_numbers": []}],
+    )  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        (created,) = oneoff_pay.pay_now(uow, COUNTY, "2026-11", operator="maker").created
+    with engine.connect() as connection:
+        html = sheets.render_sheet(connection, COUNTY, created.id, stage="draft")
+    assert "(临时救助 #1)" in html
+    held_at, cases_at = html.index("暂停发放（发放前筛查拦截）"), html.index("临时救助个案：2")
+    assert held_at < cases_at < html.index("汇总")
+    assert "民临救〔2026〕88号" in html and "超限额（上一档审批）" in html and "6,000.00" in html

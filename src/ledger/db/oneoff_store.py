@@ -220,15 +220,20 @@ def create_batches(
     return ids
 
 
-def case_of_instructions(connection: sa.Connection, batch_id: int) -> dict[int, sa.Row[Any]]:
-    """instruction id -> its case (id, category, documents, reason) for a batch's
-    one-off instructions."""
-    rows = connection.execute(
-        sa.text(
-            "SELECT i.id AS instruction_id, c.id, c.category, c.documents, c.reason"
-            " FROM payment_instructions i JOIN entitlements t ON t.id = i.entitlement_id"
-            " JOIN oneoff_cases c ON c.id = t.case_id WHERE i.batch_id = :batch"
-        ),
-        {"batch": int(batch_id)},
+def batch_cases(connection: sa.Connection, batch_id: int) -> list[sa.Row[Any]]:
+    """The cases a one-off batch pays, in its line order: instruction, case, applicant,
+    category, place, amount, documents, who added and approved it."""
+    return list(
+        connection.execute(
+            sa.text(
+                "SELECT i.id AS instruction_id, i.line_number, i.status, c.id, r.key,"
+                " i.account_holder AS name, c.household_id, c.category, c.township, c.village,"
+                " i.amount_fen, c.documents, c.reason, c.over_cap, c.created_by, c.approved_by"
+                " FROM payment_instructions i JOIN entitlements t ON t.id = i.entitlement_id"
+                " JOIN oneoff_cases c ON c.id = t.case_id"
+                " JOIN recipients r ON r.id = c.recipient_id"
+                " WHERE i.batch_id = :batch ORDER BY i.line_number"
+            ),
+            {"batch": int(batch_id)},
+        )
     )
-    return {int(r.instruction_id): r for r in rows}
