@@ -2,16 +2,14 @@
 
 Each service takes a ``UnitOfWork``, does one state change and commits it; a refusal
 raises ``LedgerError`` before the commit, so nothing is half-done. Ledger entries
-(DESIGN §3), each with an idempotency key so a retried step never posts twice:
+(DESIGN §3; docs/ledger.md), each keyed so a retried step never posts twice:
 
-- approve (regular batch): accrual, Dr ``Expenses:Assistance:{p}:{township}`` per
-  township / Cr ``Liabilities:Payable:{p}:{recipient}`` per instruction;
-  key ``batch:{id}:accrual``. A supplementary batch posts nothing here: it pays payables
-  that are still open from the original accrual.
-- void: the reversal of the accrual; key ``batch:{id}:void``.
+- approve (regular and one-off batch): accrual, Dr ``Expenses:Assistance:{p}:{township}``
+  / Cr ``Liabilities:Payable:{p}:{recipient}`` per instruction; ``batch:{id}:accrual``
+  (a supplementary batch accrues only held payments: a failure's payable is still open).
+- void: the reversal of the accrual; ``batch:{id}:void``.
 - export: funding, Dr ``Assets:BankClearing:{bank}`` / Cr ``Assets:Treasury:{p}``;
-  key ``batch:{id}:funding``. Its description carries the bank file's name and SHA-256,
-  so the file's fingerprint is in the hash-chained journal, not only in ``batches``.
+  ``batch:{id}:funding``, described with the bank file's name and SHA-256.
 """
 
 import json
@@ -123,9 +121,8 @@ def run_batches(
     banks: Collection[str] = (),
     now: datetime | None = None,
 ) -> RunResult:
-    """Create the period's draft regular batches: one per program and bank, one
-    instruction per entitlement. Groups that already have a live batch are left alone.
-    A closed period gets no new batch."""
+    """Draft regular batches (one per program and bank, not for a group with a live one,
+    none in a closed period) and one-off batches of the approved, unpaid cases."""
     period = parse_period(period)
     _check_filters(county, programs, banks)
     connection = uow.connection
@@ -163,7 +160,6 @@ def run_batches(
     if new_ids:
         store.insert_staged(connection, period, new_ids, end_to_end_prefix(county.code, period))
     store.drop_staged(connection)
-    # 临时救助: the approved, unpaid one-off cases, in one-off batches of this run.
     new_ids += oneoff.add_batches(
         connection, county, period, operator=operator, now=moment, programs=programs, banks=banks
     )
