@@ -153,7 +153,12 @@ def approve(app: AppContext, case_id: int, operator: str) -> None:
 
 
 @oneoff_group.command(name="list")
-@click.option("--status", type=click.Choice(["pending", "approved"]), default=None)
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "approved"]),
+    default=None,
+    help="Only cases in this state.",
+)
 @click.option("--household", default=None, help="Only this household.")
 @click.option("--township", default=None, help="Only this township.")
 @format_option
