@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.approval import ApprovalRules, parse_rules
+from ledger.backpay import DEFAULT_WINDOW_MONTHS, parse_backpay
 from ledger.errors import ValidationError
 from ledger.journal import DEFAULT_FUTURE_DAYS
 from ledger.money import parse_yuan
@@ -124,6 +125,8 @@ class County:
     future_days: int = DEFAULT_FUTURE_DAYS
     # [oneoff]: 临时救助 cases (ledger.oneoff_rules); None: the county records none.
     oneoff: OneoffRules | None = None
+    # [backpay] window_months: how many months back a late enrolment is paid (0: none).
+    backpay_window: int = DEFAULT_WINDOW_MONTHS
 
     @property
     def province_prefix(self) -> str:
@@ -313,6 +316,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
     approval = parse_rules(raw.get("approval"), problems)
     allocation_max_fen, future_days = _limits(raw, problems)
     oneoff = parse_oneoff(raw.get("oneoff"), set(programs), problems)
+    backpay_window = parse_backpay(raw.get("backpay"), problems)
 
     _unique_names(
         problems,
@@ -348,6 +352,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         allocation_max_fen=allocation_max_fen,
         future_days=future_days,
         oneoff=oneoff,
+        backpay_window=backpay_window,
     )
 
 

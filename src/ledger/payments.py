@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import accounts, holds, oneoff
+from ledger import accounts, backpay, holds, oneoff
 from ledger.batches import (
     EXPORTED_STATES,
     BatchKind,
@@ -159,6 +159,7 @@ def run_batches(
     ]
     if new_ids:
         store.insert_staged(connection, period, new_ids, end_to_end_prefix(county.code, period))
+        backpay.add_to_run(connection, county.backpay_window, period, new_ids, county.code)
     store.drop_staged(connection)
     new_ids += oneoff.add_batches(
         connection, county, period, operator=operator, now=moment, programs=programs, banks=banks

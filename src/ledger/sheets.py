@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from ledger.batches import BatchKind, mask, previous_period
 from ledger.county import County
+from ledger.db import backpay_store, oneoff_store
 from ledger.db import batches_store as store
-from ledger.db import oneoff_store
 from ledger.db.bulk import fetch_all
 from ledger.holds import held_listing
 from ledger.money import chinese_capital, format_yuan
@@ -142,6 +142,22 @@ def sheet_context(
     }
     if batch.kind == BatchKind.ONEOFF:
         context["cases"] = oneoff_cases(connection, batch_id, lang)
+    back_pay = backpay_store.back_pay_of_batch(connection, batch_id)
+    context["back_pay"] = [
+        {
+            "line": int(r.line_number),
+            "key": r.key,
+            "name": r.name,
+            "township": names.get(r.township, r.township),
+            "month": r.period,
+            "amount": format_yuan(int(r.amount_fen), thousands=True),
+            "held": r.status == "held",
+        }
+        for r in back_pay
+    ]
+    context["back_pay_total"] = format_yuan(
+        sum(int(r.amount_fen) for r in back_pay), thousands=True
+    )
     if batch.kind == BatchKind.REGULAR:
         changes = compute_changes(connection, batch)
         context["changes"] = {

@@ -72,7 +72,8 @@ _ELIGIBLE = """
       AND NOT EXISTS (
           SELECT 1 FROM entitlements x
           WHERE x.recipient_id = e.recipient_id AND x.program = e.program
-            AND x.period = :period AND x.kind = 'regular' AND x.status <> 'voided')
+            AND x.period = :period AND x.kind IN ('regular', 'backpay')
+            AND x.status <> 'voided')
 """
 """Current enrolment versions entitled to a payment for :period and not yet entitled.
 

@@ -139,7 +139,7 @@ entitlements = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     # The 临时救助 case it pays (kind 'oneoff'; ledger.db.schema.oneoff).
     sa.Column("case_id", sa.BigInteger, sa.ForeignKey("oneoff_cases.id")),
-    sa.CheckConstraint("kind IN ('regular', 'oneoff')", name="kind"),
+    sa.CheckConstraint("kind IN ('regular', 'oneoff', 'backpay')", name="kind"),
     sa.CheckConstraint("status IN ('open', 'voided', 'cancelled')", name="status"),
     sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
     sa.Index(None, "batch_id"),
@@ -154,6 +154,16 @@ entitlements = sa.Table(
         unique=True,
         sqlite_where=sa.text("kind = 'regular' AND status <> 'voided'"),
         postgresql_where=sa.text("kind = 'regular' AND status <> 'voided'"),
+    ),
+    # 补发: at most one live back-pay entitlement per recipient, program and month.
+    sa.Index(
+        "uq_entitlements_live_backpay",
+        "recipient_id",
+        "program",
+        "period",
+        unique=True,
+        sqlite_where=sa.text("kind = 'backpay' AND status <> 'voided'"),
+        postgresql_where=sa.text("kind = 'backpay' AND status <> 'voided'"),
     ),
     # A one-off case is paid once: at most one live entitlement names it.
     sa.Index(
