@@ -119,3 +119,14 @@ def test_a_window_outside_0_to_60_months_is_refused_naming_the_key(value):
     problems: list[str] = []
     parse_backpay({"window_months": value}, problems)
     assert problems and problems[0].startswith("backpay.window_months: must be a whole number")
+
+
+def test_back_pay_in_a_draft_batch_is_not_overdue_before_its_own_period_is(engine):
+    from tests.support.findings import detect
+
+    months_run_then_a_late_enrolment(engine)
+    run(engine, "2026-11")
+    # 2026-09 ended more than 30 days before 2026-11-20, but the batch is November's (the
+    # drafts of September and October for R0000001 are overdue, rightly).
+    assert "R0000002" not in detect(engine, "W01", as_of=date(2026, 11, 20))
+    assert "R0000002" in detect(engine, "W01", as_of=date(2027, 1, 5))
