@@ -348,8 +348,7 @@ def record_approval(
     )
     accrual_id = None
     if not missing:
-        # A held payment is not accrued: a batch whose payments are all held has none. A
-        # supplementary batch accrues only what was never accrued: held payments paid now.
+        # Held payments are not accrued; a supplementary batch accrues only held ones.
         accrual_id = _post_accrual(connection, batch, checker.name, today or date.today())
         store.set_state(
             connection,
