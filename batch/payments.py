@@ -61,8 +61,10 @@ def batch() -> None:
     """Monthly payment batches: run, approve (maker-checker), export bank files."""
 
 
-def _print_result(result: "payments.RunResult", county: County) -> None:
-    label = "supplementary batch" if result.kind == "supplementary" else "batch"
+def print_result(result: "payments.RunResult", county: County) -> None:
+    label = {"supplementary": "supplementary batch", "oneoff": "one-off batch"}.get(
+        result.kind, "batch"
+    )
     for created in result.created:
         click.echo(
             f"Created draft {label} {created.id}: {result.period} {created.program} "
@@ -104,6 +106,11 @@ def _print_result(result: "payments.RunResult", county: County) -> None:
 
 @batch.command()
 @click.option("--period", required=True, help="The month to pay, YYYY-MM.")
+@click.option(
+    "--urgent",
+    is_flag=True,
+    help="Only the approved 临时救助 one-off cases not yet paid, now (先行救助); no regular batch.",
+)
 @_filters
 @sheet_options
 @county_option
@@ -112,6 +119,7 @@ def _print_result(result: "payments.RunResult", county: County) -> None:
 def run(
     app: AppContext,
     period: str,
+    urgent: bool,
     programs: tuple[str, ...],
     banks: tuple[str, ...],
     sheet_dir: str,
@@ -121,23 +129,30 @@ def run(
 ) -> None:
     """Compute the period's entitlements and create one draft batch per program and bank.
 
-    Running it again for the same period creates nothing new and says so.
+    Running it again for the same period creates nothing new and says so. Approved
+    临时救助 one-off cases not yet paid go into one-off batches of the run (--urgent:
+    only those).
     """
-    from ledger import payments
+    from ledger import oneoff_pay, payments
 
     with app.unit_of_work() as uow:
-        result = payments.run_batches(
-            uow, county, period, operator=operator, programs=programs, banks=banks
-        )
-    _print_result(result, county)
-    if not result.created and not result.existing:
+        if urgent:
+            result = oneoff_pay.pay_now(uow, county, period, operator=operator, banks=banks)
+        else:
+            result = payments.run_batches(
+                uow, county, period, operator=operator, programs=programs, banks=banks
+            )
+    print_result(result, county)
+    if urgent and not result.created:
+        click.echo(f"Nothing to pay for {period}: no approved one-off case is waiting.")
+    elif not result.created and not result.existing:
         click.echo(f"Nothing to pay for {period}: no active enrolment matches.")
     elif not result.created:
         click.echo(f"Nothing new for {period}.")
-    _write_sheets(app, county, [c.id for c in result.created], sheet_dir, lang)
+    write_sheets(app, county, [c.id for c in result.created], sheet_dir, lang)
 
 
-def _write_sheets(
+def write_sheets(
     app: AppContext, county: County, batch_ids: list[int], out_dir: str, lang: str
 ) -> None:
     from ledger import sheets
@@ -208,8 +223,8 @@ def reissue(
         waiting = "held or failed" if with_held else "failed"
         click.echo(f"Nothing to re-issue for {period}: no {waiting} payment is waiting.")
         return
-    _print_result(result, county)
-    _write_sheets(app, county, [c.id for c in result.created], sheet_dir, lang)
+    print_result(result, county)
+    write_sheets(app, county, [c.id for c in result.created], sheet_dir, lang)
 
 
 @batch.command()

@@ -3,6 +3,7 @@ pain.001.
 
     python bench/bench_batch.py                 # 10^5 and 10^6 on SQLite (+ PostgreSQL)
     python bench/bench_batch.py --sizes 100000 --no-postgres
+    python bench/bench_batch.py --sizes 100000 --back-pay 2   # 2% approved late (补发)
 
 Prints seconds and peak resident memory (MB) per step. Each step runs in a fresh
 interpreter, so its peak is its own (it includes the ~100 MB of the interpreter and
@@ -47,14 +48,20 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平�
 PG_ADMIN = os.environ.get("LEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def generate(url: str, n: int) -> None:
-    """n recipients with one active enrolment each, and enough money in the treasury."""
+def generate(url: str, n: int, back_pay_percent: int = 0) -> None:
+    """n recipients with one active enrolment each, and enough money in the treasury.
+
+    ``back_pay_percent``: that share of them approved late (their roster import dated
+    after September and October were run, their start month September): each is owed
+    two months of 补发 in November's run."""
     rng = random.Random(n)
     engine = make_engine(url)
     postgres = engine.dialect.name == "postgresql"
-    now: object = datetime(2026, 10, 1, tzinfo=UTC)
+    now: object = datetime(2026, 8, 1, tzinfo=UTC)
+    late_at: object = datetime(2026, 10, 15, tzinfo=UTC)
     if not postgres:
-        now = "2026-10-01 00:00:00.000000"
+        now, late_at = "2026-08-01 00:00:00.000000", "2026-10-15 00:00:00.000000"
+    late_every = 100 // back_pay_percent if back_pay_percent else 0
     total = 0
     with UnitOfWork(engine) as uow:
         c = uow.connection
@@ -62,8 +69,21 @@ def generate(url: str, n: int) -> None:
             c,
             "roster_imports",
             ("id", "file_name", "file_sha256", "row_count", "operator", "imported_at"),
-            [(1, "bench.csv", "0" * 64, n, "bench", now)],
+            [(1, "bench.csv", "0" * 64, n, "bench", now)]
+            + (
+                [(2, "late.csv", "1" * 64, n // late_every, "bench", late_at)] if late_every else []
+            ),
         )
+        for month, day in (("2026-09", "2026-09-02"), ("2026-10", "2026-10-02")):
+            if late_every:  # the months already run (their batches; rows not needed)
+                c.execute(
+                    sa.text(
+                        "INSERT INTO batches (period, program, bank, kind, sequence, state,"
+                        " instruction_count, amount_fen_total, created_by, created_at)"
+                        " VALUES (:m, :p, 'RCC', 'regular', 0, 'exported', 1, 1, 'bench', :d)"
+                    ).bindparams(sa.bindparam("d", type_=sa.DateTime(timezone=True))),
+                    {"m": month, "p": PROGRAM, "d": datetime.fromisoformat(day + "T00:00+00:00")},
+                )
         step = 100_000
         for start in range(1, n + 1, step):
             ids = range(start, min(n, start + step - 1) + 1)
@@ -72,7 +92,8 @@ def generate(url: str, n: int) -> None:
             for i in ids:
                 name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2)))
                 amount = rng.randrange(300, 700) * 100
-                total += amount
+                late = bool(late_every) and i % late_every == 0
+                total += amount * (3 if late else 1)
                 township = f"T{1 + i % 10:02d}"
                 people.append(
                     (i, f"R{i:07d}", f"130123{19400000 + i:08d}{i % 10000:04d}", name, now)
@@ -90,11 +111,11 @@ def generate(url: str, n: int) -> None:
                         "ICBC",
                         f"62170{i:014d}",
                         name,
-                        "2026-01",
+                        "2026-09" if late else "2026-01",
                         None,
                         None,
                         "active",
-                        1,
+                        2 if late else 1,
                         None,
                     )
                 )
@@ -222,10 +243,17 @@ def step_run(url: str, out: str) -> str:
     )
 
 
+def run_batch(connection: sa.Connection) -> int:
+    """The November batch (the generated earlier months' batches come first)."""
+    return int(
+        connection.exec_driver_sql("SELECT id FROM batches WHERE period = '2026-11'").scalar_one()
+    )
+
+
 def step_sheet(url: str, out: str) -> str:
     engine = make_engine(url)
     with engine.connect() as connection:
-        path = sheets.write_sheet(connection, COUNTY, 1, out, stage="draft")
+        path = sheets.write_sheet(connection, COUNTY, run_batch(connection), out, stage="draft")
     return f"{path.stat().st_size} bytes"
 
 
@@ -233,9 +261,11 @@ def step_approve(url: str, out: str) -> str:
     """Every approval the batch's rule needs (the last one posts the accrual)."""
     engine = make_engine(url)
     accrual = None
+    with engine.connect() as connection:
+        batch_id = run_batch(connection)
     for checker in ("checker", "checker2"):
         with UnitOfWork(engine) as uow:
-            result = payments.record_approval(uow, 1, operator=checker)
+            result = payments.record_approval(uow, batch_id, operator=checker)
         accrual = result.accrual_transaction_id
         if result.approved:
             break
@@ -245,7 +275,7 @@ def step_approve(url: str, out: str) -> str:
 def step_export(url: str, out: str) -> str:
     engine = make_engine(url)
     with UnitOfWork(engine) as uow:
-        result = payments.export(uow, COUNTY, 1, out, operator="cashier")
+        result = payments.export(uow, COUNTY, run_batch(uow.connection), out, operator="cashier")
     return f"{result.path.stat().st_size} bytes"
 
 
@@ -272,11 +302,12 @@ def step_by_source(url: str, out: str) -> str:
 def step_pain001(url: str, out: str) -> str:
     engine = make_engine(url)
     with engine.connect() as connection:
-        batch = store.load_batch(connection, 1)
-        count, total = store.payable_totals(connection, 1)  # held payments are not in files
+        batch_id = run_batch(connection)
+        batch = store.load_batch(connection, batch_id)
+        count, total = store.payable_totals(connection, batch_id)  # held: not in files
         program = COUNTY.programs[PROGRAM]
         context = FileContext(
-            batch_id=1,
+            batch_id=batch_id,
             county_code=COUNTY.code,
             period=batch.period,
             program=PROGRAM,
@@ -293,7 +324,7 @@ def step_pain001(url: str, out: str) -> str:
         path = Path(out) / "batch.xml"
         with path.open("wb") as handle:
             write_bank_file(
-                BUILT_IN["pain001"], context, store.iter_file_rows(connection, 1), handle
+                BUILT_IN["pain001"], context, store.iter_file_rows(connection, batch_id), handle
             )
     pain001.validate(path)
     return f"{path.stat().st_size} bytes, valid"
@@ -351,9 +382,9 @@ STEPS = [
 ]
 
 
-def bench(label: str, url: str, n: int, out: str) -> None:
+def bench(label: str, url: str, n: int, out: str, back_pay: int = 0) -> None:
     started = time.perf_counter()
-    generate(url, n)
+    generate(url, n, back_pay)
     print(
         f"{label:<10} n={n:>9,}  {'generate':<11} {time.perf_counter() - started:7.1f} s",
         flush=True,
@@ -370,6 +401,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--back-pay", type=int, default=0, help="percent of recipients approved late (补发)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     for n in sizes:
@@ -378,7 +412,7 @@ def main() -> None:
             engine = make_engine(url)
             migrate.upgrade(engine)
             engine.dispose()
-            bench("sqlite", url, n, tmp)
+            bench("sqlite", url, n, tmp, args.back_pay)
     if args.no_postgres:
         return
     try:
@@ -398,7 +432,7 @@ def main() -> None:
             migrate.upgrade(engine)
             engine.dispose()
             with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
-                bench("postgresql", url, n, tmp)
+                bench("postgresql", url, n, tmp, args.back_pay)
         finally:
             with admin.connect() as connection:
                 connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -44,6 +44,7 @@ class BatchState(StrEnum):
 class BatchKind(StrEnum):
     REGULAR = "regular"
     SUPPLEMENTARY = "supplementary"
+    ONEOFF = "oneoff"  # 临时救助 cases (ledger.oneoff): the next run's or an urgent batch
 
 
 class InstructionStatus(StrEnum):

@@ -24,6 +24,7 @@ from ledger.batch import (
     funds,
     funds_year,  # noqa: F401 (adds its commands to the funds group)
     journal,
+    oneoff,
     operators,
     payments,
     province,
@@ -158,6 +159,7 @@ cli.add_command(demo.demo)
 demo.demo.add_command(province.demo_province)
 cli.add_command(reconcile.reconcile)
 cli.add_command(findings.findings)
+cli.add_command(oneoff.oneoff_group)
 cli.add_command(operators.operators)
 cli.add_command(province.province)
 cli.add_command(web.web)

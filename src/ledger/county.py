@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ledger.approval import ApprovalRules, parse_rules
+from ledger.backpay import DEFAULT_WINDOW_MONTHS, parse_backpay
 from ledger.errors import ValidationError
 from ledger.funds_policy import FundsConfig, parse_funds
 from ledger.journal import DEFAULT_FUTURE_DAYS
 from ledger.money import parse_yuan
+from ledger.oneoff_rules import OneoffRules, parse_oneoff
 from ledger.oplog import LogSettings
 from ledger.oplog import parse_settings as parse_log_settings
 from ledger.screening_limits import Screening, parse_screening
@@ -129,6 +131,10 @@ class County:
     screening: Screening = field(default_factory=Screening)
     # [logging]: the operations log (ledger.oplog); None: no log.
     logging: LogSettings | None = None
+    # [oneoff]: 临时救助 cases (ledger.oneoff_rules); None: the county records none.
+    oneoff: OneoffRules | None = None
+    # [backpay] window_months: how many months back a late enrolment is paid (0: none).
+    backpay_window: int = DEFAULT_WINDOW_MONTHS
 
     @property
     def province_prefix(self) -> str:
@@ -320,6 +326,8 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
     funds = parse_funds(raw.get("funds"), sources, list(programs), problems)
     screening = parse_screening(raw.get("screening"), problems)
     log_settings = parse_log_settings(raw, problems)
+    oneoff = parse_oneoff(raw.get("oneoff"), set(programs), problems)
+    backpay_window = parse_backpay(raw.get("backpay"), problems)
 
     _unique_names(
         problems,
@@ -357,6 +365,8 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         funds=funds,
         screening=screening,
         logging=log_settings,
+        oneoff=oneoff,
+        backpay_window=backpay_window,
     )
 
 

@@ -42,6 +42,10 @@ STATUS_TEXT = {
 }
 
 
+# How an entitlement that is not the regular monthly allowance is marked on a statement.
+KIND_LABEL = {"backpay": ("（补发）", " (back pay)")}
+
+
 def mask_given_name(name: str) -> str:
     """The surname stays, every character of the given name becomes ``*``.
 
@@ -135,7 +139,8 @@ def statement_context(
         rows.append(
             {
                 "month": entitlement["period"],
-                "program": _program_name(county, entitlement["program"], lang),
+                "program": _program_name(county, entitlement["program"], lang)
+                + KIND_LABEL.get(entitlement.get("kind", ""), ("", ""))[0 if zh else 1],
                 "entitled": format_yuan(entitlement["amount_fen"], thousands=True),
                 "paid": format_yuan(paid, thousands=True),
                 "paid_on": paid_on or "",

@@ -55,7 +55,12 @@ def screen_batches(
         period_start=period_start(period),
         now=now,
         excludes={p: sorted(o) for p, o in excludes.items()},
-        caps={p.code: p.monthly_cap_fen for p in county.programs.values()},
+        # A one-off case's amount is capped per case when it is added (ledger.oneoff).
+        caps={
+            p.code: p.monthly_cap_fen
+            for p in county.programs.values()
+            if county.oneoff is None or p.code != county.oneoff.program
+        },
         encodings=encodings,
         limits=county.screening,
     )

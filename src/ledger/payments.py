@@ -2,16 +2,14 @@
 
 Each service takes a ``UnitOfWork``, does one state change and commits it; a refusal
 raises ``LedgerError`` before the commit, so nothing is half-done. Ledger entries
-(DESIGN §3), each with an idempotency key so a retried step never posts twice:
+(DESIGN §3; docs/ledger.md), each keyed so a retried step never posts twice:
 
-- approve (regular batch): accrual, Dr ``Expenses:Assistance:{p}:{township}`` per
-  township / Cr ``Liabilities:Payable:{p}:{recipient}`` per instruction;
-  key ``batch:{id}:accrual``. A supplementary batch posts nothing here: it pays payables
-  that are still open from the original accrual.
-- void: the reversal of the accrual; key ``batch:{id}:void``.
+- approve (regular and one-off batch): accrual, Dr ``Expenses:Assistance:{p}:{township}``
+  / Cr ``Liabilities:Payable:{p}:{recipient}`` per instruction; ``batch:{id}:accrual``
+  (a supplementary batch accrues only held payments: a failure's payable is still open).
+- void: the reversal of the accrual; ``batch:{id}:void``.
 - export: funding, Dr ``Assets:BankClearing:{bank}`` / Cr ``Assets:Treasury:{p}``;
-  key ``batch:{id}:funding``. Its description carries the bank file's name and SHA-256,
-  so the file's fingerprint is in the hash-chained journal, not only in ``batches``.
+  ``batch:{id}:funding``, described with the bank file's name and SHA-256.
 """
 
 import json
@@ -25,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import accounts, holds
+from ledger import accounts, backpay, holds, oneoff
 from ledger.batches import (
     EXPORTED_STATES,
     BatchKind,
@@ -126,9 +124,8 @@ def run_batches(
     banks: Collection[str] = (),
     now: datetime | None = None,
 ) -> RunResult:
-    """Create the period's draft regular batches: one per program and bank, one
-    instruction per entitlement. Groups that already have a live batch are left alone.
-    A closed period gets no new batch."""
+    """Draft regular batches (one per program and bank, not for a group with a live one,
+    none in a closed period) and one-off batches of the approved, unpaid cases."""
     period = parse_period(period)
     _check_filters(county, programs, banks)
     connection = uow.connection
@@ -149,9 +146,6 @@ def run_batches(
         late = sum(g.count for g in groups if (g.program, g.bank) == (program, bank))
         result.existing.append((program, bank, batch_id, late))
     new_groups = [g for g in groups if (g.program, g.bank) not in existing]
-    if not new_groups:
-        store.drop_staged(connection)
-        return result
     moment = _now(now)
     new_ids = [
         store.insert_batch(
@@ -166,10 +160,17 @@ def run_batches(
         )
         for g in new_groups
     ]
-    store.insert_staged(connection, period, new_ids, end_to_end_prefix(county.code, period))
+    if new_ids:
+        store.insert_staged(connection, period, new_ids, end_to_end_prefix(county.code, period))
+        backpay.add_to_run(connection, county.backpay_window, period, new_ids, county.code)
     store.drop_staged(connection)
+    new_ids += oneoff.add_batches(
+        connection, county, period, operator=operator, now=moment, programs=programs, banks=banks
+    )
+    if not new_ids:
+        return result
     holds.screen_batches(connection, county, period, new_ids, moment)
-    _finish_created(connection, result, new_ids, operator, "batch.created")
+    finish_created(connection, result, new_ids, operator, "batch.created")
     uow.commit()
     return result
 
@@ -224,12 +225,12 @@ def reissue_failed(
         connection, period, new_ids, end_to_end_prefix(county.code, period), with_held=with_held
     )
     holds.screen_batches(connection, county, period, new_ids, moment)
-    _finish_created(connection, result, new_ids, operator, "batch.reissue_created")
+    finish_created(connection, result, new_ids, operator, "batch.reissue_created")
     uow.commit()
     return result
 
 
-def _finish_created(
+def finish_created(
     connection: sa.Connection, result: RunResult, new_ids: list[int], operator: str, action: str
 ) -> None:
     store.refresh_totals(connection, new_ids)
@@ -350,8 +351,7 @@ def record_approval(
     )
     accrual_id = None
     if not missing:
-        # A held payment is not accrued: a batch whose payments are all held has none. A
-        # supplementary batch accrues only what was never accrued: held payments paid now.
+        # Held payments are not accrued; a supplementary batch accrues only held ones.
         accrual_id = _post_accrual(connection, batch, checker.name, today or date.today())
         store.set_state(
             connection,
@@ -388,7 +388,7 @@ def record_approval(
 
 def _post_accrual(connection: sa.Connection, batch: Any, operator: str, day: date) -> int | None:
     ids, keys, townships, amounts = store.accrual_columns(
-        connection, int(batch.id), only_not_accrued=batch.kind != BatchKind.REGULAR
+        connection, int(batch.id), only_not_accrued=batch.kind == BatchKind.SUPPLEMENTARY
     )
     if not ids:
         return None

@@ -20,11 +20,13 @@ import sqlalchemy as sa
 
 from ledger.batches import BatchKind, mask, previous_period
 from ledger.county import County
+from ledger.db import backpay_store, oneoff_store
 from ledger.db import batches_store as store
 from ledger.db.bulk import fetch_all
 from ledger.db.checkpoint import head_document
 from ledger.holds import held_listing
 from ledger.money import chinese_capital, format_yuan
+from ledger.oneoff_rules import CATEGORY_ZH
 from ledger.wording import batch_state
 
 DETAIL_ROWS = 50  # rows listed per kind of change; the counts cover all of them
@@ -139,7 +141,26 @@ def sheet_context(
         "changes": None,
         # The chains' heads as the sheet is printed: a signed paper witness.
         "chain_head": head_document(connection),
+        "cases": [],
     }
+    if batch.kind == BatchKind.ONEOFF:
+        context["cases"] = oneoff_cases(connection, batch_id, lang)
+    back_pay = backpay_store.back_pay_of_batch(connection, batch_id)
+    context["back_pay"] = [
+        {
+            "line": int(r.line_number),
+            "key": r.key,
+            "name": r.name,
+            "township": names.get(r.township, r.township),
+            "month": r.period,
+            "amount": format_yuan(int(r.amount_fen), thousands=True),
+            "held": r.status == "held",
+        }
+        for r in back_pay
+    ]
+    context["back_pay_total"] = format_yuan(
+        sum(int(r.amount_fen) for r in back_pay), thousands=True
+    )
     if batch.kind == BatchKind.REGULAR:
         changes = compute_changes(connection, batch)
         context["changes"] = {
@@ -153,6 +174,28 @@ def sheet_context(
             "detail_rows": DETAIL_ROWS,
         }
     return context
+
+
+def oneoff_cases(connection: sa.Connection, batch_id: int, lang: str) -> list[dict[str, Any]]:
+    """The 临时救助 cases of a one-off batch, one row each, for its sheet."""
+    return [
+        {
+            "case": int(r.id),
+            "line": int(r.line_number),
+            "key": r.key,
+            "name": r.name,
+            "household": r.household_id,
+            "category": CATEGORY_ZH[r.category] if lang == "zh" else r.category,
+            "place": f"{r.township} {r.village}",
+            "amount": format_yuan(int(r.amount_fen), thousands=True),
+            "documents": r.documents,
+            "reason": r.reason,
+            "over_cap": bool(r.over_cap),
+            "by": f"{r.created_by} / {r.approved_by or ''}",
+            "held": r.status == "held",
+        }
+        for r in oneoff_store.batch_cases(connection, batch_id)
+    ]
 
 
 _environment: jinja2.Environment | None = None

@@ -46,7 +46,7 @@ def test_a_mistyped_program_lists_the_valid_codes(db_url):
                   "--program", "dibao_rual", "--operator", "maker")  # fmt: skip
     assert result.exit_code == 1
     assert "unknown program 'dibao_rual' (did you mean 'dibao_rural'? valid: " in result.stderr
-    assert "dibao_urban, orphan, tekun" in result.stderr
+    assert "dibao_urban, linshi, orphan, tekun" in result.stderr
 
 
 def test_unknown_code_suggests_the_nearest():

@@ -84,6 +84,10 @@ def add_people(connection: sa.Connection, people: list[Person]) -> dict[str, int
         "INSERT INTO recipients (id, key, id_number, name, created_at) VALUES (?, ?, ?, ?, ?)",
         new_recipients,
     )
+    if connection.dialect.name == "postgresql" and new_recipients:  # ids were given
+        connection.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('recipients', 'id'), MAX(id)) FROM recipients"
+        )
     # A person's earlier current version of the same program is closed by this import.
     for person in people:
         connection.execute(

@@ -72,7 +72,8 @@ _ELIGIBLE = """
       AND NOT EXISTS (
           SELECT 1 FROM entitlements x
           WHERE x.recipient_id = e.recipient_id AND x.program = e.program
-            AND x.period = :period AND x.kind = 'regular' AND x.status <> 'voided')
+            AND x.period = :period AND x.kind IN ('regular', 'backpay')
+            AND x.status <> 'voided')
 """
 """Current enrolment versions entitled to a payment for :period and not yet entitled.
 
@@ -196,7 +197,7 @@ def insert_batch(
     return int(result.scalar_one())
 
 
-def _e2e_expression(connection: sa.Connection, id_column: str, attempt: str) -> str:
+def e2e_expression(connection: sa.Connection, id_column: str, attempt: str) -> str:
     """SQL for ``ledger.batches.end_to_end_id``: :prefix + id (>= 10 digits) + attempt."""
     if connection.dialect.name == "postgresql":
         padded = (
@@ -243,7 +244,7 @@ def insert_staged(
         ),
         params,
     )
-    e2e = _e2e_expression(connection, "(:base + s.ordinal)", "1")
+    e2e = e2e_expression(connection, "(:base + s.ordinal)", "1")
     connection.execute(
         sa.text(
             "INSERT INTO payment_instructions (batch_id, entitlement_id, attempt, recipient_id,"
@@ -389,7 +390,7 @@ def insert_reissued_instructions(
     the new supplementary batch of its program and (current) bank; the failed ones
     become 'reissued' (the held ones stay held, see ``_REISSUE_SOURCE``)."""
     batch_sql, batch_params = _in_list_int("b.id", batch_ids, "batch")
-    e2e = _e2e_expression(connection, "s.entitlement_id", "s.attempt")
+    e2e = e2e_expression(connection, "s.entitlement_id", "s.attempt")
     connection.execute(
         sa.text(
             "INSERT INTO payment_instructions (batch_id, entitlement_id, attempt, recipient_id,"

@@ -77,6 +77,8 @@ PROGRAMS = (
         "max_age = 18\n",
     ),
     ("disability", "残疾人两项补贴", "Disability allowances", "300.00", "person", "[]", ""),
+    # 临时救助: one-off cases (`ledger oneoff`), capped per case in [oneoff] below.
+    ("linshi", "临时救助", "Temporary assistance", "5000.00", "household", "[]", ""),
 )
 # Programs people are enrolled in by the generator (orphan and disability only by plants).
 ROSTER_PROGRAMS = ("dibao_urban", "dibao_rural", "tekun")
@@ -129,6 +131,13 @@ def county_toml() -> str:
         "idle_funds_days = 90",
         "account_change_days = 30",
         "fluctuation_percent = 20",
+        "",
+        "# 临时救助 one-off cases: caps per case and per household and year; findings.",
+        "[oneoff]",
+        'program = "linshi"',
+        'case_cap = "5000.00"',
+        'household_year_cap = "10000.00"',
+        "household_year_cases = 3",
         "",
         "# The public-disclosure list: 7 days, the hotline it prints, names as 张*明.",
         "[disclosure]",

@@ -5,7 +5,7 @@
 prints it; the documentation's catalogue is generated from it.
 """
 
-from ledger.findings import diverted, fluctuation, matching, misappropriated, withheld
+from ledger.findings import diverted, fluctuation, matching, misappropriated, oneoff, withheld
 from ledger.findings.base import CANDIDATE_COLUMNS, Context, Rule
 
 RULES: tuple[Rule, ...] = (
@@ -13,6 +13,7 @@ RULES: tuple[Rule, ...] = (
     *matching.RULES,
     *diverted.RULES,
     *misappropriated.RULES,
+    *oneoff.RULES,
     *fluctuation.RULES,
 )
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}

@@ -23,7 +23,7 @@ from ledger.money import format_yuan
 def _unpaid(ctx: Context) -> pd.DataFrame:
     rows = ctx.frame(
         "SELECT i.id, i.recipient_id, r.key, e.period, e.program, e.township, e.amount_fen,"
-        " b.id, b.state FROM batches b"
+        " b.id, b.state, b.period FROM batches b"
         " JOIN payment_instructions i ON i.batch_id = b.id"
         " JOIN entitlements e ON e.id = i.entitlement_id"
         " JOIN recipients r ON r.id = i.recipient_id"
@@ -40,13 +40,16 @@ def _unpaid(ctx: Context) -> pd.DataFrame:
             "amount_fen",
             "batch_id",
             "state",
+            "due",
         ],
     )
     if rows.empty:
         return empty()
     limit = ctx.threshold("unpaid_days")
-    ends = {p: pd.Timestamp(period_end(p)) for p in rows["period"].unique()}
-    overdue = (pd.Timestamp(ctx.as_of) - rows["period"].map(ends)).dt.days > limit
+    # Due with the batch's period: back pay (补发) dated to an earlier month is due with
+    # the batch that carries it (for any other entitlement both periods are the same).
+    ends = {p: pd.Timestamp(period_end(p)) for p in rows["due"].unique()}
+    overdue = (pd.Timestamp(ctx.as_of) - rows["due"].map(ends)).dt.days > limit
     rows = rows[overdue]
     return per_instruction(
         rows,

@@ -14,6 +14,7 @@ from ledger.db.schema.core import accounts, audit_events, periods, postings, tra
 from ledger.db.schema.findings import finding_events, findings
 from ledger.db.schema.funds import allocations, fund_lineage
 from ledger.db.schema.holds import hold_releases, instruction_holds
+from ledger.db.schema.oneoff import oneoff_approvals, oneoff_cases
 from ledger.db.schema.operators import batch_approvals, operator_roles, operators
 from ledger.db.schema.reconciliation import (
     instruction_outcomes,
@@ -50,6 +51,8 @@ __all__ = [
     "instruction_holds",
     "instruction_outcomes",
     "metadata",
+    "oneoff_approvals",
+    "oneoff_cases",
     "operator_roles",
     "operators",
     "payment_instructions",

@@ -99,7 +99,7 @@ batches = sa.Table(
     sa.Column("voided_at", Timestamp),
     sa.Column("void_reason", sa.Text),
     sa.Column("void_transaction_id", sa.BigInteger, sa.ForeignKey("transactions.id")),
-    sa.CheckConstraint("kind IN ('regular', 'supplementary')", name="kind"),
+    sa.CheckConstraint("kind IN ('regular', 'supplementary', 'oneoff')", name="kind"),
     sa.CheckConstraint(
         "state IN ('draft', 'approved', 'exported', 'partially_reconciled', "
         "'reconciled', 'closed', 'voided')",
@@ -127,7 +127,8 @@ entitlements = sa.Table(
     metadata,
     sa.Column("id", BigId, primary_key=True),
     sa.Column("recipient_id", sa.BigInteger, sa.ForeignKey("recipients.id"), nullable=False),
-    sa.Column("enrolment_id", sa.BigInteger, sa.ForeignKey("enrolments.id"), nullable=False),
+    # The enrolment it is owed under; NULL for a one-off case's entitlement (case_id).
+    sa.Column("enrolment_id", sa.BigInteger, sa.ForeignKey("enrolments.id")),
     sa.Column("program", sa.String(32), nullable=False),
     sa.Column("period", sa.String(7), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
@@ -136,7 +137,9 @@ entitlements = sa.Table(
     sa.Column("village", sa.String(32), nullable=False),
     sa.Column("batch_id", sa.BigInteger, sa.ForeignKey("batches.id"), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.CheckConstraint("kind IN ('regular')", name="kind"),
+    # The 临时救助 case it pays (kind 'oneoff'; ledger.db.schema.oneoff).
+    sa.Column("case_id", sa.BigInteger, sa.ForeignKey("oneoff_cases.id")),
+    sa.CheckConstraint("kind IN ('regular', 'oneoff', 'backpay')", name="kind"),
     sa.CheckConstraint("status IN ('open', 'voided', 'cancelled')", name="status"),
     sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
     sa.Index(None, "batch_id"),
@@ -151,6 +154,24 @@ entitlements = sa.Table(
         unique=True,
         sqlite_where=sa.text("kind = 'regular' AND status <> 'voided'"),
         postgresql_where=sa.text("kind = 'regular' AND status <> 'voided'"),
+    ),
+    # 补发: at most one live back-pay entitlement per recipient, program and month.
+    sa.Index(
+        "uq_entitlements_live_backpay",
+        "recipient_id",
+        "program",
+        "period",
+        unique=True,
+        sqlite_where=sa.text("kind = 'backpay' AND status <> 'voided'"),
+        postgresql_where=sa.text("kind = 'backpay' AND status <> 'voided'"),
+    ),
+    # A one-off case is paid once: at most one live entitlement names it.
+    sa.Index(
+        "uq_entitlements_live_case",
+        "case_id",
+        unique=True,
+        sqlite_where=sa.text("case_id IS NOT NULL AND status <> 'voided'"),
+        postgresql_where=sa.text("case_id IS NOT NULL AND status <> 'voided'"),
     ),
 )
 
