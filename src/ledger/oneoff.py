@@ -189,6 +189,7 @@ def add_case(
         action="oneoff.case_added",
         subject_type="oneoff_case",
         subject_id=case_id,
+        scopes=["roster"],  # the applicant may have been registered as a recipient
         detail={
             "recipient": key,
             "household": new.household.strip(),

@@ -69,6 +69,11 @@ def test_the_demo_writes_every_file_it_lists(demo_dir: Path) -> None:
         assert len(returns) == len(bank_files)
 
 
+def test_the_demo_ledger_verifies_as_audit_verify_checks_it(demo_dir: Path) -> None:
+    result = CliRunner().invoke(cli, ["--db", str(demo_dir / "ledger.db"), "audit", "verify"])
+    assert result.exit_code == 0, result.output  # the journal's and the events' chains
+
+
 def test_the_demo_ledger_verifies(demo_dir: Path) -> None:
     engine = make_engine(database_url(str(demo_dir / "ledger.db")), read_only=True)
     with engine.connect() as connection:

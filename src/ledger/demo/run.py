@@ -27,6 +27,7 @@ from ledger.county import County
 from ledger.db import funds_store, refdata_store, registry_store
 from ledger.db.bulk import fetch_all
 from ledger.db.engine import database_url, make_engine
+from ledger.db.event_verify import verify_events
 from ledger.db.events import record_event
 from ledger.db.journal_store import close_period
 from ledger.db.migrate import upgrade
@@ -236,8 +237,15 @@ class Demo:
         self._findings(period, summary)
         today = date.today()
         if period < f"{today.year:04d}-{today.month:02d}":
-            with UnitOfWork(self.engine) as uow:
+            with UnitOfWork(self.engine) as uow:  # as `ledger journal close-period` does
                 close_period(uow.connection, period, operator=CHECKER)
+                record_event(
+                    uow.connection,
+                    operator=CHECKER,
+                    action="period.closed",
+                    subject_type="period",
+                    subject_id=period,
+                )
                 uow.commit()
         return summary
 
@@ -492,8 +500,8 @@ class Demo:
             + "\n",
             encoding="utf-8",
         )
-        with UnitOfWork(self.engine) as uow:
-            report = verify(uow.connection)
+        with UnitOfWork(self.engine) as uow:  # what `ledger audit verify` checks
+            verified = verify(uow.connection).ok and verify_events(uow.connection).ok
         files = list(self.files)
         for summary in months:
             files += summary.files
@@ -508,7 +516,7 @@ class Demo:
             months,
             files,
             manifest["counts"],
-            report.ok,
+            verified,
         )
 
 
