@@ -38,7 +38,7 @@ def _period(value: str | None) -> str | None:
 )
 @click.option(
     "--recipients",
-    type=click.IntRange(100, 1_000_000),
+    type=click.IntRange(150, 1_000_000),
     default=3000,
     show_default=True,
     help="Recipients on the month-1 roster (plus a few planted ones).",

@@ -376,3 +376,15 @@ def test_the_demo_funds_by_source_match_the_table_and_the_journal(demo_dir: Path
         else:
             allocated = journal[program]["allocated_by_source"][source]
             assert row[0] + row[2] == allocated, (program, source)
+
+
+def test_a_county_too_small_for_the_plants_is_one_clear_error(tmp_path: Path) -> None:
+    from ledger.demo.run import DemoOptions, run_demo
+    from ledger.errors import LedgerError
+
+    # 100 recipients (seed 7) leave too few people for every plant; the command line's
+    # --recipients starts at 150.
+    with pytest.raises(LedgerError, match="too small to plant every kind of anomaly"):
+        run_demo(DemoOptions(tmp_path / "tiny", 100, 2, 7, "2026-03"))
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "t"), "--recipients", "100"])
+    assert result.exit_code == 2 and "100<=x" not in result.output and "150<=x" in result.output

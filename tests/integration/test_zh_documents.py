@@ -33,7 +33,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("zh") / "county"
     result = CliRunner().invoke(
         cli,
-        ["demo", "--dir", str(directory), "--recipients", "100", "--months", "2",
+        ["demo", "--dir", str(directory), "--recipients", "150", "--months", "2",
          "--first-period", "2026-03"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output

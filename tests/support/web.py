@@ -50,7 +50,7 @@ class DemoLedger:
 
 def build_demo_ledger(directory: Path) -> DemoLedger:
     """100 recipients, 2 months: every rule category planted, a few seconds."""
-    result = run_demo(DemoOptions(directory, 100, 2, 7, "2026-03"))
+    result = run_demo(DemoOptions(directory, 150, 2, 7, "2026-03"))
     url = database_url(str(result.database))
     set_passwords(make_engine(url))
     return DemoLedger(directory, url, load_county(result.county_file))

@@ -31,6 +31,7 @@ from ledger.db.events import record_event
 from ledger.db.schema import roster_imports
 from ledger.demo.asset_anomalies import ASSET_COUNTS, plant_assets
 from ledger.demo.county import COUNTY_CODE, OTHER_COUNTY_CODE, Roster, month_of
+from ledger.errors import LedgerError
 from ledger.identity import birth_date, id_check_char, mask
 
 # How many of each kind are planted (categories and kinds follow DESIGN §6).
@@ -218,7 +219,12 @@ def make_plan(county: County, roster: Roster, periods: list[str], rng: np.random
         out: list[int] = []
         skipped: list[int] = []
         while len(out) < k:
-            i = next(order)
+            i = next(order, None)
+            if i is None:
+                raise LedgerError(
+                    f"a county of {len(frame)} recipients is too small to plant every kind "
+                    "of anomaly; use --recipients 150 or more"
+                )
             row = frame.loc[i]
             if (
                 township_of[row["乡镇"]] == plan.jump_township  # keep its count clean
