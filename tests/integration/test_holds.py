@@ -384,3 +384,18 @@ def test_the_exception_report_counts_what_was_held_and_lists_every_release(engin
     assert '<td class="n">1</td><td class="n">450.25</td>' in section
     assert "R0000002" in section and "checker" in section and "本人到场核实" in section
     assert "released by a checker with a written reason" in en
+
+
+def test_the_database_refuses_to_pay_a_held_payment_without_a_recorded_release(engine):
+    batch = _one_dead_of_three(engine)
+    instruction, _ = _instruction(engine, "R0000002")
+    refused = pytest.raises(sa.exc.DBAPIError, match="only after a recorded release")
+    with refused, engine.begin() as connection:  # an insider with database access
+        connection.execute(
+            sa.text("UPDATE payment_instructions SET status = 'pending' WHERE id = :i"),
+            {"i": instruction},
+        )
+    assert _instruction(engine, "R0000002")[1] == "held"
+    with UnitOfWork(engine) as uow:  # the recorded release passes
+        holds.release(uow, batch.id, [instruction], operator="checker", reason="本人到场核实")
+    assert _instruction(engine, "R0000002")[1] == "pending"
