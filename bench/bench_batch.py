@@ -29,8 +29,15 @@ import sqlalchemy as sa
 
 from ledger import holds, payments, sheets
 from ledger.county import example_path, load_county
+from ledger.db import (
+    batch_rows_store,
+    fund_lineage,
+    funds_positions,
+    funds_store,
+    migrate,
+    operators_store,
+)
 from ledger.db import batches_store as store
-from ledger.db import fund_lineage, funds_positions, funds_store, migrate, operators_store
 from ledger.db.bulk import copy_rows
 from ledger.db.engine import make_engine
 from ledger.db.uow import UnitOfWork
@@ -230,12 +237,12 @@ def step_run(url: str, out: str) -> str:
         spent.append(time.perf_counter() - started)
         return held
 
-    payments.holds.screen_batches = timed  # type: ignore[assignment]
+    holds.screen_batches = timed  # type: ignore[assignment]
     try:
         with UnitOfWork(engine) as uow:
             result = payments.run_batches(uow, COUNTY, "2026-11", operator="maker")
     finally:
-        payments.holds.screen_batches = screen  # type: ignore[assignment]
+        holds.screen_batches = screen  # type: ignore[assignment]
     created = result.created[0]
     return (
         f"batch {created.id}: {created.count} payments, {format_yuan(created.amount_fen_total)};"
@@ -324,7 +331,10 @@ def step_pain001(url: str, out: str) -> str:
         path = Path(out) / "batch.xml"
         with path.open("wb") as handle:
             write_bank_file(
-                BUILT_IN["pain001"], context, store.iter_file_rows(connection, batch_id), handle
+                BUILT_IN["pain001"],
+                context,
+                batch_rows_store.iter_file_rows(connection, batch_id),
+                handle,
             )
     pain001.validate(path)
     return f"{path.stat().st_size} bytes, valid"

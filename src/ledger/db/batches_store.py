@@ -5,7 +5,7 @@ row travels through Python on the way in. Nothing here commits or decides policy
 services in ``ledger.payments`` do.
 """
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from ledger.approval import ONE_CHECKER, Rule
 from ledger.batches import BatchKind, BatchState, InstructionStatus, period_start
-from ledger.db.bulk import fetch_all
 from ledger.db.schema import batches, payment_instructions
 from ledger.errors import LedgerError
 from ledger.operators import name_key, os_login
@@ -52,7 +51,7 @@ class Group:
     amount_fen_total: int
 
 
-def _in_list(column: str, values: Collection[str], name: str) -> tuple[str, dict[str, Any]]:
+def in_list(column: str, values: Collection[str], name: str) -> tuple[str, dict[str, Any]]:
     if not values:
         return "", {}
     params = {f"{name}{i}": v for i, v in enumerate(sorted(values))}
@@ -85,8 +84,8 @@ an 'exited' version without an exit date is never paid)."""
 def _eligible_params(
     period: str, programs: Collection[str], banks: Collection[str]
 ) -> tuple[str, dict[str, Any], list[sa.BindParameter[Any]]]:
-    program_sql, program_params = _in_list("e.program", programs, "program")
-    bank_sql, bank_params = _in_list("e.bank", banks, "bank")
+    program_sql, program_params = in_list("e.program", programs, "program")
+    bank_sql, bank_params = in_list("e.bank", banks, "bank")
     params: dict[str, Any] = {
         "period": period,
         "period_start": period_start(period),
@@ -208,7 +207,7 @@ def e2e_expression(connection: sa.Connection, id_column: str, attempt: str) -> s
     return f"(:prefix || printf('%010d', {id_column}) || printf('%02d', {attempt}))"
 
 
-def _in_list_int(column: str, values: Sequence[int], name: str) -> tuple[str, dict[str, Any]]:
+def in_list_int(column: str, values: Sequence[int], name: str) -> tuple[str, dict[str, Any]]:
     params = {f"{name}{i}": int(v) for i, v in enumerate(values)}
     return f" AND {column} IN ({', '.join(':' + k for k in params)})", params
 
@@ -225,7 +224,7 @@ def insert_staged(
     base = int(
         connection.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM entitlements")).scalar_one()
     )
-    batch_sql, batch_params = _in_list_int("b.id", batch_ids, "batch")
+    batch_sql, batch_params = in_list_int("b.id", batch_ids, "batch")
     # A program and bank's rows have consecutive ordinals: the line number within the
     # batch counts from the group's first.
     source = (
@@ -278,88 +277,6 @@ def refresh_totals(connection: sa.Connection, batch_ids: Sequence[int]) -> None:
         )
 
 
-# --- supplementary batches (re-issues) ---------------------------------------------
-
-_CLOSED_UNCHANGED = (
-    "EXISTS (SELECT 1 FROM instruction_outcomes x WHERE x.instruction_id = i.id"
-    " AND x.outcome = 'failed' AND x.reason_code IN ('AC04', 'AC06'))"
-    " AND COALESCE(e.bank, i.bank) = i.bank"
-    " AND COALESCE(e.account_number, i.account_number) = i.account_number"
-)
-"""A failure on an account the bank reported closed (AC04) or frozen (AC06), whose
-recipient has not changed that account since: re-issuing would fail again."""
-
-_REISSUE_SOURCE = f"""
-    FROM payment_instructions i
-    JOIN batches ob ON ob.id = i.batch_id
-    LEFT JOIN enrolments e ON e.recipient_id = i.recipient_id AND e.program = ob.program
-         AND e.valid_to_import IS NULL
-    WHERE ob.period = :period
-      AND ((i.status = 'failed' AND NOT ({_CLOSED_UNCHANGED}))
-           OR (i.status = 'held' AND :with_held = 1 AND ob.state NOT IN ('draft', 'voided')
-               AND NOT EXISTS (SELECT 1 FROM payment_instructions n
-                               WHERE n.reissue_of = i.id AND n.status <> 'voided')))
-"""
-"""What a supplementary batch pays: failed instructions of a period (not those of
-``_CLOSED_UNCHANGED``) and, when asked, the held instructions of its approved batches,
-with the recipient's current account (a corrected card number is used; without a
-current enrolment, the old one). The new instructions are screened again. A held
-instruction keeps its status (its batch's file, totals and reconciliation do not
-change); its successor names it in ``reissue_of``, and while that successor is not
-voided it is not taken again."""
-
-
-def reissue_groups(
-    connection: sa.Connection,
-    period: str,
-    programs: Collection[str],
-    banks: Collection[str],
-    *,
-    with_held: bool = False,
-) -> list[Group]:
-    program_sql, program_params = _in_list("ob.program", programs, "program")
-    bank_sql, bank_params = _in_list("COALESCE(e.bank, i.bank)", banks, "bank")
-    rows = connection.execute(
-        sa.text(
-            "SELECT ob.program AS program, COALESCE(e.bank, i.bank) AS bank, COUNT(*) AS n,"
-            " SUM(i.amount_fen) AS total"
-            + _REISSUE_SOURCE
-            + program_sql
-            + bank_sql
-            + " GROUP BY ob.program, COALESCE(e.bank, i.bank) ORDER BY 1, 2"
-        ),
-        {"period": period, "with_held": int(with_held), **program_params, **bank_params},
-    )
-    return [Group(r.program, r.bank, int(r.n), int(r.total)) for r in rows]
-
-
-def closed_unchanged(
-    connection: sa.Connection, period: str, programs: Collection[str], banks: Collection[str]
-) -> list[sa.Row[Any]]:
-    """The period's failed instructions that are not re-issued because their account
-    was reported closed or frozen and is unchanged (id, recipient key, bank, reason)."""
-    program_sql, program_params = _in_list("ob.program", programs, "program")
-    bank_sql, bank_params = _in_list("COALESCE(e.bank, i.bank)", banks, "bank")
-    return list(
-        connection.execute(
-            sa.text(
-                "SELECT i.id, r.key, i.bank,"
-                " (SELECT MAX(x.reason_code) FROM instruction_outcomes x"
-                "  WHERE x.instruction_id = i.id AND x.outcome = 'failed') AS reason_code"
-                " FROM payment_instructions i JOIN batches ob ON ob.id = i.batch_id"
-                " JOIN recipients r ON r.id = i.recipient_id"
-                " LEFT JOIN enrolments e ON e.recipient_id = i.recipient_id"
-                " AND e.program = ob.program AND e.valid_to_import IS NULL"
-                f" WHERE ob.period = :period AND i.status = 'failed' AND {_CLOSED_UNCHANGED}"
-                + program_sql
-                + bank_sql
-                + " ORDER BY i.id"
-            ),
-            {"period": period, **program_params, **bank_params},
-        )
-    )
-
-
 def next_sequence(
     connection: sa.Connection, period: str, program: str, bank: str, kind: BatchKind
 ) -> int:
@@ -376,59 +293,6 @@ def next_sequence(
     if current is None:
         return 0 if kind == BatchKind.REGULAR else 1
     return int(current) + 1
-
-
-def insert_reissued_instructions(
-    connection: sa.Connection,
-    period: str,
-    batch_ids: Sequence[int],
-    e2e_prefix: str,
-    *,
-    with_held: bool = False,
-) -> None:
-    """A new instruction (next attempt) for every instruction of ``_REISSUE_SOURCE``, in
-    the new supplementary batch of its program and (current) bank; the failed ones
-    become 'reissued' (the held ones stay held, see ``_REISSUE_SOURCE``)."""
-    batch_sql, batch_params = _in_list_int("b.id", batch_ids, "batch")
-    e2e = e2e_expression(connection, "s.entitlement_id", "s.attempt")
-    connection.execute(
-        sa.text(
-            "INSERT INTO payment_instructions (batch_id, entitlement_id, attempt, recipient_id,"
-            " township, village, amount_fen, bank, account_number, account_holder, id_number,"
-            " end_to_end_id, line_number, status, reissue_of)"
-            " SELECT s.batch_id, s.entitlement_id, s.attempt, s.recipient_id, s.township,"
-            " s.village, s.amount_fen, s.bank, s.account_number, s.account_holder,"
-            f" s.id_number, {e2e},"
-            " ROW_NUMBER() OVER (PARTITION BY s.batch_id ORDER BY s.township, s.village,"
-            " s.recipient_key), 'pending', s.failed_id"
-            " FROM (SELECT b.id AS batch_id, i.entitlement_id,"
-            "  (SELECT MAX(q.attempt) FROM payment_instructions q"
-            "   WHERE q.entitlement_id = i.entitlement_id) + 1 AS attempt,"
-            "  i.recipient_id, i.township, i.village, i.amount_fen,"
-            "  COALESCE(e.bank, i.bank) AS bank,"
-            "  COALESCE(e.account_number, i.account_number) AS account_number,"
-            "  COALESCE(e.account_holder, i.account_holder) AS account_holder,"
-            "  i.id_number, r.key AS recipient_key, i.id AS failed_id"
-            + _REISSUE_SOURCE.replace(
-                "WHERE ob.period",
-                "JOIN recipients r ON r.id = i.recipient_id"
-                " JOIN batches b ON b.period = :period AND b.program = ob.program"
-                " AND b.bank = COALESCE(e.bank, i.bank)" + batch_sql + " WHERE ob.period",
-                1,
-            )
-            + ") s"
-        ),
-        {"period": period, "prefix": e2e_prefix, "with_held": int(with_held), **batch_params},
-    )
-    new_batch_sql, new_params = _in_list_int("n.batch_id", batch_ids, "nbatch")
-    connection.execute(
-        sa.text(
-            "UPDATE payment_instructions SET status = 'reissued'"
-            " WHERE status = 'failed' AND id IN (SELECT n.reissue_of FROM payment_instructions n"
-            " WHERE n.reissue_of IS NOT NULL" + new_batch_sql + ")"
-        ),
-        new_params,
-    )
 
 
 # --- reading ------------------------------------------------------------------------
@@ -454,70 +318,6 @@ def township_totals(connection: sa.Connection, batch_id: int) -> list[tuple[str,
         .order_by(pi.c.township)
     )
     return [(str(t), int(n), int(s)) for t, n, s in rows]
-
-
-_NOT_ACCRUED = (
-    " AND NOT EXISTS (SELECT 1 FROM postings p JOIN payment_instructions q"
-    " ON q.id = p.instruction_id JOIN transactions t ON t.id = p.transaction_id"
-    " WHERE q.entitlement_id = i.entitlement_id AND t.type = 'accrual')"
-)
-"""Instructions whose entitlement was never accrued: in a supplementary batch, the
-payments held in their regular batch and paid now (a re-issued failure's payable is
-still open: it is not accrued twice)."""
-
-
-def accrual_columns(
-    connection: sa.Connection, batch_id: int, *, only_not_accrued: bool = False
-) -> tuple[list[int], list[str], list[str], list[int]]:
-    """Instruction ids, recipient keys, townships and amounts of a batch (held ones
-    excepted: they are not accrued; with ``only_not_accrued``, only those of
-    ``_NOT_ACCRUED``), in recipient key order (the order of their payable accounts: the
-    postings then append to the postings' account index), as columns, without per-row
-    objects."""
-    rows = fetch_all(
-        connection,
-        "SELECT i.id, r.key, i.township, i.amount_fen FROM payment_instructions i"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        " WHERE i.batch_id = ? AND i.status <> 'held'"
-        + (_NOT_ACCRUED if only_not_accrued else "")
-        + " ORDER BY r.key",
-        (int(batch_id),),
-    )
-    if not rows:
-        return [], [], [], []
-    ids, keys, townships, amounts = (list(column) for column in zip(*rows, strict=True))
-    return ids, keys, townships, [int(a) for a in amounts]
-
-
-FILE_COLUMNS = (
-    "line_number",
-    "recipient_key",
-    "account_holder",
-    "id_number",
-    "account_number",
-    "amount_fen",
-    "end_to_end_id",
-    "bank",
-)
-
-
-def iter_file_rows(
-    connection: sa.Connection, batch_id: int, chunk_size: int = 20_000
-) -> Iterator[list[tuple[Any, ...]]]:
-    """A batch's instructions in file order, ``FILE_COLUMNS`` per row, in chunks. Held
-    instructions are not in the file; the others keep their line number as 序号 (a
-    return file without EndToEndIds is matched by it), so 序号 may skip a held line."""
-    cursor = connection.exec_driver_sql(
-        "SELECT i.line_number, r.key, i.account_holder, i.id_number, i.account_number,"
-        " i.amount_fen, i.end_to_end_id, i.bank FROM payment_instructions i"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        f" WHERE i.batch_id = {int(batch_id)} AND i.status <> 'held' ORDER BY i.line_number"
-    )
-    while True:
-        chunk = cursor.fetchmany(chunk_size)
-        if not chunk:
-            return
-        yield [tuple(row) for row in chunk]
 
 
 def payable_totals(connection: sa.Connection, batch_id: int) -> tuple[int, int]:

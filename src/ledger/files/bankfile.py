@@ -1,6 +1,6 @@
 """Writing bank files: the one entry point for every profile, streaming and hashed.
 
-Rows arrive in chunks (``ledger.db.batches_store.FILE_COLUMNS``) and leave as bytes, so
+Rows arrive in chunks (``ledger.db.batch_rows_store.FILE_COLUMNS``) and leave as bytes, so
 a file of 10^6 lines never sits in memory whole. The bytes depend only on recorded
 values (instructions, the batch's recorded export time and pay date, the county's
 accounts and codes): writing the same batch again gives the same bytes.
