@@ -24,6 +24,15 @@ _LIVE = "('pending', 'settled', 'held', 'failed', 'reissued')"
 """Instruction statuses that pay, paid or may still pay (not voided, not cancelled)."""
 
 
+def _period_live(i: str, b: str) -> str:
+    """FROM and WHERE of the period's instructions (``i``, batch ``b``) that pay, paid or
+    may still pay."""
+    return (
+        f" FROM payment_instructions {i} JOIN batches {b} ON {b}.id = {i}.batch_id"
+        f" WHERE {b}.period = :period AND {b}.state <> 'voided' AND {i}.status IN {_LIVE}"
+    )
+
+
 def _batches(batch_ids: Sequence[int], alias: str = "i") -> tuple[str, dict[str, Any]]:
     params = {f"sb{n}": int(v) for n, v in enumerate(batch_ids)}
     return f"{alias}.batch_id IN ({', '.join(':' + k for k in params)})", params
@@ -142,10 +151,7 @@ def screen(
             + " AND b.program = :program",
             {**params, **names, "program": program},
         )
-    period_live = (
-        " FROM payment_instructions j JOIN batches bj ON bj.id = j.batch_id"
-        f" WHERE bj.period = :period AND bj.state <> 'voided' AND j.status IN {_LIVE}"
-    )
+    period_live = _period_live("j", "bj")
     _run(
         connection,
         _INSERT + "SELECT i.id, i.batch_id, 'duplicate_id', 'payment_instructions',"
@@ -174,9 +180,8 @@ def screen(
             # Accounts paid more than once this period first (cheap, no joins): only
             # those are joined to their enrolments for the households.
             + " AND j.account_number IN (SELECT k.account_number"
-            " FROM payment_instructions k JOIN batches bk ON bk.id = k.batch_id"
-            f" WHERE bk.period = :period AND bk.state <> 'voided' AND k.status IN {_LIVE}"
-            " GROUP BY k.account_number HAVING COUNT(*) > 1)"
+            + _period_live("k", "bk")
+            + " GROUP BY k.account_number HAVING COUNT(*) > 1)"
             + " GROUP BY j.account_number HAVING COUNT(DISTINCT e.household_id) > 1) sh"
             " ON sh.account_number = i.account_number WHERE ",
         ),
@@ -308,14 +313,21 @@ def _hold_unencodable(
         connection,
         f"SELECT DISTINCT bank, account_holder FROM payment_instructions WHERE batch_id IN ({ids})",
     )
-    bad: list[tuple[Any, ...]] = []
+    by_bank: dict[str, list[str]] = {}
     for bank, holder in names:
-        encoding = encodings.get(bank)
-        if encoding is None:
+        if bank in encodings:
+            by_bank.setdefault(str(bank), []).append(str(holder))
+    bad: list[tuple[Any, ...]] = []
+    for bank, holders in sorted(by_bank.items()):
+        encoding = encodings[bank]
+        # The distinct characters of all the names first (a few thousand, whatever the
+        # batch's size): only the names holding one that does not encode are looked at.
+        unencodable = {ch for ch in set("".join(holders)) if _unencodable(ch, encoding)}
+        if not unencodable:
             continue
-        missing = _unencodable(str(holder), encoding)
-        if missing:
-            bad.append((encoding.upper(), missing, bank, holder))
+        for holder in holders:
+            if not unencodable.isdisjoint(holder):
+                bad.append((encoding.upper(), _unencodable(holder, encoding), bank, holder))
     if not bad:
         return
     if connection.dialect.name == "postgresql":
