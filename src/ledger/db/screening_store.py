@@ -317,17 +317,11 @@ def _hold_unencodable(
     for bank, holder in names:
         if bank in encodings:
             by_bank.setdefault(str(bank), []).append(str(holder))
-    bad: list[tuple[Any, ...]] = []
-    for bank, holders in sorted(by_bank.items()):
-        encoding = encodings[bank]
-        # The distinct characters of all the names first (a few thousand, whatever the
-        # batch's size): only the names holding one that does not encode are looked at.
-        unencodable = {ch for ch in set("".join(holders)) if _unencodable(ch, encoding)}
-        if not unencodable:
-            continue
-        for holder in holders:
-            if not unencodable.isdisjoint(holder):
-                bad.append((encoding.upper(), _unencodable(holder, encoding), bank, holder))
+    bad = [
+        (encodings[bank].upper(), missing, bank, holder)
+        for bank, holders in sorted(by_bank.items())
+        for holder, missing in unencodable_names(holders, encodings[bank])
+    ]
     if not bad:
         return
     if connection.dialect.name == "postgresql":
@@ -344,6 +338,18 @@ def _hold_unencodable(
         " AND bank = ? AND account_holder = ?",
         rows,
     )
+
+
+def unencodable_names(names: Sequence[str], encoding: str) -> list[tuple[str, str]]:
+    """(name, its characters that ``encoding`` cannot encode) for each such name. The
+    distinct characters of all the names are tried first (a few thousand, whatever the
+    batch's size): only names holding one that does not encode are looked at."""
+    unencodable = {ch for ch in set("".join(names)) if _unencodable(ch, encoding)}
+    if not unencodable:
+        return []
+    return [
+        (name, _unencodable(name, encoding)) for name in names if not unencodable.isdisjoint(name)
+    ]
 
 
 def _unencodable(text: str, encoding: str) -> str:
