@@ -6,7 +6,7 @@ import click
 import sqlalchemy as sa
 
 from ledger.cli_support import DAY, AppContext, emit, format_option, operator_option, pass_app
-from ledger.db import journal_store, period_checks
+from ledger.db import journal_reversal, journal_store, period_checks, periods_store
 from ledger.db.checkpoint import event_witness, last_event_of
 from ledger.db.events import record_event
 from ledger.db.schema import transactions
@@ -81,7 +81,7 @@ def reverse(
     """Reverse a transaction: a new transaction with mirrored postings that names it."""
     day = effective.date() if effective is not None else date.today()  # type: ignore[attr-defined]
     with app.unit_of_work() as uow:
-        recorded = journal_store.reverse(
+        recorded = journal_reversal.reverse(
             uow.connection, transaction_id, operator=operator, effective_date=day, reason=reason
         )
         uow.commit()
@@ -119,7 +119,7 @@ def close_period(
                 "anyway with --force --reason TEXT:\n"
                 + "\n".join(f"  - {item.line()}" for item in items)
             )
-        journal_store.close_period(uow.connection, period, operator=operator)
+        periods_store.close_period(uow.connection, period, operator=operator)
         record_event(
             uow.connection,
             operator=operator,

@@ -77,6 +77,18 @@ class NewTransaction:
         return period_of(self.effective_date)
 
 
+@dataclass(frozen=True, slots=True)
+class StagedTransaction:
+    """A transaction whose postings are the rows of a staging table
+    (``ledger.db.journal_staged``: ``staging_table``, ``post_staged``)."""
+
+    type: str
+    effective_date: date
+    description: str
+    operator: str
+    idempotency_key: str | None = None
+
+
 def period_of(day: date) -> str:
     """The accounting period (month) a date falls in: 2026-11-28 -> "2026-11"."""
     return f"{day.year:04d}-{day.month:02d}"

@@ -36,7 +36,7 @@ from ledger.batches import BatchState
 from ledger.db import batches_store, fund_lineage
 from ledger.db import reconciliation_store as store
 from ledger.db.events import record_event
-from ledger.db.journal_store import StagedTransaction, post_staged, staging_table
+from ledger.db.journal_staged import post_staged, staging_table
 from ledger.db.state_digest import scope_name
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
@@ -47,6 +47,7 @@ from ledger.files.returns import (
     file_sha256,
     read_return,
 )
+from ledger.journal import StagedTransaction
 from ledger.reconciliation_cancel import Cancelled, cancel, find_instruction, status
 from ledger.reconciliation_decisions import (
     EXCEPTION_KINDS,

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from ledger.db.journal_store import close_period
+from ledger.db.periods_store import close_period
 from ledger.db.uow import UnitOfWork
 from tests.helpers import post_lines
 

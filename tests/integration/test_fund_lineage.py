@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from ledger.db import fund_lineage, funds_store
-from ledger.db.journal_store import reverse
+from ledger.db.journal_reversal import reverse
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from ledger.findings import service

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from ledger import payments, reconciliation, wording
 from ledger.db.funds_positions import elapsed_bp
-from ledger.db.journal_store import close_period
+from ledger.db.periods_store import close_period
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from ledger.funds_policy import FundsConfig

@@ -7,18 +7,15 @@ import sqlalchemy as sa
 
 from ledger.db.accounts_store import open_accounts
 from ledger.db.balances import account_balance, balances, trial_balance
-from ledger.db.journal_store import (
-    StagedTransaction,
-    close_period,
-    post,
-    post_staged,
-    reverse,
-    staging_table,
-)
+from ledger.db.journal_reversal import reverse
+from ledger.db.journal_staged import post_staged, staging_table
+from ledger.db.journal_store import post
+from ledger.db.periods_store import close_period
 from ledger.db.schema import postings, transactions
 from ledger.db.uow import UnitOfWork
 from ledger.db.verify import verify
 from ledger.errors import LedgerError, ValidationError
+from ledger.journal import StagedTransaction
 from tests.helpers import new_tx, post_lines
 
 TREASURY = "Assets:Treasury:dibao_rural"

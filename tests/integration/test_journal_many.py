@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from ledger.db.accounts_store import open_accounts
 from ledger.db.balances import account_balance, trial_balance
 from ledger.db.journal_many import post_many
-from ledger.db.journal_store import close_period, post
+from ledger.db.journal_store import post
+from ledger.db.periods_store import close_period
 from ledger.db.schema import postings, transactions
 from ledger.db.uow import UnitOfWork
 from ledger.db.verify import verify

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from ledger.db.engine import make_engine
-from ledger.db.journal_store import close_period
+from ledger.db.periods_store import close_period
 from ledger.db.uow import UnitOfWork
 
 

@@ -5,17 +5,15 @@ journal's write lock, writes the postings in bulk and then the header, whose ins
 trigger re-checks balance, closed periods, the hash chain and balance rules inside the
 database. Nothing here commits: the caller's unit of work does.
 
-``post_staged`` is the same for a bulk caller that fills the staging table itself with
-``INSERT ... SELECT`` (10^6 postings computed in SQL never travel through Python): the
-checks run as SQL on the staged rows and the hash is computed from the postings as
-recorded, read back in chunks.
+The other write paths are built on it: ``journal_staged.post_staged`` (postings staged
+with SQL), ``journal_reversal.reverse`` (corrections), ``journal_many.post_many`` (many
+small transactions); ``periods_store.close_period`` closes a period.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import repeat
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -28,14 +26,11 @@ from ledger.journal import (
     HeaderFields,
     NewTransaction,
     PostingColumns,
+    StagedTransaction,
     check_transaction,
-    chunked_transaction_hash,
     date_problems,
-    header_problems,
-    mirror,
     period_of,
     transaction_hash,
-    unbalanced,
 )
 from ledger.operators import os_login
 
@@ -123,7 +118,7 @@ def post(connection: sa.Connection, tx: NewTransaction, *, now: datetime | None 
 
 def _header(
     new_id: int,
-    tx: "NewTransaction | StagedTransaction",
+    tx: NewTransaction | StagedTransaction,
     posting_count: int,
     now: datetime | None,
     *,
@@ -229,147 +224,6 @@ def _stage_postings(
     )
 
 
-def staging_table(connection: sa.Connection) -> str:
-    """The (emptied) temporary table ``post_staged`` records: a bulk caller inserts its
-    postings into it with SQL, as ``(account_id, account, amount_fen, instruction_id)``
-    rows: the account by id, or by name (``account``) where ``account_id`` is NULL;
-    ``seq`` is not used."""
-    fill_temporary_table(connection, _STAGE, _STAGE_COLUMNS, [])
-    return _STAGE
-
-
-@dataclass(frozen=True, slots=True)
-class StagedTransaction:
-    """A transaction whose postings are the rows of ``staging_table`` (see ``post``)."""
-
-    type: str
-    effective_date: date
-    description: str
-    operator: str
-    idempotency_key: str | None = None
-
-
-def post_staged(
-    connection: sa.Connection, tx: StagedTransaction, *, now: datetime | None = None
-) -> Recorded:
-    """Record the postings staged in ``staging_table`` as one transaction; the same
-    guarantees as ``post`` (checks, idempotency, closed periods, the database's triggers).
-
-    The postings are recorded in account order (account id, then instruction id, then
-    amount), so 10^6 of them append to the journal's indexes, and the hash covers them
-    in that recorded order. The staging table is emptied.
-    """
-    lock_journal(connection)
-    if connection.dialect.name == "postgresql":  # plans with the staged rows' statistics
-        connection.exec_driver_sql(f"ANALYZE {_STAGE}")
-    count, total, zeros, nulls = connection.exec_driver_sql(
-        "SELECT COUNT(*), COALESCE(SUM(amount_fen), 0),"
-        " COALESCE(SUM(CASE WHEN amount_fen = 0 THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN amount_fen IS NULL OR (account IS NULL AND account_id IS NULL)"
-        "  THEN 1 ELSE 0 END), 0)"
-        f" FROM {_STAGE}"
-    ).one()
-    if nulls:
-        raise ValueError(f"{nulls} staged postings without an account or amount")  # a bug
-    problems = header_problems(tx.type, tx.operator)
-    problems += _future_problems(connection, tx.effective_date, now)
-    if not count:
-        problems.append("the transaction has no postings")
-    if zeros:
-        problems.append(f"{zeros} postings with a zero amount")
-    if total:
-        problems.append(unbalanced(total))
-    if problems:
-        connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
-        raise ValidationError("the transaction was refused:", problems)
-    count = int(count)
-    period = period_of(tx.effective_date)
-    connection.exec_driver_sql(
-        f"UPDATE {_STAGE} SET account_id = (SELECT a.id FROM accounts a"
-        f" WHERE a.name = {_STAGE}.account) WHERE account_id IS NULL"
-    )
-    if tx.idempotency_key is not None:
-        existing = _find_by_key(connection, tx.idempotency_key)
-        if existing is not None:
-            same = _same_staged_content(connection, existing, tx, count)
-            connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
-            if same:
-                return Recorded(id=existing.id, hash=existing.hash, created=False)
-            raise LedgerError(
-                f"idempotency key {tx.idempotency_key!r} was already used by transaction "
-                f"{existing.id} with different content"
-            )
-    if _period_closed(connection, period):
-        raise LedgerError(f"period {period} is closed: nothing more can be posted dated in it")
-    _unknown_accounts(connection, by_id=True)
-    new_id, prev_hash = _chain_end(connection)
-    after = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM postings").scalar()
-    connection.exec_driver_sql(
-        "INSERT INTO postings (transaction_id, account_id, amount_fen, instruction_id) "
-        f"SELECT {new_id}, s.account_id, s.amount_fen, s.instruction_id FROM {_STAGE} s"
-        " ORDER BY s.account_id, s.instruction_id NULLS FIRST, s.amount_fen"
-    )
-    connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
-    header = _header(new_id, tx, count, now)
-    digest = chunked_transaction_hash(
-        prev_hash, header, _recorded_lines(connection, new_id, int(after or 0))
-    )
-    _insert_header(connection, header, prev_hash, digest)
-    return Recorded(id=new_id, hash=digest, created=True)
-
-
-def _recorded_lines(
-    connection: sa.Connection, transaction_id: int, after: int, chunk: int = 100_000
-) -> Iterator[list[str]]:
-    """The canonical line of each posting of a transaction just written (posting ids
-    above ``after``), in recorded order, built by the database, in chunks."""
-    if connection.dialect.name == "postgresql":
-        sep, text = "chr(31)", "CAST({} AS TEXT)"
-    else:
-        sep, text = "char(31)", "CAST({} AS TEXT)"
-    sql = (
-        f"SELECT a.name || {sep} || {text.format('p.amount_fen')} || {sep}"
-        f" || COALESCE({text.format('p.instruction_id')}, '')"
-        " FROM postings p JOIN accounts a ON a.id = p.account_id"
-        f" WHERE p.id > {int(after)} AND +p.transaction_id = {int(transaction_id)}"
-        " ORDER BY p.id"
-    )
-    raw: Any = connection.connection.dbapi_connection
-    cursor = raw.cursor()
-    try:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(chunk):
-            yield [row[0] for row in rows]
-    finally:
-        cursor.close()
-
-
-def _same_staged_content(
-    connection: sa.Connection, existing: sa.Row, tx: StagedTransaction, count: int
-) -> bool:
-    if (
-        existing.type != tx.type
-        or existing.effective_date != tx.effective_date
-        or existing.description != tx.description
-        or existing.reverses_id is not None
-        or existing.posting_count != count
-    ):
-        return False
-    recorded = (
-        "SELECT account_id, amount_fen, instruction_id, COUNT(*) AS n FROM postings"
-        f" WHERE transaction_id = {int(existing.id)}"
-        " GROUP BY account_id, amount_fen, instruction_id"
-    )
-    staged = (
-        "SELECT account_id, amount_fen, instruction_id, COUNT(*) AS n"
-        f" FROM {_STAGE} GROUP BY account_id, amount_fen, instruction_id"
-    )
-    differing = connection.exec_driver_sql(
-        f"SELECT COUNT(*) FROM ({recorded} EXCEPT {staged}) d"
-    ).scalar()
-    return not differing
-
-
 def database_refusal(error: sa.exc.DBAPIError) -> str | None:
     """The ledger's own message from a trigger refusal, or None for other errors."""
     text = str(error.orig)
@@ -391,75 +245,6 @@ def load_postings(connection: sa.Connection, transaction_id: int) -> PostingColu
         amounts_fen=[int(r.amount_fen) for r in rows],
         instruction_ids=[None if r.instruction_id is None else int(r.instruction_id) for r in rows],
     )
-
-
-def reverse(
-    connection: sa.Connection,
-    transaction_id: int,
-    *,
-    operator: str,
-    effective_date: date,
-    reason: str,
-    idempotency_key: str | None = None,
-) -> Recorded:
-    """Record the reversal of ``transaction_id``: mirrored postings, linked to it."""
-    lock_journal(connection)
-    original = connection.execute(
-        sa.select(transactions.c.id, transactions.c.type).where(transactions.c.id == transaction_id)
-    ).first()
-    if original is None:
-        raise LedgerError(f"transaction {transaction_id} does not exist")
-    _check_reversible(connection, transaction_id)
-    recorded = post(
-        connection,
-        NewTransaction(
-            type="reversal",
-            effective_date=effective_date,
-            description=f"reversal of transaction {transaction_id} ({original.type}): {reason}",
-            operator=operator,
-            postings=mirror(load_postings(connection, transaction_id)),
-            idempotency_key=idempotency_key,
-            reverses_id=transaction_id,
-        ),
-    )
-    if recorded.created:
-        # The money goes back to (or, for an allocation, is withdrawn from) the same
-        # allocations: docs/ledger.md "Fund lineage".
-        from ledger.db import fund_lineage
-
-        fund_lineage.mirror(connection, transaction_id, recorded.id)
-    return recorded
-
-
-def close_period(connection: sa.Connection, period: str, *, operator: str) -> None:
-    """Close ``period`` (YYYY-MM): from now on nothing dated inside it can be posted."""
-    _check_period_text(period)
-    row = connection.execute(sa.select(periods.c.status).where(periods.c.period == period)).first()
-    now = datetime.now(UTC)
-    if row is not None and row.status == "closed":
-        raise LedgerError(f"period {period} is already closed")
-    if row is None:
-        connection.execute(
-            periods.insert().values(
-                period=period, status="closed", closed_at=now, closed_by=operator
-            )
-        )
-    else:
-        connection.execute(
-            periods.update()
-            .where(periods.c.period == period)
-            .values(status="closed", closed_at=now, closed_by=operator)
-        )
-
-
-def _check_period_text(period: str) -> None:
-    try:
-        year, month = period.split("-")
-        date(int(year), int(month), 1)
-        if len(year) != 4 or len(month) != 2:
-            raise ValueError
-    except ValueError:
-        raise LedgerError(f"not a period (YYYY-MM): {period!r}") from None
 
 
 def _period_closed(connection: sa.Connection, period: str) -> bool:

@@ -281,7 +281,7 @@ def stage_postings(
     connection: sa.Connection, table: str, accounts: Sequence[tuple[Any, ...]]
 ) -> None:
     """Two postings per decision with a posting, into the journal's staging ``table``
-    (``journal_store.staging_table``) by account id. ``accounts`` gives per batch (id,
+    (``journal_staged.staging_table``) by account id. ``accounts`` gives per batch (id,
     payable name prefix, treasury, clearing): the payable of an instruction is its
     batch's prefix + its recipient's key (its name staged only if no such account is
     open, for the journal to refuse naming it).

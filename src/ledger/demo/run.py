@@ -29,8 +29,8 @@ from ledger.db.bulk import fetch_all
 from ledger.db.engine import database_url, make_engine
 from ledger.db.event_verify import verify_events
 from ledger.db.events import record_event
-from ledger.db.journal_store import close_period
 from ledger.db.migrate import upgrade
+from ledger.db.periods_store import close_period
 from ledger.db.uow import UnitOfWork
 from ledger.db.verify import verify
 from ledger.demo import anomalies

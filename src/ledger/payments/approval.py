@@ -18,7 +18,8 @@ from ledger.db import approvals_store, batch_rows_store, operators_store
 from ledger.db import batches_store as store
 from ledger.db.accounts_store import open_accounts, open_payables
 from ledger.db.events import record_event
-from ledger.db.journal_store import post, reverse
+from ledger.db.journal_reversal import reverse
+from ledger.db.journal_store import post
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from ledger.journal import NewTransaction, PostingColumns
