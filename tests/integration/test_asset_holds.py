@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ledger import payments, wording
+from ledger import payments, wording, wording_summaries
 from ledger.county import County
 from ledger.db.uow import UnitOfWork
 from ledger.screening_limits import Screening
@@ -246,7 +246,7 @@ def test_a_list_imported_after_the_payment_makes_it_a_finding(
     refdata(engine, kind, rows)  # the list arrives after the money has gone
     assert detect(engine, rule) == {"R0000001": 512_34}
     assert summaries(engine, rule) == [said]
-    assert wording.summary(COUNTY, rule, said, "zh", "?") == zh
+    assert wording_summaries.summary(COUNTY, rule, said, "zh", "?") == zh
     (evidence_row,) = findings_evidence(engine, rule)
     facts = wording.evidence_facts(COUNTY, evidence_row, "zh")
     assert "比对：" + wording.REFERENCES[str(evidence_row["reference"])] in facts

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from ledger import payments, reconciliation, wording
+from ledger import payments, reconciliation, wording, wording_summaries
 from ledger.db.funds_positions import elapsed_bp
 from ledger.db.periods_store import close_period
 from ledger.db.uow import UnitOfWork
@@ -207,7 +207,7 @@ def test_w06_reports_the_county_matching_shortfall_to_the_fen(books: Books) -> N
         "county matching funds 500.00 of 900.00 yuan required (60.00% of 1500.00 from the "
         "tiers above in 2025)"
     )
-    assert wording.summary(short, "W06", text, "zh", "") == (
+    assert wording_summaries.summary(short, "W06", text, "zh", "") == (
         "2025年县级配套资金500.00元，按上级资金1500.00元的60.00%应配套900.00元"
     )
 

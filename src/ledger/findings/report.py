@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import wording
+from ledger import wording, wording_summaries
 from ledger.batches import mask, parse_period, previous_period
 from ledger.county import County
 from ledger.db import finding_cases, findings_store
@@ -193,7 +193,7 @@ def _finding(county: County, r: dict[str, Any], names: dict[str, str], zh: bool)
         "status": STATUS_ZH[r["status"]] if zh else r["status"],
         "owner": r["owner"] or "",
         "due_date": r["due_date"] or "",
-        "summary": wording.summary(county, r["rule"], r["summary"], lang, fallback=title),
+        "summary": wording_summaries.summary(county, r["rule"], r["summary"], lang, fallback=title),
         "evidence": wording.evidence_facts(county, evidence, lang),
         "ids": wording.evidence_ids(evidence, lang),
     }
