@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from ledger import (
+    allocations,
     operator_register,
     payments,
     reconciliation,
@@ -30,7 +31,6 @@ from ledger import (
     sheets,
 )
 from ledger.county import County
-from ledger.db import funds_store
 from ledger.db.bulk import fetch_all
 from ledger.db.engine import database_url, make_engine
 from ledger.db.event_verify import verify_events
@@ -618,8 +618,7 @@ def allocate(
     if allocation is None:
         raise ValidationError("the allocation was refused:", [m for _, m in problems])
     with UnitOfWork(engine) as uow:
-        funds_store.record(uow.connection, allocation, operator=MAKER, county=county)
-        uow.commit()
+        allocations.allocate(uow, allocation, operator=MAKER, county=county)
 
 
 __all__ = ["DemoOptions", "DemoResult", "MonthSummary", "run_demo"]
