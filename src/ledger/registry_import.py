@@ -173,7 +173,7 @@ def import_roster(
         warning_count=problems.warning_count,
         **{f"{k}_count": v for k, v in applied.counts.items()},
     )
-    store_warnings(connection, import_id, problems)
+    store_warnings(connection, import_id, problems.all_warnings)
     registry_store.drop_staging(connection)
     return ImportResult(
         import_id=import_id,
