@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ledger import allocations
 from ledger.cli_support import (
     AppContext,
     as_of_option,
@@ -18,10 +19,9 @@ from ledger.cli_support import (
 )
 from ledger.county import County
 from ledger.db import funds_store
-from ledger.db.events import record_event
-from ledger.errors import LedgerError, ValidationError
+from ledger.errors import ValidationError
 from ledger.files_util import sha256_of
-from ledger.funds import COLUMNS, Allocation, make_allocation
+from ledger.funds import make_allocation
 from ledger.money import format_yuan
 
 
@@ -64,8 +64,7 @@ def allocate(
             "the allocation was refused:", [f"--{field}: {message}" for field, message in problems]
         )
     with app.unit_of_work() as uow:
-        recorded = funds_store.record(uow.connection, allocation, operator=operator, county=county)
-        uow.commit()
+        recorded = allocations.allocate(uow, allocation, operator=operator, county=county)
     if recorded.created:
         click.echo(
             f"Allocation recorded as transaction {recorded.id}: {allocation.source} → "
@@ -97,72 +96,25 @@ def import_(
     文号, 日期, 备注). All or nothing (any error: exit 1); lines already recorded are
     skipped. A file whose lines were all recorded before says "already imported ...
     nothing changed" and exits 0."""
-    from ledger.tabular import ROW, open_table  # pandas: loaded when a file is read
-
-    table = open_table(file, COLUMNS, encoding=encoding)
-    items: list[tuple[int, Allocation]] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for chunk in table.chunks():
-        for record in chunk.to_dict("records"):
-            row = int(record[ROW])
-            allocation, found = make_allocation(
-                county,
-                source=record["source"],
-                program=record["program"],
-                amount=record["amount"],
-                doc=record["doc"],
-                day=record["date"],
-                note=record["note"],
-            )
-            problems += [f"{file}, row {row}, column {table.labels[k]}: {m}" for k, m in found]
-            if allocation is None:
-                continue
-            key = allocation.idempotency_key
-            if key in seen:
-                problems.append(
-                    f"{file}, row {row}: the same allocation as row {seen[key]} (duplicate line)"
-                )
-                continue
-            seen[key] = row
-            items.append((row, allocation))
-    if problems:
-        raise ValidationError(
-            f"{file}: {len(problems)} error(s): the allocations were refused, nothing posted:",
-            problems,
-        )
-    if not items:
-        raise LedgerError(f"{file}: the file has a header but no rows; nothing was posted")
-    created = skipped = 0
-    total = 0
+    items = allocations.read_file(file, county, encoding=encoding)
     with app.unit_of_work() as uow:
-        for _row, allocation in items:
-            recorded = funds_store.record(
-                uow.connection, allocation, operator=operator, county=county
-            )
-            if recorded.created:
-                created += 1
-                total += allocation.amount_fen
-            else:
-                skipped += 1
-        record_event(
-            uow.connection,
+        imported = allocations.import_file(
+            uow,
+            items,
+            county,
+            file_name=str(file),
+            file_sha256=sha256_of(file),
             operator=operator,
-            action="allocations.imported",
-            subject_type="file",
-            subject_id=sha256_of(file),
-            detail={"file": str(file), "posted": created, "skipped": skipped, "total_fen": total},
+            dry_run=dry_run,
         )
-        if created == 0:
-            # Every line was recorded before: the same "already imported" as every
-            # import, exit 0, and no audit event for a file that changed nothing.
-            click.echo(
-                f"{file}: already imported: its {skipped} allocation(s) were all recorded "
-                "before; nothing changed."
-            )
-            return
-        if not dry_run:
-            uow.commit()
+    created, skipped, total = imported.created, imported.skipped, imported.total_fen
+    if created == 0:
+        # Every line was recorded before: the same "already imported" as every import.
+        click.echo(
+            f"{file}: already imported: its {skipped} allocation(s) were all recorded "
+            "before; nothing changed."
+        )
+        return
     head = "Dry run, nothing posted" if dry_run else "Allocations recorded"
     click.echo(
         f"{head}: {created} posted ({format_yuan(total, thousands=True)}), "

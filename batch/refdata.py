@@ -1,14 +1,12 @@
 """``ledger refdata``: import the reference lists the audit rules match against."""
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from ledger import refdata as refdata_rules
 from ledger.cli_support import AppContext, emit, format_option, operator_option, pass_app
-from ledger.db.events import record_event
-from ledger.errors import AlreadyImported, LedgerError
+from ledger.errors import AlreadyImported
 from ledger.files_util import sha256_of
 
 
@@ -52,34 +50,21 @@ def import_(
     imported before as the same KIND says "already imported ... nothing changed" and
     exits 0.
     """
-    import pandas as pd
+    from ledger import refdata_import
 
-    from ledger.db import refdata_store
-    from ledger.tabular import Problems, open_table
-
-    table = open_table(file, refdata_rules.COLUMNS[kind], encoding=encoding)
-    problems = Problems(str(file))
-    frames = [
-        refdata_rules.validate_chunk(kind, chunk, table.labels, problems, default_source=source)
-        for chunk in table.chunks()
-    ]
-    if not frames:
-        raise LedgerError(f"{file}: the file has a header but no rows; nothing was changed")
-    rows = pd.concat(frames, ignore_index=True)
-    refdata_rules.duplicate_problems(kind, rows, table.labels, problems)
-    problems.raise_if_errors(f"the {kind} import was")
+    rows, problems = refdata_import.read_list(file, kind, encoding=encoding, default_source=source)
     digest = sha256_of(file)
     try:
         with app.unit_of_work() as uow:
-            import_id = refdata_store.store(
-                uow.connection,
+            import_id = refdata_import.import_list(
+                uow,
                 kind,
                 rows,
                 file_name=str(file),
                 file_sha256=digest,
                 operator=operator,
+                dry_run=dry_run,
             )
-            _record(uow, kind, file, digest, len(rows), import_id, operator, dry_run)
     except AlreadyImported as already:
         click.echo(f"{already}.")
         return
@@ -89,29 +74,6 @@ def import_(
         click.echo(f"Dry run, nothing written: {file.name}: {len(rows)} {kind} rows are valid.")
     else:
         click.echo(f"Imported {file.name} as {kind} import {import_id}: {len(rows)} rows.")
-
-
-def _record(
-    uow: Any,
-    kind: str,
-    file: Path,
-    digest: str,
-    rows: int,
-    import_id: int,
-    operator: str,
-    dry_run: bool,
-) -> None:
-    """The import's audit event and the commit (none for a dry run)."""
-    record_event(
-        uow.connection,
-        operator=operator,
-        action="refdata.imported",
-        subject_type="refdata_import",
-        subject_id=import_id,
-        detail={"kind": kind, "file": str(file), "sha256": digest, "rows": rows},
-    )
-    if not dry_run:
-        uow.commit()
 
 
 @refdata.command()

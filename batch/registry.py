@@ -4,7 +4,7 @@ import sys
 from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -19,13 +19,9 @@ from ledger.cli_support import (
     unmask_option,
 )
 from ledger.county import County
-from ledger.db.events import record_event
 from ledger.errors import AlreadyImported, LedgerError
 from ledger.files_util import count_lines, sha256_of
 from ledger.money import format_yuan
-
-if TYPE_CHECKING:
-    from ledger.db import registry_store
 
 DIFF_COLUMNS = [
     "township",
@@ -108,7 +104,7 @@ def import_(
     kept. A file imported before (same SHA-256) says "already imported ... nothing
     changed" and exits 0.
     """
-    from ledger.db import registry_store  # pandas and the roster rules: loaded here
+    from ledger import registry_import  # pandas and the roster rules: loaded here
     from ledger.roster import COLUMNS
     from ledger.tabular import open_table
 
@@ -125,8 +121,8 @@ def import_(
     )
     try:
         with app.unit_of_work() as uow, bar as progress:
-            result = registry_store.import_roster(
-                uow.connection,
+            result = registry_import.run_import(
+                uow,
                 table,
                 county,
                 file_name=str(file),
@@ -135,8 +131,8 @@ def import_(
                 roster_month=month,
                 partial=partial,
                 progress=progress.update if progress is not None else None,
+                dry_run=dry_run,
             )
-            _record(uow, result, file, digest, month, partial, operator, dry_run)
     except AlreadyImported as already:
         click.echo(f"{already}.", err=output_format != "table")
         return
@@ -157,41 +153,6 @@ def import_(
         err=output_format != "table",
     )
     _emit_diff(result.townships, county, output_format)
-
-
-def _record(
-    uow: Any,
-    result: "registry_store.ImportResult",
-    file: Path,
-    digest: str,
-    month: str,
-    partial: bool,
-    operator: str,
-    dry_run: bool,
-) -> None:
-    """The import's audit event and the commit (none for a dry run)."""
-    if dry_run:
-        return
-    record_event(
-        uow.connection,
-        operator=operator,
-        action="roster.imported",
-        subject_type="roster_import",
-        subject_id=result.import_id,
-        detail={
-            "file": str(file),
-            "sha256": digest,
-            "month": month,
-            "partial": partial,
-            "rows": result.row_count,
-            "added": result.added,
-            "changed": result.changed,
-            "exited": result.exited,
-            "unchanged": result.unchanged,
-            "warnings": result.warning_count,
-        },
-    )
-    uow.commit()
 
 
 def _emit_diff(rows: list[dict[str, Any]], county: County, output_format: str) -> None:
@@ -226,19 +187,20 @@ def diff(
 ) -> None:
     """What an import changed (default: the latest), per township: added, exited,
     amount changes, account changes, other changes, change of the active monthly total."""
-    from ledger.db import registry_store
+    from ledger import registry_import
+    from ledger.db import registry_queries
 
     with app.reader() as uow:
         if import_id is None:
-            import_id = registry_store.latest_import_id(uow.connection)
+            import_id = registry_queries.latest_import_id(uow.connection)
             if import_id is None:
                 raise LedgerError("no roster has been imported yet")
-        known = {row["id"]: row for row in registry_store.list_imports(uow.connection)}
+        known = {row["id"]: row for row in registry_queries.list_imports(uow.connection)}
         if import_id not in known:
             raise LedgerError(
                 f"there is no roster import {import_id} (see `ledger registry imports`)"
             )
-        rows = registry_store.import_diff(uow.connection, import_id, program=program)
+        rows = registry_import.import_diff(uow.connection, import_id, program=program)
     info = known[import_id]
     if output_format == "table":
         click.echo(
@@ -253,10 +215,10 @@ def diff(
 @pass_app
 def imports(app: AppContext, output_format: str) -> None:
     """List roster imports: file, month, operator and what each changed."""
-    from ledger.db import registry_store
+    from ledger.db import registry_queries
 
     with app.reader() as uow:
-        rows = registry_store.list_imports(uow.connection)
+        rows = registry_queries.list_imports(uow.connection)
     for row in rows:
         row["imported_at"] = f"{row['imported_at']:%Y-%m-%d %H:%M}"
     emit(
@@ -305,15 +267,15 @@ def show(app: AppContext, who: str, unmask: bool, output_format: str) -> None:
 
     ID and card numbers are masked unless --unmask is given.
     """
-    from ledger.db import registry_store
+    from ledger.db import registry_queries
     from ledger.identity import mask
 
     show_number = (lambda v: v or "") if unmask else mask
     with app.reader() as uow:
-        person = registry_store.find_recipient(uow.connection, who)
+        person = registry_queries.find_recipient(uow.connection, who)
         if person is None:
             raise LedgerError(f"no recipient with ID number or key {show_number(who.strip())!r}")
-        versions = registry_store.history(uow.connection, int(person.id))
+        versions = registry_queries.history(uow.connection, int(person.id))
     rows = []
     previous: dict[str, dict[str, Any]] = {}
     for version in versions:

@@ -27,16 +27,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ledger import holds, payments, sheets
+from ledger import allocations, holds, payments, sheets
 from ledger.county import example_path, load_county
-from ledger.db import (
-    batch_rows_store,
-    fund_lineage,
-    funds_positions,
-    funds_store,
-    migrate,
-    operators_store,
-)
+from ledger.db import batch_rows_store, fund_lineage, funds_positions, migrate, operators_store
 from ledger.db import batches_store as store
 from ledger.db.bulk import copy_rows
 from ledger.db.engine import make_engine
@@ -214,7 +207,7 @@ def generate(url: str, n: int, back_pay_percent: int = 0) -> None:
         parts = {s: total * p // 100 for s, p in shares.items()}
         parts["county"] = total - sum(parts.values())
         for day, (source, amount) in enumerate(parts.items(), start=1):
-            funds_store.record(
+            allocations.record(
                 c,
                 Allocation(source, PROGRAM, amount, f"bench-{source}", date(2026, 10, day)),
                 operator="bench",

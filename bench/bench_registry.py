@@ -27,8 +27,9 @@ PG_ADMIN = os.environ.get(
 
 def one_case(db_url: str, files: list[str]) -> None:
     """Run in a child process: import each file in turn, print timings as JSON."""
+    from ledger import registry_import
     from ledger.county import example_path, load_county
-    from ledger.db import migrate, registry_store
+    from ledger.db import migrate
     from ledger.db.engine import make_engine
     from ledger.files_util import sha256_of
     from ledger.roster import COLUMNS
@@ -45,7 +46,7 @@ def one_case(db_url: str, files: list[str]) -> None:
         started = time.perf_counter()
         table = open_table(path, COLUMNS)
         with engine.connect() as connection, connection.begin():
-            result = registry_store.import_roster(
+            result = registry_import.import_roster(
                 connection,
                 table,
                 county,

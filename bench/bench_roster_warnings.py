@@ -48,7 +48,7 @@ def one(url: str, size: int) -> tuple[float, float]:
             .returning(roster_imports.c.id)
         ).scalar_one()
         started = time.perf_counter()
-        roster_warnings.store_warnings(connection, int(import_id), problems)
+        roster_warnings.store_warnings(connection, int(import_id), problems.all_warnings)
         stored = time.perf_counter() - started
     started = time.perf_counter()
     with engine.connect() as connection:

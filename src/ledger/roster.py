@@ -20,7 +20,8 @@ Rules, in the order they are checked for each row:
   正常/暂停/退出 (active/suspended/exited; empty: active, or exited with an exit date);
   an exited row needs an exit date or end month; an exit date needs status exited.
 Checks across rows (duplicate ID+program, one ID with two names, programs that
-exclude each other) run in the database over the whole file (``ledger.db.registry_store``).
+exclude each other) run in the database over the whole file (``ledger.registry_import``;
+their SQL in ``ledger.db.registry_store``).
 """
 
 from collections.abc import Iterator

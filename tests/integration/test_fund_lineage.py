@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from ledger.db import fund_lineage, funds_store
+from ledger import allocations
+from ledger.db import fund_lineage
 from ledger.db.journal_reversal import reverse
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
@@ -39,7 +40,7 @@ def allocate(books: Books, items=ALLOCATIONS) -> dict[str, int]:
     ids = {}
     with UnitOfWork(books.engine) as uow:
         for source, amount, day, doc in items:
-            recorded = funds_store.record(
+            recorded = allocations.record(
                 uow.connection,
                 Allocation(source, P, amount, doc, day),
                 operator="finance",

@@ -9,8 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ledger import roster, synth
-from ledger.db import registry_store
+from ledger import registry_import, roster, synth
 from ledger.errors import ValidationError
 from ledger.tabular import Problems, open_table
 from tests.roster_support import example_county, roster_frame, write_csv
@@ -93,7 +92,7 @@ def test_an_import_read_ahead_stores_what_an_inline_import_stores(
             transaction = connection.begin()
             results = []
             for number, path in enumerate(months, start=1):
-                result = registry_store.import_roster(
+                result = registry_import.import_roster(
                     connection,
                     open_table(path, roster.COLUMNS),
                     county,

@@ -1,4 +1,5 @@
-"""Recording allocations, and where each program's money is (``ledger funds status``).
+"""Allocations in the database (their rows; the posting is ``ledger.allocations``), and
+where each program's money is (``ledger funds status``).
 
 Status comes from the journal alone, by account family, so it holds whatever code posted
 the entries (DESIGN §3):
@@ -16,39 +17,32 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger.county import County
-from ledger.db.accounts_store import open_accounts
-from ledger.db.journal_store import Recorded, post
 from ledger.db.schema import allocations
-from ledger.funds import Allocation
 
 
-def record(
-    connection: sa.Connection, allocation: Allocation, *, operator: str, county: County
-) -> Recorded:
-    """Post one allocation (idempotent: the same allocation again posts nothing)."""
-    tx = allocation.transaction(operator, county)
-    open_accounts(
-        connection,
-        tx.postings.accounts,
-        treasury_negative_programs=[
-            p.code for p in county.programs.values() if p.treasury_may_go_negative
-        ],
-    )
-    recorded = post(connection, tx)
-    if recorded.created:
-        connection.execute(
-            allocations.insert().values(
-                transaction_id=recorded.id,
-                source=allocation.source,
-                program=allocation.program,
-                doc_number=allocation.doc_number,
-                amount_fen=allocation.amount_fen,
-                allocation_date=allocation.allocation_date,
-                note=allocation.note,
-            )
+def insert_allocation(
+    connection: sa.Connection,
+    *,
+    transaction_id: int,
+    source: str,
+    program: str,
+    doc_number: str,
+    amount_fen: int,
+    allocation_date: date,
+    note: str | None,
+) -> None:
+    """The ``allocations`` row of a posted allocation (``ledger.allocations.record``)."""
+    connection.execute(
+        allocations.insert().values(
+            transaction_id=transaction_id,
+            source=source,
+            program=program,
+            doc_number=doc_number,
+            amount_fen=amount_fen,
+            allocation_date=allocation_date,
+            note=note,
         )
-    return recorded
+    )
 
 
 def list_allocations(

@@ -1,9 +1,11 @@
 """A roster import's warnings in the database: all of them, not the first 1,000.
 
-The import keeps every warning as (row, column, message) (``tabular.Problems``) and
-stores them with the import in one bulk write; ``registry warnings IMPORT`` reads them.
+The import keeps every warning as (row, column, message) (``tabular.Problems``:
+``all_warnings``) and stores them with the import in one bulk write; ``registry
+warnings IMPORT`` reads them.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,15 +13,16 @@ import sqlalchemy as sa
 from ledger.db.bulk import copy_rows
 from ledger.db.schema import roster_import_warnings, roster_imports
 from ledger.errors import LedgerError
-from ledger.tabular import Problems
 
 WARNING_COLUMNS = ("import_id", "seq", "row_no", "column_name", "message")
 
 
-def store_warnings(connection: sa.Connection, import_id: int, problems: Problems) -> int:
-    """Every warning of the import, in (row, column, message) order: one COPY on
-    PostgreSQL, executemany on SQLite."""
-    ordered = sorted(problems.all_warnings)
+def store_warnings(
+    connection: sa.Connection, import_id: int, warnings: Iterable[tuple[int, str, str]]
+) -> int:
+    """Every warning of the import, (row, column, message), stored in sorted order: one
+    COPY on PostgreSQL, executemany on SQLite."""
+    ordered = sorted(warnings)
     return copy_rows(
         connection,
         "roster_import_warnings",

@@ -21,10 +21,16 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from ledger import operator_register, payments, reconciliation, sheets
-from ledger import refdata as refdata_rules
+from ledger import (
+    allocations,
+    operator_register,
+    payments,
+    reconciliation,
+    refdata_import,
+    registry_import,
+    sheets,
+)
 from ledger.county import County
-from ledger.db import funds_store, refdata_store, registry_store
 from ledger.db.bulk import fetch_all
 from ledger.db.engine import database_url, make_engine
 from ledger.db.event_verify import verify_events
@@ -42,7 +48,7 @@ from ledger.findings import service as findings_service
 from ledger.findings.report import write_report
 from ledger.funds import make_allocation
 from ledger.roster import COLUMNS as ROSTER_COLUMNS
-from ledger.tabular import Problems, open_table
+from ledger.tabular import open_table
 
 # The two operators of the payment batch (maker-checker), civil affairs' clerk, the
 # auditor and the administrator who registers them (ledger operators add).
@@ -573,38 +579,17 @@ def import_roster(
 ) -> dict[str, int]:
     """``ledger registry import FILE --month M``."""
     table = open_table(path, ROSTER_COLUMNS)
-    digest = sha256_of(path)
     with UnitOfWork(engine) as uow:
-        result = registry_store.import_roster(
-            uow.connection,
+        result = registry_import.run_import(
+            uow,
             table,
             county,
             file_name=str(path),
-            file_sha256=digest,
+            file_sha256=sha256_of(path),
             operator=operator,
             roster_month=month,
             now=now,
         )
-        record_event(
-            uow.connection,
-            operator=operator,
-            action="roster.imported",
-            subject_type="roster_import",
-            subject_id=result.import_id,
-            detail={
-                "file": str(path),
-                "sha256": digest,
-                "month": month,
-                "partial": False,
-                "rows": result.row_count,
-                "added": result.added,
-                "changed": result.changed,
-                "exited": result.exited,
-                "unchanged": result.unchanged,
-                "warnings": result.warning_count,
-            },
-        )
-        uow.commit()
     return {
         "rows": result.row_count,
         "added": result.added,
@@ -616,30 +601,11 @@ def import_roster(
 
 def import_reference_list(engine: Engine, kind: str, path: Path, *, operator: str) -> int:
     """``ledger refdata import KIND FILE``."""
-    table = open_table(path, refdata_rules.COLUMNS[kind])
-    problems = Problems(str(path))
-    frames = [
-        refdata_rules.validate_chunk(kind, chunk, table.labels, problems)
-        for chunk in table.chunks()
-    ]
-    rows = pd.concat(frames, ignore_index=True)
-    refdata_rules.duplicate_problems(kind, rows, table.labels, problems)
-    problems.raise_if_errors(f"the {kind} import was")
-    digest = sha256_of(path)
+    rows, _problems = refdata_import.read_list(path, kind)
     with UnitOfWork(engine) as uow:
-        import_id = refdata_store.store(
-            uow.connection, kind, rows, file_name=str(path), file_sha256=digest, operator=operator
+        return refdata_import.import_list(
+            uow, kind, rows, file_name=str(path), file_sha256=sha256_of(path), operator=operator
         )
-        record_event(
-            uow.connection,
-            operator=operator,
-            action="refdata.imported",
-            subject_type="refdata_import",
-            subject_id=import_id,
-            detail={"kind": kind, "file": str(path), "sha256": digest, "rows": len(rows)},
-        )
-        uow.commit()
-    return import_id
 
 
 def allocate(
@@ -652,8 +618,7 @@ def allocate(
     if allocation is None:
         raise ValidationError("the allocation was refused:", [m for _, m in problems])
     with UnitOfWork(engine) as uow:
-        funds_store.record(uow.connection, allocation, operator=MAKER, county=county)
-        uow.commit()
+        allocations.allocate(uow, allocation, operator=MAKER, county=county)
 
 
 __all__ = ["DemoOptions", "DemoResult", "MonthSummary", "run_demo"]

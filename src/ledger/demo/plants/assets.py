@@ -6,27 +6,19 @@ are written to ``refdata/{kind}.csv`` and imported on day 1, so screening holds 
 """
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ledger.demo.catalogue import ASSET_COUNTS
 from ledger.demo.county import month_of
+from ledger.demo.plan import Plan
 from ledger.refdata_assets import uscc_check_char
-
-if TYPE_CHECKING:
-    from ledger.demo.anomalies import Plan
-
-ASSET_COUNTS = {
-    "owns_vehicle": 2,
-    "property_beyond_limit": 2,
-    "registered_business": 1,
-    "provident_fund_deposits": 1,
-}
 
 
 def plant_assets(
-    plan: "Plan",
+    plan: Plan,
     frame: pd.DataFrame,
     pick: Callable[[int], list[int]],
     rng: np.random.Generator,
