@@ -322,6 +322,9 @@ def test_the_demo_roster_has_rare_character_names_and_unique_newcomer_households
 # provincial allocated each 1st: March drains 1,000.00 of March's central allocation,
 # April the 200.00 left of it and March's provincial 800.00 (FIFO by allocation date).
 # disability holds only the idle county allocation of 2025-11 (opening, never spent).
+# linshi (临时救助): March's one-off cases pay 3 x 2,000 + 4 x 1,500 + 10 x 800 =
+# 20,000.00 (an 18th, 3,000.00 for a public employee, is held); 26,000.00 allocated
+# (23,000.00 asked + 10%, whole thousands up), FIFO: central 15,600.00, provincial 4,400.00.
 DEMO_FUNDS = {
     ("dibao_urban", "central"): (0, 0, 7140000, 7285000, 228800, 0, 0, 7056200, 83800),
     ("dibao_urban", "provincial"): (0, 0, 4760000, 2892800, 0, 0, 0, 2892800, 1867200),
@@ -335,6 +338,9 @@ DEMO_FUNDS = {
     ("orphan", "central"): (0, 0, 240000, 120000, 0, 0, 0, 120000, 120000),
     ("orphan", "provincial"): (0, 0, 160000, 80000, 0, 0, 0, 80000, 80000),
     ("orphan", "total"): (0, 0, 400000, 200000, 0, 0, 0, 200000, 200000),
+    ("linshi", "central"): (0, 0, 1560000, 1560000, 0, 0, 0, 1560000, 0),
+    ("linshi", "provincial"): (0, 0, 1040000, 440000, 0, 0, 0, 440000, 600000),
+    ("linshi", "total"): (0, 0, 2600000, 2000000, 0, 0, 0, 2000000, 600000),
     ("disability", "county"): (20000000, 0, 0, 0, 0, 0, 0, 0, 20000000),
     ("disability", "total"): (20000000, 0, 0, 0, 0, 0, 0, 0, 20000000),
 }

@@ -36,7 +36,7 @@ from ledger.demo.catalogue import (
 from ledger.demo.county import Roster
 from ledger.demo.legacy_records import insert_unvalidated
 from ledger.demo.plan import NUMBER_FIELDS, Plan, Planted, Planting, masked, person
-from ledger.demo.plants import diverted, misappropriated, withheld
+from ledger.demo.plants import diverted, misappropriated, oneoff, withheld
 from ledger.demo.plants.assets import plant_assets
 
 __all__ = [
@@ -68,6 +68,7 @@ def make_plan(county: County, roster: Roster, periods: list[str], rng: np.random
     neglected = withheld.plant(planting)
     plant_assets(planting.plan, planting.frame, planting.pick, rng, person)
     withheld.plant_ordinary_failures(planting, neglected)
+    oneoff.plant(planting)  # last: it draws from a generator of its own
     planting.plan.extra_rows = pd.concat(planting.extra)
     return planting.plan
 

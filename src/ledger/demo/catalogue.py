@@ -56,6 +56,9 @@ RULE_OF_KIND = {
     "property_beyond_limit": "M12",
     "registered_business": "M13",
     "provident_fund_deposits": "M14",
+    "oneoff_repeated": "M15",
+    "oneoff_to_listed": "M16",
+    "oneoff_concentrated": "M17",
 }
 # The screening at batch run (ledger.screening) holds these kinds' payments before they
 # are paid: the hold reason that stops each one.
@@ -71,6 +74,7 @@ HOLD_OF_KIND = {
     "property_beyond_limit": "property",
     "registered_business": "business",
     "provident_fund_deposits": "provident_fund",
+    "oneoff_to_listed": "public_employee",
 }
 # Ordinary bank failures each month (not anomalies: they are followed up).
 CLOSED_PER_MONTH = 2

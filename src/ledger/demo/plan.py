@@ -58,6 +58,8 @@ class Plan:
     cadres: pd.DataFrame | None = None
     # The asset lists (房子、车子、票子), by refdata kind.
     assets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # 临时救助 one-off cases (ledger.demo.plants.oneoff): what `ledger oneoff add` is given.
+    oneoff_cases: list[dict[str, Any]] = field(default_factory=list)
     # Bank behaviour: account number -> the holder name the bank has on file.
     bank_holders: dict[str, str] = field(default_factory=dict)
     # period -> accounts the bank reports closed / frozen / still processing.

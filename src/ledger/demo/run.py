@@ -42,6 +42,7 @@ from ledger.db.verify import verify
 from ledger.demo import anomalies
 from ledger.demo.bank import Answer, SimulatedBank
 from ledger.demo.county import base_roster, month_of, write_county
+from ledger.demo.plants import oneoff
 from ledger.errors import LedgerError, ValidationError
 from ledger.files_util import sha256_of
 from ledger.findings import service as findings_service
@@ -233,6 +234,16 @@ class Demo:
             uow.commit()
         say(f"{period}: allocations")
         self._allocations(period, frame)
+        if oneoff.add_and_approve(
+            self.engine,
+            self.county,
+            self.plan.oneoff_cases,
+            period,
+            maker=CIVIL_AFFAIRS,
+            checker=CHECKER,
+            at=_at(period, 3, 9),
+        ):
+            say(f"{period}: one-off cases (临时救助) added and approved")
         say(f"{period}: batch run, approval, export")
         exported = self._pay(period, summary, regular=True)
         say(f"{period}: bank returns")
@@ -258,6 +269,9 @@ class Demo:
     def _allocations(self, period: str, frame: pd.DataFrame) -> None:
         fen = frame["月发放金额(元)"].str.replace(".", "", regex=False).astype("int64")
         need = fen.groupby(frame["救助项目"]).sum()
+        cases = oneoff.fen_of_period(self.plan.oneoff_cases, period)
+        if cases and self.county.oneoff is not None:
+            need[self.county.oneoff.program] = need.get(self.county.oneoff.program, 0) + cases
         for program, total in need.items():
             # 10% more than the roster asks for, in whole thousands of yuan.
             yuan = int(total * 1.1) // 100_000 * 1000 + 1000
@@ -306,6 +320,8 @@ class Demo:
                     today=_day(period, start + 1),
                     now=_at(period, start + 1),
                 )
+            if created.held_count == created.count:
+                continue  # every payment held: no bank file (`batch export` refuses it)
             with UnitOfWork(self.engine) as uow:
                 done = payments.export(
                     uow,
