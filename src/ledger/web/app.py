@@ -8,65 +8,24 @@ through the same services the ``ledger findings`` commands use.
 """
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
-import sqlalchemy as sa
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, g, render_template, request
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
 from ledger.county import County
-from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from ledger.money import format_yuan
-from ledger.web import guard
+from ledger.web import guard, pages_auth, pages_findings, pages_money, pages_people, pages_trail
 from ledger.web.chain import ChainWatch
-from ledger.web.signin import SignInPolicy
+from ledger.web.runtime import WebContext, WebSettings
 
 SECRET_ENV = "LEDGER_WEB_SECRET"
-
-
-@dataclass(frozen=True)
-class WebSettings:
-    actions: bool = False  # offer the findings lifecycle forms
-    idle_minutes: float = 15
-    max_hours: float = 8
-    secure_cookies: bool = False
-    sign_in: SignInPolicy = field(default_factory=SignInPolicy)
-    verify_every_minutes: float = 60
-    page_rows: int = 500  # rows a table shows; its download has them all
-
-
-@dataclass
-class WebContext:
-    reader: Engine
-    writer: Engine
-    county: County
-    settings: WebSettings
-    chain: ChainWatch
-
-
-def context() -> WebContext:
-    ctx: WebContext = current_app.config["LEDGER"]
-    return ctx
-
-
-@contextmanager
-def reading() -> Iterator[sa.Connection]:
-    """A connection of the read-only engine, in a transaction that is never committed."""
-    with UnitOfWork(context().reader) as uow:
-        yield uow.connection
-
-
-def writing() -> UnitOfWork:
-    return UnitOfWork(context().writer, future_days=context().county.future_days)
 
 
 def _t(zh: str, en: str) -> str:
@@ -120,8 +79,6 @@ def create_app(
     chain = ChainWatch(reader, every_minutes=settings.verify_every_minutes)
     app.config["LEDGER"] = WebContext(reader, writer, county, settings, chain)
     guard.install(app)
-
-    from ledger.web import pages_auth, pages_findings, pages_money, pages_people, pages_trail
 
     assert pages_people  # its routes are on the trail's blueprint
 

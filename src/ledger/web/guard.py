@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from ledger.db import operators_store
 from ledger.operators import COMMAND_ROLES, Role
+from ledger.web.runtime import reading
 from ledger.web.signin import CONSOLE_ROLES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -112,8 +113,6 @@ def before_request() -> Response | None:
     ):
         session.clear()
         return _to_login("expired")
-    from ledger.web.app import reading
-
     with reading() as connection:
         operator = operators_store.load(connection, str(key))
     if operator is None or not operator.active or not operator.roles & CONSOLE_ROLES:

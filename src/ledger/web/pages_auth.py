@@ -5,7 +5,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from ledger.web import guard
-from ledger.web.app import context, writing
+from ledger.web.runtime import context, writing
 from ledger.web.signin import SignInRefused, sign_in
 
 blueprint = Blueprint("auth", __name__)

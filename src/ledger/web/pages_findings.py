@@ -20,8 +20,8 @@ from ledger.findings import CATEGORIES, CATEGORY_TITLES, RULES_BY_ID, service
 from ledger.findings.report import STATUS_ZH
 from ledger.findings.report import _finding as finding_view
 from ledger.web import guard
-from ledger.web.app import context, reading, writing
 from ledger.web.render import show
+from ledger.web.runtime import context, reading, writing
 from ledger.web.tables import Column, Table
 
 blueprint = Blueprint("findings", __name__)

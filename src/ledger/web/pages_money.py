@@ -19,8 +19,8 @@ from ledger.db.balances import roll_up, trial_balance
 from ledger.db.journal_queries import account_statement
 from ledger.errors import LedgerError
 from ledger.web import guard
-from ledger.web.app import context, reading
 from ledger.web.render import as_of_arg, show
+from ledger.web.runtime import context, reading
 from ledger.web.tables import Column, Table
 
 blueprint = Blueprint("money", __name__)

@@ -15,9 +15,9 @@ from ledger.db.events import record_event
 from ledger.history import build_history
 from ledger.identity import mask
 from ledger.web import guard
-from ledger.web.app import reading, writing
 from ledger.web.pages_trail import blueprint, findings_table
 from ledger.web.render import as_of_arg, show
+from ledger.web.runtime import reading, writing
 from ledger.web.tables import Column, Table
 
 

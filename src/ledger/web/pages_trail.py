@@ -16,8 +16,8 @@ from ledger.errors import LedgerError
 from ledger.history import build_batch_trail
 from ledger.identity import mask
 from ledger.web import guard
-from ledger.web.app import context, reading
 from ledger.web.render import show
+from ledger.web.runtime import context, reading
 from ledger.web.tables import Column, Table
 
 blueprint = Blueprint("trail", __name__)
