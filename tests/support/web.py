@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from ledger.county import County, load_county
 from ledger.db.engine import database_url, make_engine
 from ledger.db.uow import UnitOfWork
-from ledger.demo.run import ADMIN, AUDITOR, CIVIL_AFFAIRS, MAKER, DemoOptions, run_demo
+from ledger.demo.roles import ADMIN, AUDITOR, CIVIL_AFFAIRS, MAKER
+from ledger.demo.run import DemoOptions, run_demo
 from ledger.web.app import WebSettings, create_app
 from ledger.web.signin import set_password
 

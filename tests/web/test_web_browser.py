@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from ledger.demo.run import AUDITOR
+from ledger.demo.roles import AUDITOR
 from ledger.web.app import WebSettings
 from tests.support.web import PASSWORDS, DemoLedger, serving
 

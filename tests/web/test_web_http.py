@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ledger.db.uow import UnitOfWork
-from ledger.demo.run import ADMIN, AUDITOR, CIVIL_AFFAIRS, MAKER
+from ledger.demo.roles import ADMIN, AUDITOR, CIVIL_AFFAIRS, MAKER
 from ledger.operator_register import disable
 from ledger.web.app import WebSettings
 from ledger.web.guard import PUBLIC

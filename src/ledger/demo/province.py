@@ -33,18 +33,9 @@ from ledger.db.migrate import upgrade
 from ledger.db.uow import UnitOfWork
 from ledger.demo.anomalies import masked
 from ledger.demo.bank import SimulatedBank
+from ledger.demo.commands import allocate, import_reference_list, import_roster
 from ledger.demo.county import COUNTY_CODE, base_roster, county_toml
-from ledger.demo.run import (
-    ADMIN,
-    AUDITOR,
-    CHECKER,
-    CIVIL_AFFAIRS,
-    MAKER,
-    OPERATORS,
-    allocate,
-    import_reference_list,
-    import_roster,
-)
+from ledger.demo.roles import ADMIN, AUDITOR, CHECKER, CIVIL_AFFAIRS, MAKER, OPERATORS
 from ledger.errors import LedgerError
 from ledger.identity import id_check_char
 from ledger.province.extract import extract

@@ -11,27 +11,20 @@ on the 25th the checker runs the findings rules and writes the exception report.
 """
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
 from ledger import (
-    allocations,
     operator_register,
     payments,
     reconciliation,
-    refdata_import,
-    registry_import,
     sheets,
 )
 from ledger.county import County
-from ledger.db.bulk import fetch_all
 from ledger.db.engine import database_url, make_engine
 from ledger.db.event_verify import verify_events
 from ledger.db.events import record_event
@@ -39,90 +32,29 @@ from ledger.db.migrate import upgrade
 from ledger.db.periods_store import close_period
 from ledger.db.uow import UnitOfWork
 from ledger.db.verify import verify
-from ledger.demo import anomalies
-from ledger.demo.bank import Answer, SimulatedBank
+from ledger.demo import anomalies, bank_days, tally
+from ledger.demo.bank import SimulatedBank
+from ledger.demo.commands import (
+    allocate,
+    failed_instructions,
+    fetch_all_rows,
+    import_reference_list,
+    import_roster,
+)
 from ledger.demo.county import base_roster, month_of, write_county
 from ledger.demo.plants import oneoff
-from ledger.errors import LedgerError, ValidationError
-from ledger.files_util import sha256_of
+from ledger.demo.roles import ADMIN, AUDITOR, CHECKER, CIVIL_AFFAIRS, MAKER, OPERATORS
+from ledger.demo.summary import (
+    DemoOptions,
+    DemoResult,
+    MonthSummary,
+    at,
+    day_of,
+    default_first_period,
+)
+from ledger.errors import LedgerError
 from ledger.findings import service as findings_service
 from ledger.findings.report import write_report
-from ledger.funds import make_allocation
-from ledger.roster import COLUMNS as ROSTER_COLUMNS
-from ledger.tabular import open_table
-
-# The two operators of the payment batch (maker-checker), civil affairs' clerk, the
-# auditor and the administrator who registers them (ledger operators add).
-MAKER = "li.finance"
-CHECKER = "wang.finance"
-CIVIL_AFFAIRS = "zhao.civil"
-AUDITOR = "sun.audit"
-ADMIN = "wu.admin"
-OPERATORS = (
-    # name, roles, full name, department
-    (ADMIN, ("admin",), "吴管理", "财政"),
-    (CIVIL_AFFAIRS, ("civil_affairs",), "赵民政", "民政"),
-    (MAKER, ("finance_maker",), "李财务", "财政"),
-    (CHECKER, ("finance_checker",), "王复核", "财政"),
-    (AUDITOR, ("auditor",), "孙审计", "审计"),
-)
-
-
-@dataclass
-class DemoOptions:
-    directory: Path
-    recipients: int = 3000
-    months: int = 3
-    seed: int = 2026
-    first_period: str | None = None
-    progress: Callable[[str], None] = lambda _message: None
-    # Only the files a county would have (configuration, reference lists, monthly
-    # rosters): no database, nothing run. For trying the commands by hand.
-    files_only: bool = False
-
-
-@dataclass
-class MonthSummary:
-    period: str
-    roster_file: Path
-    roster: dict[str, int] = field(default_factory=dict)
-    batches: list[dict[str, Any]] = field(default_factory=list)
-    returns: list[dict[str, Any]] = field(default_factory=list)
-    reconciliation: list[dict[str, Any]] = field(default_factory=list)
-    reissued: list[dict[str, Any]] = field(default_factory=list)
-    cancelled: int = 0
-    findings: dict[str, int] | None = None
-    held: dict[str, int] | None = None
-    exception_report: Path | None = None
-    notes: list[str] = field(default_factory=list)
-    files: list[tuple[str, Path]] = field(default_factory=list)
-
-
-@dataclass
-class DemoResult:
-    directory: Path
-    county_file: Path
-    database: Path
-    manifest: Path
-    periods: list[str]
-    months: list[MonthSummary]
-    files: list[tuple[str, Path]]
-    planted: dict[str, int]
-    verified: bool
-
-
-def default_first_period(months: int, today: date | None = None) -> str:
-    """The demo pays the ``months`` months before the current one."""
-    today = today or date.today()
-    return month_of(f"{today.year:04d}-{today.month:02d}", -months)
-
-
-def _at(period: str, day: int, hour: int = 1) -> datetime:
-    return datetime(int(period[:4]), int(period[5:7]), day, hour, tzinfo=UTC)
-
-
-def _day(period: str, day: int) -> date:
-    return date(int(period[:4]), int(period[5:7]), day)
 
 
 class Demo:
@@ -185,7 +117,7 @@ class Demo:
             self.files.append((f"reference list: {kind}", path))
 
     def _idle_allocation(self) -> None:
-        day = _day(self.periods[0], 1).toordinal() - 120
+        day = day_of(self.periods[0], 1).toordinal() - 120
         allocate(
             self.engine,
             self.county,
@@ -220,7 +152,7 @@ class Demo:
             roster_file,
             month=period,
             operator=CIVIL_AFFAIRS,
-            now=_at(period, 1, 9),
+            now=at(period, 1, 9),
         )
         with UnitOfWork(self.engine) as uow:
             assert self.plan.unvalidated is not None
@@ -241,14 +173,16 @@ class Demo:
             period,
             maker=CIVIL_AFFAIRS,
             checker=CHECKER,
-            at=_at(period, 3, 9),
+            at=at(period, 3, 9),
         ):
             say(f"{period}: one-off cases (临时救助) added and approved")
         say(f"{period}: batch run, approval, export")
         exported = self._pay(period, summary, regular=True)
         say(f"{period}: bank returns")
-        self._bank_answers(period, exported, summary, day=11)
-        self._reconcile(summary, day=12)
+        bank_days.answer_files(
+            self.bank, self.plan, self.dir / "returns" / period, period, exported, summary, day=11
+        )
+        bank_days.reconcile_returns(self.engine, self.county_path, summary, day=12)
         say(f"{period}: follow-up of failures")
         self._follow_up(period, k, summary)
         self._findings(period, summary)
@@ -284,7 +218,7 @@ class Demo:
                     program=str(program),
                     amount=f"{amount}.00",
                     doc=f"冀财社〔{period[:4]}〕{int(period[5:]) * 10 + len(source)}号",
-                    day=_day(period, 1),
+                    day=day_of(period, 1),
                 )
 
     def _pay(self, period: str, summary: MonthSummary, *, regular: bool) -> list[Path]:
@@ -294,7 +228,7 @@ class Demo:
         with UnitOfWork(self.engine) as uow:
             if regular:
                 result = payments.run_batches(
-                    uow, self.county, period, operator=MAKER, now=_at(period, start)
+                    uow, self.county, period, operator=MAKER, now=at(period, start)
                 )
             else:
                 banks = [
@@ -303,7 +237,7 @@ class Demo:
                     if not (period == self.periods[0] and b == anomalies.NEGLECTED_BANK)
                 ]
                 result = payments.reissue_failed(
-                    uow, self.county, period, operator=MAKER, banks=banks, now=_at(period, start)
+                    uow, self.county, period, operator=MAKER, banks=banks, now=at(period, start)
                 )
         paths: list[Path] = []
         for created in result.created:
@@ -317,8 +251,8 @@ class Demo:
                     uow,
                     created.id,
                     operator=CHECKER,
-                    today=_day(period, start + 1),
-                    now=_at(period, start + 1),
+                    today=day_of(period, start + 1),
+                    now=at(period, start + 1),
                 )
             if created.held_count == created.count:
                 continue  # every payment held: no bank file (`batch export` refuses it)
@@ -329,8 +263,8 @@ class Demo:
                     created.id,
                     bank_dir,
                     operator=MAKER,
-                    today=_day(period, start + 3),
-                    now=_at(period, start + 3),
+                    today=day_of(period, start + 3),
+                    now=at(period, start + 3),
                 )
             record = {
                 "batch": created.id,
@@ -346,59 +280,9 @@ class Demo:
             paths.append(done.path)
         return paths
 
-    def _bank_answers(
-        self, period: str, exported: list[Path], summary: MonthSummary, *, day: int
-    ) -> None:
-        self.bank.closed = self.plan.closed.get(period, set())
-        if day < 15:
-            self.bank.frozen = set(self.plan.frozen.get(period, set()))
-            self.bank.pending = self.plan.pending.get(period, set())
-            self.bank.tampering = list(self.plan.tampering.get(period, []))
-        else:
-            self.bank.pending = set()
-        for path in exported:
-            answer: Answer = self.bank.answer(
-                path, self.dir / "returns" / period, now=_at(period, day, 9)
-            )
-            summary.returns.append(
-                {
-                    "file": answer.path,
-                    "profile": answer.profile,
-                    "settled": answer.count("成功"),
-                    "failed": answer.count("失败"),
-                    "pending": answer.count("处理中"),
-                    "tampered": [(line.sequence, line.tampered) for line in answer.tampered],
-                }
-            )
-            summary.files.append(("bank return file", answer.path))
-
-    def _reconcile(self, summary: MonthSummary, *, day: int) -> None:
-        """Civil affairs imports every return file not imported yet (ledger reconcile
-        import), with the county's own return profiles."""
-        moment = _at(summary.period, day, 10)
-        for r in summary.returns:
-            if r.get("reconciled"):
-                continue
-            with UnitOfWork(self.engine) as uow:
-                result = reconciliation.import_return(
-                    uow,
-                    r["file"],
-                    operator=CIVIL_AFFAIRS,
-                    county_path=self.county_path,
-                    today=moment.date(),
-                    now=moment,
-                )
-            summary.reconciliation.append(
-                {
-                    "file": str(r["file"]),
-                    "settled": result.settled,
-                    "failed": result.failed,
-                    "returned": result.returned,
-                    "pending": result.pending,
-                    "exceptions": result.exceptions,
-                }
-            )
-            r["reconciled"] = True
+    def _answer(self, period: str, exported: list[Path], summary: MonthSummary, day: int) -> None:
+        returns = self.dir / "returns" / period
+        bank_days.answer_files(self.bank, self.plan, returns, period, exported, summary, day=day)
 
     def _follow_up(self, period: str, k: int, summary: MonthSummary) -> None:
         """Closed accounts and name mismatches are cancelled (the roster must be fixed
@@ -409,7 +293,7 @@ class Demo:
             for i, reason, bank in failed
             if reason in ("AC04", "BE01") and not (k == 0 and bank == anomalies.NEGLECTED_BANK)
         ]
-        moment = _at(period, 14)
+        moment = at(period, 14)
         for instruction_id in to_cancel:
             with UnitOfWork(self.engine) as uow:
                 reconciliation.cancel(
@@ -423,75 +307,32 @@ class Demo:
         summary.cancelled = len(to_cancel)
         exported = self._pay(period, summary, regular=False)
         if exported:
-            self._bank_answers(period, exported, summary, day=21)
-            self._reconcile(summary, day=22)
+            bank_days.answer_files(
+                self.bank,
+                self.plan,
+                self.dir / "returns" / period,
+                period,
+                exported,
+                summary,
+                day=21,
+            )
+            bank_days.reconcile_returns(self.engine, self.county_path, summary, day=22)
 
     def _findings(self, period: str, summary: MonthSummary) -> None:
         """The auditor runs detection (ledger findings detect) and writes the exception
         report (ledger report exceptions); found counts are per planted kind."""
-        moment = _at(period, 25)
+        moment = at(period, 25)
         with UnitOfWork(self.engine) as uow:
             findings_service.detect(
                 uow, self.county, operator=AUDITOR, period=period, as_of=moment.date(), now=moment
             )
-        summary.findings = self._found()
-        summary.held = self._held()
+        summary.findings = tally.found(self.engine, self.plan)
+        summary.held = tally.held(self.engine, self.plan)
         out = self.dir / "reports" / f"exceptions-{period}.html"
         with UnitOfWork(self.engine) as uow:
             write_report(uow.connection, self.county, period, out, today=moment.date())
         summary.exception_report = out
         summary.files.append(("exception report", out))
-
-    def _found(self) -> dict[str, int]:
-        """Per planted kind: how many planted recipients have a finding of the kind's
-        rule (through their shared account for D02); for kinds whose subject is not a
-        recipient (a file line, a batch, the treasury, a township), how many findings
-        the rule holds."""
-        by_rule: dict[str, set[int]] = {}
-        accounts: dict[str, set[str]] = {}
-        counts: dict[str, int] = {}
-        for rule, recipient_id, subject_type, subject_id in fetch_all_rows(
-            self.engine, "SELECT rule, recipient_id, subject_type, subject_id FROM findings"
-        ):
-            counts[rule] = counts.get(rule, 0) + 1
-            if recipient_id is not None:
-                by_rule.setdefault(rule, set()).add(int(recipient_id))
-            if subject_type == "account":
-                accounts.setdefault(rule, set()).add(str(subject_id))
-        ids = dict(fetch_all_rows(self.engine, "SELECT id_number, id FROM recipients"))
-        found: dict[str, int] = {}
-        for item in self.plan.manifest()["planted"]:
-            rule = anomalies.RULE_OF_KIND[item["kind"]]
-            people = [s for s in item["subjects"] if s.get("type") == "recipient"]
-            if people and rule in _RULES_ON_ACCOUNTS:
-                hit_accounts = accounts.get(rule, set())
-                found[item["kind"]] = sum(1 for p in people if p["account_number"] in hit_accounts)
-            elif people and rule not in _RULES_WITHOUT_RECIPIENT:
-                hit = by_rule.get(rule, set())
-                found[item["kind"]] = sum(1 for p in people if ids.get(p["id_number"]) in hit)
-            else:
-                found[item["kind"]] = counts.get(rule, 0)
-        return found
-
-    def _held(self) -> dict[str, int]:
-        """Per planted kind that screening stops: how many planted recipients had a
-        payment held for the kind's reason (in any batch so far)."""
-        held: dict[str, set[str]] = {}
-        for reason, id_number in fetch_all_rows(
-            self.engine,
-            "SELECT h.reason, r.id_number FROM instruction_holds h"
-            " JOIN payment_instructions i ON i.id = h.instruction_id"
-            " JOIN recipients r ON r.id = i.recipient_id",
-        ):
-            held.setdefault(str(reason), set()).add(str(id_number))
-        counts: dict[str, int] = {}
-        for item in self.plan.manifest()["planted"]:
-            reason = anomalies.HOLD_OF_KIND.get(item["kind"])
-            if reason is None:
-                continue
-            people = {s["id_number"] for s in item["subjects"] if s.get("type") == "recipient"}
-            counts[item["kind"]] = len(people & held.get(reason, set()))
-        return counts
 
     # -- the end ----------------------------------------------------------------------------
     def finish(self, months: list[MonthSummary]) -> DemoResult:
@@ -561,80 +402,6 @@ def run_demo(options: DemoOptions) -> DemoResult:
         )
     months = [demo.month(k) for k in range(len(demo.periods))]
     return demo.finish(months)
-
-
-# -- the services, called as the commands call them -------------------------------------------
-
-
-# Rules whose findings name a file line, a batch, the treasury or a township, not a
-# recipient: their planted kinds are compared by the number of findings.
-_RULES_WITHOUT_RECIPIENT = {"D05", "W02", "W04", "F01"}
-# Rules whose findings name the shared account: planted people are found through it.
-_RULES_ON_ACCOUNTS = {"D02"}
-
-
-def fetch_all_rows(engine: Engine, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with UnitOfWork(engine) as uow:
-        return fetch_all(uow.connection, sql, params)
-
-
-def failed_instructions(engine: Engine, period: str) -> list[tuple[int, str, str]]:
-    """(instruction id, reason code, bank) of the period's failed instructions."""
-    rows = fetch_all_rows(
-        engine,
-        "SELECT i.id, COALESCE(i.reason_code, ''), b.bank FROM payment_instructions i "
-        "JOIN batches b ON b.id = i.batch_id "
-        "WHERE i.status = 'failed' AND b.period = ? ORDER BY i.id",
-        (period,),
-    )
-    return [(int(i), str(r), str(b)) for i, r, b in rows]
-
-
-def import_roster(
-    engine: Engine, county: County, path: Path, *, month: str, operator: str, now: datetime
-) -> dict[str, int]:
-    """``ledger registry import FILE --month M``."""
-    table = open_table(path, ROSTER_COLUMNS)
-    with UnitOfWork(engine) as uow:
-        result = registry_import.run_import(
-            uow,
-            table,
-            county,
-            file_name=str(path),
-            file_sha256=sha256_of(path),
-            operator=operator,
-            roster_month=month,
-            now=now,
-        )
-    return {
-        "rows": result.row_count,
-        "added": result.added,
-        "changed": result.changed,
-        "exited": result.exited,
-        "warnings": result.warning_count,
-    }
-
-
-def import_reference_list(engine: Engine, kind: str, path: Path, *, operator: str) -> int:
-    """``ledger refdata import KIND FILE``."""
-    rows, _problems = refdata_import.read_list(path, kind)
-    with UnitOfWork(engine) as uow:
-        return refdata_import.import_list(
-            uow, kind, rows, file_name=str(path), file_sha256=sha256_of(path), operator=operator
-        )
-
-
-def allocate(
-    engine: Engine, county: County, *, source: str, program: str, amount: str, doc: str, day: date
-) -> None:
-    """``ledger funds allocate``."""
-    allocation, problems = make_allocation(
-        county, source=source, program=program, amount=amount, doc=doc, day=day
-    )
-    if allocation is None:
-        raise ValidationError("the allocation was refused:", [m for _, m in problems])
-    with UnitOfWork(engine) as uow:
-        allocations.allocate(uow, allocation, operator=MAKER, county=county)
 
 
 __all__ = ["DemoOptions", "DemoResult", "MonthSummary", "run_demo"]

@@ -1,0 +1,83 @@
+"""The services the demo calls, as the commands call them (the roster and reference-list
+imports, an allocation), and its reads of the ledger."""
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from ledger import allocations, refdata_import, registry_import
+from ledger.county import County
+from ledger.db.bulk import fetch_all
+from ledger.db.uow import UnitOfWork
+from ledger.demo.roles import MAKER
+from ledger.errors import ValidationError
+from ledger.files_util import sha256_of
+from ledger.funds import make_allocation
+from ledger.roster import COLUMNS as ROSTER_COLUMNS
+from ledger.tabular import open_table
+
+
+def fetch_all_rows(engine: Engine, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with UnitOfWork(engine) as uow:
+        return fetch_all(uow.connection, sql, params)
+
+
+def failed_instructions(engine: Engine, period: str) -> list[tuple[int, str, str]]:
+    """(instruction id, reason code, bank) of the period's failed instructions."""
+    rows = fetch_all_rows(
+        engine,
+        "SELECT i.id, COALESCE(i.reason_code, ''), b.bank FROM payment_instructions i "
+        "JOIN batches b ON b.id = i.batch_id "
+        "WHERE i.status = 'failed' AND b.period = ? ORDER BY i.id",
+        (period,),
+    )
+    return [(int(i), str(r), str(b)) for i, r, b in rows]
+
+
+def import_roster(
+    engine: Engine, county: County, path: Path, *, month: str, operator: str, now: datetime
+) -> dict[str, int]:
+    """``ledger registry import FILE --month M``."""
+    table = open_table(path, ROSTER_COLUMNS)
+    with UnitOfWork(engine) as uow:
+        result = registry_import.run_import(
+            uow,
+            table,
+            county,
+            file_name=str(path),
+            file_sha256=sha256_of(path),
+            operator=operator,
+            roster_month=month,
+            now=now,
+        )
+    return {
+        "rows": result.row_count,
+        "added": result.added,
+        "changed": result.changed,
+        "exited": result.exited,
+        "warnings": result.warning_count,
+    }
+
+
+def import_reference_list(engine: Engine, kind: str, path: Path, *, operator: str) -> int:
+    """``ledger refdata import KIND FILE``."""
+    rows, _problems = refdata_import.read_list(path, kind)
+    with UnitOfWork(engine) as uow:
+        return refdata_import.import_list(
+            uow, kind, rows, file_name=str(path), file_sha256=sha256_of(path), operator=operator
+        )
+
+
+def allocate(
+    engine: Engine, county: County, *, source: str, program: str, amount: str, doc: str, day: date
+) -> None:
+    """``ledger funds allocate``."""
+    allocation, problems = make_allocation(
+        county, source=source, program=program, amount=amount, doc=doc, day=day
+    )
+    if allocation is None:
+        raise ValidationError("the allocation was refused:", [m for _, m in problems])
+    with UnitOfWork(engine) as uow:
+        allocations.allocate(uow, allocation, operator=MAKER, county=county)
