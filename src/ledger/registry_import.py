@@ -23,6 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ledger import roster
+from ledger.batches import shift_period
 from ledger.county import County
 from ledger.db import registry_queries, registry_store
 from ledger.db.events import record_event
@@ -143,6 +144,7 @@ def import_roster(
     programs = sorted(program_set)
     townships = sorted(township_set) if partial else None
     _check_across_rows(connection, county, table.labels, problems, programs)
+    _check_backpay_window(connection, county, roster_month, table.labels, problems)
     problems.raise_if_errors("the roster import was")
 
     now = now or datetime.now(UTC)
@@ -226,6 +228,32 @@ def _check_across_rows(
     for row_no, first in registry_store.renamed_in_file(connection):
         problems.add(row_no, name_label, f"the same ID has another name in row {first}")
     _check_exclusions(connection, county, program_label, problems, programs)
+
+
+def _check_backpay_window(
+    connection: sa.Connection,
+    county: County,
+    roster_month: str,
+    labels: dict[str, str],
+    problems: Problems,
+) -> None:
+    """A person new in a program with a start month so early that months the ledger ran
+    without them lie before the back-pay window ([backpay] window_months, counted back
+    from the roster's month): refused, since `batch run` would back-pay only the months
+    inside it. The start month is corrected, or the county widens the window."""
+    window = county.backpay_window
+    if window <= 0:  # back pay is off: nothing is owed for past months
+        return
+    start = shift_period(roster_month, -window)
+    for row_no, program, first, months in registry_store.backpay_beyond_window(connection, start):
+        problems.add(
+            row_no,
+            labels["start_month"],
+            f"{program} was run for {months} month(s) from {first} without this person, "
+            f"before the back-pay window ([backpay] window_months = {window}, from {start}): "
+            f"they would not be back-paid; set the start month to {start} or later, or "
+            "widen the window",
+        )
 
 
 def _check_exclusions(

@@ -177,6 +177,33 @@ def current_enrolments_in(
     return [(int(row_no), program, other) for row_no, program, other in result]
 
 
+def backpay_beyond_window(
+    connection: sa.Connection, window_start: str
+) -> list[tuple[int, str, str, int]]:
+    """(row, program, first month, months) of the staged rows whose enrolment would be
+    owed back pay (补发) for months before ``window_start``: a person new in the program
+    (no enrolment of it yet), whose start month is before months the ledger already ran
+    for the program (a regular batch, not voided), before ``window_start``, and not after
+    the row's end month or exit."""
+    postgres = connection.dialect.name == "postgresql"
+    first_day = "CAST(pb.period || '-01' AS DATE)" if postgres else "(pb.period || '-01')"
+    rows = connection.execute(
+        sa.text(
+            "SELECT s.row_no, s.program, MIN(pb.period), COUNT(*)"
+            f" FROM {STAGING} s JOIN (SELECT DISTINCT program, period FROM batches"
+            "  WHERE kind = 'regular' AND state <> 'voided') pb ON pb.program = s.program"
+            "  AND pb.period >= s.start_month AND pb.period < :start"
+            " WHERE (s.end_month IS NULL OR s.end_month >= pb.period)"
+            f" AND (s.exit_date IS NULL OR s.exit_date >= {first_day})"
+            " AND NOT EXISTS (SELECT 1 FROM recipients r JOIN enrolments e ON e.recipient_id = r.id"
+            "  WHERE r.id_number = s.id_number AND e.program = s.program)"
+            " GROUP BY s.row_no, s.program ORDER BY s.row_no"
+        ),
+        {"start": window_start},
+    ).all()
+    return [(int(r), str(p), str(m), int(n)) for r, p, m, n in rows]
+
+
 def insert_import(
     connection: sa.Connection,
     *,
