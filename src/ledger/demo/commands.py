@@ -7,16 +7,30 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from ledger import allocations, refdata_import, registry_import
+from ledger import allocations, operator_register, refdata_import, registry_import
 from ledger.county import County
 from ledger.db.bulk import fetch_all
 from ledger.db.uow import UnitOfWork
-from ledger.demo.roles import MAKER
+from ledger.demo.roles import ADMIN, MAKER, OPERATORS
 from ledger.errors import ValidationError
 from ledger.files_util import sha256_of
 from ledger.funds import make_allocation
 from ledger.roster import COLUMNS as ROSTER_COLUMNS
 from ledger.tabular import open_table
+
+
+def register_operators(engine: Engine) -> None:
+    """``ledger operators add`` for each of the demo's operators (the admin first)."""
+    for name, roles, full_name, department in OPERATORS:
+        with UnitOfWork(engine) as uow:
+            operator_register.add(
+                uow,
+                name,
+                roles=roles,
+                full_name=full_name,
+                department=department,
+                by=ADMIN if name != ADMIN else "demo",
+            )
 
 
 def fetch_all_rows(engine: Engine, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ledger import operator_register, payments, reconciliation, synth
+from ledger import payments, reconciliation, synth
 from ledger.batches import shift_period
 from ledger.county import County, load_county
 from ledger.db.engine import database_url, make_engine
@@ -33,9 +33,14 @@ from ledger.db.migrate import upgrade
 from ledger.db.uow import UnitOfWork
 from ledger.demo.anomalies import masked
 from ledger.demo.bank import SimulatedBank
-from ledger.demo.commands import allocate, import_reference_list, import_roster
+from ledger.demo.commands import (
+    allocate,
+    import_reference_list,
+    import_roster,
+    register_operators,
+)
 from ledger.demo.county import COUNTY_CODE, base_roster, county_toml
-from ledger.demo.roles import ADMIN, AUDITOR, CHECKER, CIVIL_AFFAIRS, MAKER, OPERATORS
+from ledger.demo.roles import AUDITOR, CHECKER, CIVIL_AFFAIRS, MAKER
 from ledger.errors import LedgerError
 from ledger.identity import id_check_char
 from ledger.province.extract import extract
@@ -104,16 +109,7 @@ class _County:
         """The month, as ``ledger demo`` runs it, every bank line paid."""
         engine = make_engine(database_url(str(self.dir / "ledger.db")))
         upgrade(engine)
-        for name, roles, full_name, department in OPERATORS:
-            with UnitOfWork(engine) as uow:
-                operator_register.add(
-                    uow,
-                    name,
-                    roles=roles,
-                    full_name=full_name,
-                    department=department,
-                    by=ADMIN if name != ADMIN else "demo",
-                )
+        register_operators(engine)
         folder = self.dir / "refdata"
         folder.mkdir()
         headers = {

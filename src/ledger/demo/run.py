@@ -19,7 +19,6 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from ledger import (
-    operator_register,
     payments,
     reconciliation,
     sheets,
@@ -40,10 +39,11 @@ from ledger.demo.commands import (
     fetch_all_rows,
     import_reference_list,
     import_roster,
+    register_operators,
 )
 from ledger.demo.county import base_roster, month_of, write_county
 from ledger.demo.plants import oneoff
-from ledger.demo.roles import ADMIN, AUDITOR, CHECKER, CIVIL_AFFAIRS, MAKER, OPERATORS
+from ledger.demo.roles import AUDITOR, CHECKER, CIVIL_AFFAIRS, MAKER
 from ledger.demo.summary import (
     DemoOptions,
     DemoResult,
@@ -86,16 +86,7 @@ class Demo:
             return
         self.engine = make_engine(database_url(str(self.db_path)))
         upgrade(self.engine)
-        for name, roles, full_name, department in OPERATORS:
-            with UnitOfWork(self.engine) as uow:
-                operator_register.add(
-                    uow,
-                    name,
-                    roles=roles,
-                    full_name=full_name,
-                    department=department,
-                    by=ADMIN if name != ADMIN else "demo",
-                )
+        register_operators(self.engine)
         self._reference_lists(load=True)
         self._idle_allocation()
 
