@@ -12,25 +12,15 @@ import pandas as pd
 from ledger.db import asset_matches as asset
 from ledger.findings.base import Context, Rule, empty
 from ledger.findings.blocks import (
-    PAYMENT_COLUMNS,
-    PAYMENT_SELECT,
+    list_matches,
+    on_list,
+    payments,
     per_recipient,
-    period_payments,
     reference_evidence,
+    reference_row,
 )
 from ledger.money import format_yuan
 from ledger.screening_limits import format_area
-
-_COLUMNS = PAYMENT_COLUMNS
-
-
-def _first_match(ctx: Context, select: str, join: str, columns: list[str]) -> pd.DataFrame:
-    """The period's payments joined to their list rows; one row per payment (the first
-    list row, by file line)."""
-    rows = ctx.frame(
-        period_payments(f"{PAYMENT_SELECT}, {select}", join), (ctx.period,), [*_COLUMNS, *columns]
-    )
-    return rows.sort_values(["instruction_id", "row_no"]).drop_duplicates("instruction_id")
 
 
 def _yuan(value: Any) -> str:
@@ -38,12 +28,11 @@ def _yuan(value: Any) -> str:
 
 
 def _vehicle(ctx: Context) -> pd.DataFrame:
-    rows = _first_match(
+    rows = list_matches(
         ctx,
-        "v.plate, v.vehicle_type, v.value_fen, v.import_id, v.row_no",
-        " JOIN ref_vehicles v ON v.id_number = r.id_number AND "
-        + asset.vehicle_beyond("v", ctx.county.screening),
-        ["plate", "vehicle_type", "value_fen", "import_id", "row_no"],
+        "v",
+        on_list("ref_vehicles", "v") + " AND " + asset.vehicle_beyond("v", ctx.county.screening),
+        {"plate": "v.plate", "vehicle_type": "v.vehicle_type", "value_fen": "v.value_fen"},
     )
     return per_recipient(
         ctx,
@@ -78,14 +67,12 @@ M11 = Rule(
 
 
 def _property(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        period_payments(
-            PAYMENT_SELECT + ", p.n, p.area_dm2, q.certificate_no, q.import_id, q.row_no",
-            f" JOIN ({asset.property_beyond(ctx.county.screening)}) p"
-            " ON p.id_number = r.id_number JOIN ref_property q ON q.id = p.first_id",
-        ),
-        (ctx.period,),
-        [*_COLUMNS, "n", "area_dm2", "certificate_no", "import_id", "row_no"],
+    rows = payments(
+        ctx,
+        {"n": "p.n", "area_dm2": "p.area_dm2", "certificate_no": "q.certificate_no"}
+        | reference_row("q"),
+        f" JOIN ({asset.property_beyond(ctx.county.screening)}) p"
+        " ON p.id_number = r.id_number JOIN ref_property q ON q.id = p.first_id",
     )
     if rows.empty:
         return empty()
@@ -127,12 +114,12 @@ M12 = Rule(
 
 
 def _business(ctx: Context) -> pd.DataFrame:
-    rows = _first_match(
+    company = {"company": "c.company", "credit_code": "c.credit_code", "role": "c.role"}
+    rows = list_matches(
         ctx,
-        "c.company, c.credit_code, c.role, c.capital_fen, c.import_id, c.row_no",
-        " JOIN ref_businesses c ON c.id_number = r.id_number AND "
-        + asset.business_beyond("c", ctx.county.screening),
-        ["company", "credit_code", "role", "capital_fen", "import_id", "row_no"],
+        "c",
+        on_list("ref_businesses", "c") + " AND " + asset.business_beyond("c", ctx.county.screening),
+        {**company, "capital_fen": "c.capital_fen"},
     )
     return per_recipient(
         ctx,
@@ -167,12 +154,12 @@ M13 = Rule(
 
 
 def _provident_fund(ctx: Context) -> pd.DataFrame:
-    rows = _first_match(
+    beyond = asset.provident_fund_beyond("f", ctx.county.screening)
+    rows = list_matches(
         ctx,
-        "f.employer, f.monthly_deposit_fen, f.import_id, f.row_no",
-        " JOIN ref_provident_fund f ON f.id_number = r.id_number AND "
-        + asset.provident_fund_beyond("f", ctx.county.screening),
-        ["employer", "monthly_deposit_fen", "import_id", "row_no"],
+        "f",
+        on_list("ref_provident_fund", "f") + " AND " + beyond,
+        {"employer": "f.employer", "monthly_deposit_fen": "f.monthly_deposit_fen"},
     )
     return per_recipient(
         ctx,
