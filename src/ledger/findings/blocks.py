@@ -30,6 +30,7 @@ Candidates (pandas):
 
 - ``per_recipient``: one finding per recipient, the matching payments summed;
 - ``per_instruction``: one finding per instruction (the age rules);
+- ``per_account``: one finding per account (treasury or bank account);
 - ``reference_evidence``: the reference list, import and line a match came from.
 """
 
@@ -187,6 +188,32 @@ def per_recipient(
             "instruction_ids": g.instruction_ids,
             **(evidence(g) if evidence else {}),
         },
+        summary=summary,
+    )
+
+
+def per_account(
+    ctx: Context,
+    rows: pd.DataFrame,
+    evidence: Callable[[Any], dict[str, Any]],
+    summary: Callable[..., str],
+    *,
+    account: str = "account",
+    amount: pd.Series | None = None,
+    severity: str = "high",
+) -> pd.DataFrame:
+    """One finding of the period per row about an account (a treasury account, an account
+    number): its program and township where the rows have them."""
+    return finish(
+        rows,
+        subject_type="account",
+        subject_id=rows[account],
+        period=ctx.period,
+        amount_fen=rows["amount_fen"] if amount is None else amount,
+        township=rows.get("township"),
+        program=rows.get("program"),
+        severity=severity,
+        evidence=evidence,
         summary=summary,
     )
 

@@ -19,6 +19,7 @@ from ledger.findings.blocks import (
     live_having,
     on_list,
     payments,
+    per_account,
     per_recipient,
     select,
 )
@@ -103,13 +104,11 @@ def _shared(ctx: Context) -> pd.DataFrame:
             "holder": ("account_holder", "first"),
         },
     )
-    return finish(
+    return per_account(
+        ctx,
         groups,
-        subject_type="account",
-        subject_id=groups["account_number"],
-        period=ctx.period,
-        amount_fen=groups["amount_fen"] - groups["account_number"].map(largest),
-        township=groups["township"],
+        account="account_number",
+        amount=groups["amount_fen"] - groups["account_number"].map(largest),
         evidence=lambda g: {"instruction_ids": g.instruction_ids, "recipients": g.recipients},
         summary=lambda g: (
             f"one account receives for {len(g.recipients)} recipients of {int(g.households)} "
@@ -364,13 +363,10 @@ def _outflow(ctx: Context) -> pd.DataFrame:
         amount_fen=("amount_fen", "sum"),
         transaction_ids=("transaction_id", lambda s: ids_list(s)),
     )
-    return finish(
+    return per_account(
+        ctx,
         groups,
-        subject_type="account",
-        subject_id=groups["account"],
-        period=ctx.period,
-        amount_fen=-groups["amount_fen"],
-        program=groups["program"],
+        amount=-groups["amount_fen"],
         evidence=lambda g: {"transaction_ids": g.transaction_ids},
         summary=lambda g: (
             f"{len(g.transaction_ids)} payment(s) out of the special account that fund no "

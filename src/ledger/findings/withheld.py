@@ -23,6 +23,7 @@ from ledger.findings.blocks import (
     RECIPIENT,
     SETTLED_OUTCOME,
     instructions,
+    per_account,
     per_instruction,
     select,
 )
@@ -237,26 +238,16 @@ def _idle(ctx: Context) -> pd.DataFrame:
     frame = pd.DataFrame(out)
     if frame.empty:
         return empty()
-    return finish(
+    return per_account(
+        ctx,
         frame,
-        subject_type="account",
-        subject_id=frame["account"],
-        period=ctx.period,
-        amount_fen=frame["amount_fen"],
-        program=frame["program"],
+        lambda r: {
+            "transaction_ids": r.transaction_ids,
+            "oldest_allocation": r.oldest,
+            "idle_by_source": by_source.get(r.program, []),
+        },
+        lambda r: f"allocated funds unspent more than {limit} days (oldest allocation {r.oldest})",
         severity="medium",
-        evidence=[
-            {
-                "transaction_ids": r["transaction_ids"],
-                "oldest_allocation": r["oldest"],
-                "idle_by_source": by_source.get(r["program"], []),
-            }
-            for r in out
-        ],
-        summary=[
-            f"allocated funds unspent more than {limit} days (oldest allocation {r['oldest']})"
-            for r in out
-        ],
     )
 
 
