@@ -41,11 +41,7 @@ def _vehicle(ctx: Context) -> pd.DataFrame:
             f"owns vehicle {g.plate} ({g.vehicle_type or 'type not stated'}, "
             f"{_yuan(g.value_fen)}), above the vehicle limit"
         ),
-        evidence=lambda g: {
-            **reference_evidence("ref_vehicles")(g),
-            "plate": g.plate,
-            "value_fen": None if pd.isna(g.value_fen) else int(g.value_fen),
-        },
+        evidence=reference_evidence("ref_vehicles", "plate", numbers=("value_fen",)),
     )
 
 
@@ -69,7 +65,7 @@ M11 = Rule(
 def _property(ctx: Context) -> pd.DataFrame:
     rows = payments(
         ctx,
-        {"n": "p.n", "area_dm2": "p.area_dm2", "certificate_no": "q.certificate_no"}
+        {"properties": "p.n", "area_dm2": "p.area_dm2", "certificate_no": "q.certificate_no"}
         | reference_row("q"),
         f" JOIN ({asset.property_beyond(ctx.county.screening)}) p"
         " ON p.id_number = r.id_number JOIN ref_property q ON q.id = p.first_id",
@@ -80,15 +76,12 @@ def _property(ctx: Context) -> pd.DataFrame:
         ctx,
         rows,
         lambda g: (
-            f"owns {int(g.n)} properties of {format_area(int(g.area_dm2))} m2 in total, "
+            f"owns {int(g.properties)} properties of {format_area(int(g.area_dm2))} m2 in total, "
             "beyond the property limits"
         ),
-        evidence=lambda g: {
-            **reference_evidence("ref_property")(g),
-            "properties": int(g.n),
-            "area_dm2": int(g.area_dm2),
-            "certificate_no": g.certificate_no,
-        },
+        evidence=reference_evidence(
+            "ref_property", "certificate_no", numbers=("properties", "area_dm2")
+        ),
     )
 
 
@@ -128,11 +121,7 @@ def _business(ctx: Context) -> pd.DataFrame:
             f"{g.role or 'registered person'} of {g.company} ({g.credit_code}), "
             f"registered capital {_yuan(g.capital_fen)}"
         ),
-        evidence=lambda g: {
-            **reference_evidence("ref_businesses")(g),
-            "credit_code": g.credit_code,
-            "capital_fen": None if pd.isna(g.capital_fen) else int(g.capital_fen),
-        },
+        evidence=reference_evidence("ref_businesses", "credit_code", numbers=("capital_fen",)),
     )
 
 
@@ -168,10 +157,7 @@ def _provident_fund(ctx: Context) -> pd.DataFrame:
             f"deposits {format_yuan(int(g.monthly_deposit_fen))} yuan a month into a housing "
             f"provident fund through {g.employer}"
         ),
-        evidence=lambda g: {
-            **reference_evidence("ref_provident_fund")(g),
-            "monthly_deposit_fen": int(g.monthly_deposit_fen),
-        },
+        evidence=reference_evidence("ref_provident_fund", numbers=("monthly_deposit_fen",)),
         severity="medium",
     )
 

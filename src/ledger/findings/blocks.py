@@ -146,13 +146,22 @@ def reference_row(alias: str) -> dict[str, str]:
     return {"import_id": f"{alias}.import_id", "row_no": f"{alias}.row_no"}
 
 
-def reference_evidence(table: str) -> Callable[[Any], dict[str, Any]]:
-    """Evidence of a reference-list match: the table, its import and the file's line."""
+def reference_evidence(
+    table: str, *texts: str, numbers: tuple[str, ...] = ()
+) -> Callable[[Any], dict[str, Any]]:
+    """Evidence of a reference-list match: the table, its import and the file's line,
+    and the named columns of the matched row (``numbers`` as int, or None when empty)."""
     return lambda g: {
         "reference": table,
         "refdata_import_id": int(g.import_id),
         "line": int(g.row_no),
+        **{column: getattr(g, column) for column in texts},
+        **{column: _whole(getattr(g, column)) for column in numbers},
     }
+
+
+def _whole(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def per_recipient(
