@@ -24,6 +24,7 @@ from ledger.web import guard
 from ledger.web.app import context, reading, writing
 from ledger.web.render import show
 from ledger.web.tables import Column, Table
+from ledger.web.trail_links import TRANSACTION, page_links
 
 blueprint = Blueprint("findings", __name__)
 
@@ -227,14 +228,13 @@ def finding(finding_id: int) -> Any:
             Column("operator", "经办人", "operator"),
             Column("action", "操作", "action"),
             Column("note", "说明", "note"),
-            Column("transaction_id", "凭证", "transaction", "int"),
+            TRANSACTION,
         ],
     )
     for e in events:
-        links = {}
-        if e["transaction_id"]:
-            links["transaction_id"] = url_for("trail.transaction", tx=e["transaction_id"])
-        history.add({**e, "occurred_at": str(e["occurred_at"])[:19]}, links)
+        history.add(
+            {**e, "occurred_at": str(e["occurred_at"])[:19]}, page_links(e, "transaction_id")
+        )
     lines = [line for line in evidence.get("lines") or [] if line.get("return_file_id") is not None]
     return show(
         "finding.html.j2",
