@@ -36,11 +36,13 @@ refdata_imports = sa.Table(
 
 def _list_row(*, line: bool = True) -> list[sa.Column[object]]:
     """A list row's own columns: its id, its import and (``line``) its line in the file."""
-    return [
+    columns: list[sa.Column[object]] = [
         sa.Column("id", BigId, primary_key=True),
         sa.Column("import_id", sa.BigInteger, sa.ForeignKey("refdata_imports.id"), nullable=False),
-        *([sa.Column("row_no", sa.Integer, nullable=False)] if line else []),
     ]
+    if line:
+        columns.append(sa.Column("row_no", sa.Integer, nullable=False))
+    return columns
 
 
 ref_deaths = sa.Table(
