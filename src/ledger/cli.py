@@ -147,24 +147,27 @@ def cli(ctx: click.Context, db: str | None, read_only: bool) -> None:
     ctx.obj = make_context(db, read_only)
 
 
-cli.add_command(db.db)
-cli.add_command(audit.audit)
-cli.add_command(journal.journal)
-cli.add_command(config.config)
-cli.add_command(registry.registry)
-cli.add_command(refdata.refdata)
-cli.add_command(funds.funds)
-cli.add_command(payments.batch)
-cli.add_command(demo.demo)
+for _command in (
+    db.db,
+    audit.audit,
+    journal.journal,
+    config.config,
+    registry.registry,
+    refdata.refdata,
+    funds.funds,
+    payments.batch,
+    demo.demo,
+    reconcile.reconcile,
+    findings.findings,
+    oneoff.oneoff_group,
+    operators.operators,
+    province.province,
+    web.web,
+    # One group: the exception report (report) and the documents (report_documents).
+    report.report,
+):
+    cli.add_command(_command)
 demo.demo.add_command(province.demo_province)
-cli.add_command(reconcile.reconcile)
-cli.add_command(findings.findings)
-cli.add_command(oneoff.oneoff_group)
-cli.add_command(operators.operators)
-cli.add_command(province.province)
-cli.add_command(web.web)
-# One group: the exception report (report) and the documents (report_documents).
-cli.add_command(report.report)
 
 
 def main() -> None:

@@ -89,6 +89,29 @@ class StagedTransaction:
     idempotency_key: str | None = None
 
 
+def transfer(
+    type: str,
+    day: date,
+    description: str,
+    operator: str,
+    *,
+    debit: str,
+    credit: str,
+    amount_fen: int,
+    idempotency_key: str | None = None,
+) -> NewTransaction:
+    """A transaction of two postings: ``amount_fen`` debited to ``debit``, credited to
+    ``credit``."""
+    return NewTransaction(
+        type=type,
+        effective_date=day,
+        description=description,
+        operator=operator,
+        postings=PostingColumns(accounts=[debit, credit], amounts_fen=[amount_fen, -amount_fen]),
+        idempotency_key=idempotency_key,
+    )
+
+
 def period_of(day: date) -> str:
     """The accounting period (month) a date falls in: 2026-11-28 -> "2026-11"."""
     return f"{day.year:04d}-{day.month:02d}"

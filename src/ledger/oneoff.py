@@ -16,9 +16,10 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
+from ledger import checkers
 from ledger.batches import end_to_end_prefix
 from ledger.county import County, unknown_code
-from ledger.db import batches_store, operators_store
+from ledger.db import batches_store
 from ledger.db import oneoff_store as store
 from ledger.db.events import record_event
 from ledger.db.uow import UnitOfWork
@@ -26,7 +27,7 @@ from ledger.errors import LedgerError, ValidationError
 from ledger.identity import id_check_char, luhn_digit
 from ledger.money import parse_yuan
 from ledger.oneoff_rules import OneoffRules, band_above, over_caps, parse_category
-from ledger.operators import Role, name_key, refusal
+from ledger.operators import name_key
 
 _ID = re.compile(r"\d{17}[\dX]")
 _ACCOUNT = re.compile(r"\d{8,32}")
@@ -229,16 +230,8 @@ def approve_case(
             f"one-off case {case_id} was added by {case.created_by}: it must be approved "
             "by a different operator (maker-checker)"
         )
-    checker = operators_store.load(connection, key)
-    problem = refusal(operator, Role.FINANCE_CHECKER, checker)
-    if problem is not None or checker is None:
-        raise LedgerError(problem or f"operator {operator!r} is not registered")
     previous = store.approvals(connection, case_id)
-    if any(a.operator_key == key for a in previous):
-        raise LedgerError(
-            f"one-off case {case_id}: {checker.name} has already approved it; its rule needs "
-            "a different checker"
-        )
+    checker = checkers.checker(connection, operator, previous, f"one-off case {case_id}")
     moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     store.insert_approval(
         connection,
@@ -248,16 +241,15 @@ def approve_case(
         department=checker.department or None,
         approved_at=moment,
     )
-    maker = operators_store.load(connection, case.created_by_key)
     count, required = len(previous) + 1, int(case.approvals_required)
-    missing = []
-    if count < required:
-        missing.append(f"{required - count} more checker(s)")
-    departments = {a.department for a in previous} | {checker.department}
-    if case.approvals_other_department and not (
-        departments - {None, "", maker.department if maker else None}
-    ):
-        missing.append("a checker of a department other than the maker's")
+    missing = checkers.still_missing(
+        connection,
+        previous,
+        checker,
+        maker_key=case.created_by_key,
+        required=required,
+        other_department=bool(case.approvals_other_department),
+    )
     if not missing:
         store.set_approved(connection, case_id, checker.name, moment)
     record_event(

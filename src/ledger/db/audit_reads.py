@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger import accounts as chart
+from ledger.db.read_columns import INSTRUCTION_LINE, OUTCOME, RETURN_FILE, totals
 from ledger.db.schema import (
     accounts,
     audit_events,
@@ -155,19 +156,10 @@ def outcomes_query() -> sa.Select[Any]:
         sa.select(
             o.c.id,
             o.c.instruction_id,
-            o.c.outcome,
-            o.c.reason_code,
-            o.c.reason_text,
-            o.c.amount_fen,
-            o.c.transaction_id,
-            o.c.recorded_at,
+            *OUTCOME,
             o.c.line,
             o.c.element,
-            f.c.id.label("return_file_id"),
-            f.c.file_name,
-            f.c.file_sha256,
-            f.c.format,
-            f.c.imported_by,
+            *RETURN_FILE,
             f.c.imported_at,
         )
         .select_from(i)
@@ -315,16 +307,7 @@ def load_batch_trail(
         .order_by(audit_events.c.occurred_at, audit_events.c.id),
     )
     status_counts = _rows(
-        connection,
-        sa.select(
-            i.c.status,
-            i.c.reason_code,
-            sa.func.count().label("count"),
-            sa.func.sum(i.c.amount_fen).label("amount_fen"),
-        )
-        .where(i.c.batch_id == batch_id)
-        .group_by(i.c.status, i.c.reason_code)
-        .order_by(i.c.status, i.c.reason_code),
+        connection, totals((i.c.status, i.c.reason_code), i.c.amount_fen, i.c.batch_id == batch_id)
     )
     files = _rows(
         connection,
@@ -356,11 +339,7 @@ def load_batch_trail(
         instructions = _rows(
             connection,
             sa.select(
-                i.c.id,
-                i.c.line_number,
-                i.c.end_to_end_id,
-                recipients.c.key.label("recipient_key"),
-                i.c.township,
+                *INSTRUCTION_LINE,
                 i.c.village,
                 i.c.amount_fen,
                 i.c.bank,

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledger.db.read_columns import INSTRUCTION_LINE, OUTCOME, RETURN_FILE, totals
 from ledger.db.schema import (
     accounts,
     batches,
@@ -73,18 +74,9 @@ def treasury_flows(connection: sa.Connection, period: str) -> Rows:
 
 def findings_by_category(connection: sa.Connection, period: str) -> Rows:
     f = findings
-    query = (
-        sa.select(
-            f.c.category,
-            f.c.status,
-            sa.func.count().label("count"),
-            sa.func.sum(f.c.amount_fen).label("amount_fen"),
-        )
-        .where(f.c.period == period)
-        .group_by(f.c.category, f.c.status)
-        .order_by(f.c.category, f.c.status)
+    return _rows(
+        connection, totals((f.c.category, f.c.status), f.c.amount_fen, f.c.period == period)
     )
-    return _rows(connection, query)
 
 
 def filter_choices(connection: sa.Connection) -> dict[str, list[str]]:
@@ -124,20 +116,11 @@ def instruction_outcomes_of(connection: sa.Connection, instruction_id: int) -> R
     query = (
         sa.select(
             o.c.id,
-            o.c.outcome,
-            o.c.reason_code,
-            o.c.reason_text,
-            o.c.amount_fen,
-            o.c.transaction_id,
-            o.c.recorded_at,
+            *OUTCOME,
             o.c.booking_date,
             o.c.line,
             o.c.element,
-            f.c.id.label("return_file_id"),
-            f.c.file_name,
-            f.c.file_sha256,
-            f.c.format,
-            f.c.imported_by,
+            *RETURN_FILE,
         )
         .join(f, f.c.id == o.c.return_file_id)
         .where(o.c.instruction_id == instruction_id)
@@ -283,11 +266,7 @@ def batch_instructions(connection: sa.Connection, batch_id: int, limit: int | No
     i = payment_instructions
     query = (
         sa.select(
-            i.c.id,
-            i.c.line_number,
-            i.c.end_to_end_id,
-            recipients.c.key.label("recipient_key"),
-            i.c.township,
+            *INSTRUCTION_LINE,
             i.c.amount_fen,
             i.c.account_number,
             i.c.account_holder,

@@ -12,25 +12,15 @@ import pandas as pd
 from ledger.db import asset_matches as asset
 from ledger.findings.base import Context, Rule, empty
 from ledger.findings.blocks import (
-    PAYMENT_COLUMNS,
-    PAYMENT_SELECT,
+    list_matches,
+    on_list,
+    payments,
     per_recipient,
-    period_payments,
     reference_evidence,
+    reference_row,
 )
 from ledger.money import format_yuan
 from ledger.screening_limits import format_area
-
-_COLUMNS = PAYMENT_COLUMNS
-
-
-def _first_match(ctx: Context, select: str, join: str, columns: list[str]) -> pd.DataFrame:
-    """The period's payments joined to their list rows; one row per payment (the first
-    list row, by file line)."""
-    rows = ctx.frame(
-        period_payments(f"{PAYMENT_SELECT}, {select}", join), (ctx.period,), [*_COLUMNS, *columns]
-    )
-    return rows.sort_values(["instruction_id", "row_no"]).drop_duplicates("instruction_id")
 
 
 def _yuan(value: Any) -> str:
@@ -38,12 +28,11 @@ def _yuan(value: Any) -> str:
 
 
 def _vehicle(ctx: Context) -> pd.DataFrame:
-    rows = _first_match(
+    rows = list_matches(
         ctx,
-        "v.plate, v.vehicle_type, v.value_fen, v.import_id, v.row_no",
-        " JOIN ref_vehicles v ON v.id_number = r.id_number AND "
-        + asset.vehicle_beyond("v", ctx.county.screening),
-        ["plate", "vehicle_type", "value_fen", "import_id", "row_no"],
+        "v",
+        on_list("ref_vehicles", "v") + " AND " + asset.vehicle_beyond("v", ctx.county.screening),
+        {"plate": "v.plate", "vehicle_type": "v.vehicle_type", "value_fen": "v.value_fen"},
     )
     return per_recipient(
         ctx,
@@ -52,11 +41,7 @@ def _vehicle(ctx: Context) -> pd.DataFrame:
             f"owns vehicle {g.plate} ({g.vehicle_type or 'type not stated'}, "
             f"{_yuan(g.value_fen)}), above the vehicle limit"
         ),
-        evidence=lambda g: {
-            **reference_evidence("ref_vehicles")(g),
-            "plate": g.plate,
-            "value_fen": None if pd.isna(g.value_fen) else int(g.value_fen),
-        },
+        evidence=reference_evidence("ref_vehicles", "plate", numbers=("value_fen",)),
     )
 
 
@@ -78,14 +63,12 @@ M11 = Rule(
 
 
 def _property(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        period_payments(
-            PAYMENT_SELECT + ", p.n, p.area_dm2, q.certificate_no, q.import_id, q.row_no",
-            f" JOIN ({asset.property_beyond(ctx.county.screening)}) p"
-            " ON p.id_number = r.id_number JOIN ref_property q ON q.id = p.first_id",
-        ),
-        (ctx.period,),
-        [*_COLUMNS, "n", "area_dm2", "certificate_no", "import_id", "row_no"],
+    rows = payments(
+        ctx,
+        {"properties": "p.n", "area_dm2": "p.area_dm2", "certificate_no": "q.certificate_no"}
+        | reference_row("q"),
+        f" JOIN ({asset.property_beyond(ctx.county.screening)}) p"
+        " ON p.id_number = r.id_number JOIN ref_property q ON q.id = p.first_id",
     )
     if rows.empty:
         return empty()
@@ -93,15 +76,12 @@ def _property(ctx: Context) -> pd.DataFrame:
         ctx,
         rows,
         lambda g: (
-            f"owns {int(g.n)} properties of {format_area(int(g.area_dm2))} m2 in total, "
+            f"owns {int(g.properties)} properties of {format_area(int(g.area_dm2))} m2 in total, "
             "beyond the property limits"
         ),
-        evidence=lambda g: {
-            **reference_evidence("ref_property")(g),
-            "properties": int(g.n),
-            "area_dm2": int(g.area_dm2),
-            "certificate_no": g.certificate_no,
-        },
+        evidence=reference_evidence(
+            "ref_property", "certificate_no", numbers=("properties", "area_dm2")
+        ),
     )
 
 
@@ -127,12 +107,12 @@ M12 = Rule(
 
 
 def _business(ctx: Context) -> pd.DataFrame:
-    rows = _first_match(
+    company = {"company": "c.company", "credit_code": "c.credit_code", "role": "c.role"}
+    rows = list_matches(
         ctx,
-        "c.company, c.credit_code, c.role, c.capital_fen, c.import_id, c.row_no",
-        " JOIN ref_businesses c ON c.id_number = r.id_number AND "
-        + asset.business_beyond("c", ctx.county.screening),
-        ["company", "credit_code", "role", "capital_fen", "import_id", "row_no"],
+        "c",
+        on_list("ref_businesses", "c") + " AND " + asset.business_beyond("c", ctx.county.screening),
+        {**company, "capital_fen": "c.capital_fen"},
     )
     return per_recipient(
         ctx,
@@ -141,11 +121,7 @@ def _business(ctx: Context) -> pd.DataFrame:
             f"{g.role or 'registered person'} of {g.company} ({g.credit_code}), "
             f"registered capital {_yuan(g.capital_fen)}"
         ),
-        evidence=lambda g: {
-            **reference_evidence("ref_businesses")(g),
-            "credit_code": g.credit_code,
-            "capital_fen": None if pd.isna(g.capital_fen) else int(g.capital_fen),
-        },
+        evidence=reference_evidence("ref_businesses", "credit_code", numbers=("capital_fen",)),
     )
 
 
@@ -167,12 +143,12 @@ M13 = Rule(
 
 
 def _provident_fund(ctx: Context) -> pd.DataFrame:
-    rows = _first_match(
+    beyond = asset.provident_fund_beyond("f", ctx.county.screening)
+    rows = list_matches(
         ctx,
-        "f.employer, f.monthly_deposit_fen, f.import_id, f.row_no",
-        " JOIN ref_provident_fund f ON f.id_number = r.id_number AND "
-        + asset.provident_fund_beyond("f", ctx.county.screening),
-        ["employer", "monthly_deposit_fen", "import_id", "row_no"],
+        "f",
+        on_list("ref_provident_fund", "f") + " AND " + beyond,
+        {"employer": "f.employer", "monthly_deposit_fen": "f.monthly_deposit_fen"},
     )
     return per_recipient(
         ctx,
@@ -181,10 +157,7 @@ def _provident_fund(ctx: Context) -> pd.DataFrame:
             f"deposits {format_yuan(int(g.monthly_deposit_fen))} yuan a month into a housing "
             f"provident fund through {g.employer}"
         ),
-        evidence=lambda g: {
-            **reference_evidence("ref_provident_fund")(g),
-            "monthly_deposit_fen": int(g.monthly_deposit_fen),
-        },
+        evidence=reference_evidence("ref_provident_fund", numbers=("monthly_deposit_fen",)),
         severity="medium",
     )
 

@@ -40,15 +40,6 @@ CANDIDATE_COLUMNS = [
     "summary",
 ]
 
-# Instructions that pay (or are about to pay) for a period: in a batch of that period
-# that is not voided, and neither failed, replaced by a re-issue, cancelled nor voided.
-PAYMENTS_OF_PERIOD = """
-FROM batches b
-JOIN payment_instructions i ON i.batch_id = b.id
-JOIN recipients r ON r.id = i.recipient_id
-WHERE b.period = ? AND b.state <> 'voided' AND i.status IN ('pending', 'settled')
-"""
-
 
 @dataclass(frozen=True)
 class Context:
@@ -147,17 +138,22 @@ def finish(
     subject_id: pd.Series,
     period: pd.Series | str,
     amount_fen: pd.Series,
-    evidence: list[dict[str, Any]],
-    summary: list[str],
+    evidence: list[dict[str, Any]] | Callable[[Any], dict[str, Any]],
+    summary: list[str] | Callable[[Any], str],
     severity: pd.Series | str = "high",
     township: pd.Series | None = None,
     program: pd.Series | None = None,
     recipient_id: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Assemble the candidate frame from columns computed by a rule."""
+    """Assemble the candidate frame from columns computed by a rule; ``evidence`` and
+    ``summary`` are lists, or functions of one row (a named tuple of ``rows``)."""
     n = len(rows)
     if n == 0:
         return empty()
+    if callable(evidence):
+        evidence = [evidence(r) for r in records(rows)]
+    if callable(summary):
+        summary = [summary(r) for r in records(rows)]
 
     def column(value: Any) -> list[Any]:
         if value is None:

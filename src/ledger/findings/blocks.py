@@ -1,47 +1,87 @@
 """The named building blocks the rules' queries and candidates are made of.
 
+A rule reads as its ``Rule`` record plus one query over these blocks, its evidence and
+its summary.
+
+Columns: a query's columns are a mapping, frame column -> SQL expression, in order;
+``PAYMENT`` names a payment (instruction, recipient, key, program, township, amount).
+
 SQL (``?`` placeholders, one ``ctx.period`` per period block):
 
+- ``instructions(select, where, joins)``: instructions ``i`` in their batches ``b`` (and,
+  by default, with their recipient ``r``);
 - ``period_payments(select, joins, where)``: the period's live payments, instructions in
-  a batch of the period that is not voided, pending or settled, with their recipient
-  (``b`` batches, ``i`` instructions, ``r`` recipients);
-- ``PAID_ENROLMENT``: joins the entitlement ``n`` and the enrolment version ``e`` a
-  payment was computed from;
+  a batch of the period that is not voided, pending or settled, with their recipient;
+- ``PAID_ENTITLEMENT`` (entitlement ``e``), ``PAID_ENROLMENT`` (entitlement ``n``,
+  enrolment version ``e``), ``CURRENT_ENROLMENT`` (the recipient's current enrolment
+  ``e`` in the batch's program), ``SETTLED_OUTCOME`` (the bank's settled outcome ``o``,
+  left joined): what a payment is joined to;
 - ``live_having(column, having)``: the values of one instruction column whose live
   payments of the period satisfy a ``HAVING`` (one account, several recipients ...);
-- ``latest_list(alias, kind)``: the row belongs to the latest import of a reference list.
+- ``latest_list(alias, kind)``: the row belongs to the latest import of a reference list;
+- ``on_list(table, alias, on, latest)``: joins the rows of a reference list naming the
+  payment's recipient (or account).
+
+Frames: ``select(ctx, columns, query, *params)`` runs a query built from the columns;
+``payments(ctx, extra, joins, where, *params)`` the period's live payments with more
+columns; ``list_matches`` the period's payments matched to a reference list.
 
 Candidates (pandas):
 
 - ``per_recipient``: one finding per recipient, the matching payments summed;
 - ``per_instruction``: one finding per instruction (the age rules);
+- ``per_account``: one finding per account (treasury or bank account);
 - ``reference_evidence``: the reference list, import and line a match came from.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
-from ledger.findings.base import Context, empty, finish, group_payments, records
+from ledger.findings.base import Context, empty, finish, group_payments
+
+Columns = Mapping[str, str]
 
 LIVE = "i.status IN ('pending', 'settled')"
+NOT_VOIDED = "b.state <> 'voided'"
 
-PAYMENT_COLUMNS = ["instruction_id", "recipient_id", "key", "program", "township", "amount_fen"]
-PAYMENT_SELECT = "i.id, i.recipient_id, r.key, b.program, i.township, i.amount_fen"
+PAYMENT: dict[str, str] = {
+    "instruction_id": "i.id",
+    "recipient_id": "i.recipient_id",
+    "key": "r.key",
+    "program": "b.program",
+    "township": "i.township",
+    "amount_fen": "i.amount_fen",
+}
 
+RECIPIENT = " JOIN recipients r ON r.id = i.recipient_id"
+PAID_ENTITLEMENT = " JOIN entitlements e ON e.id = i.entitlement_id"
 PAID_ENROLMENT = (
     " JOIN entitlements n ON n.id = i.entitlement_id JOIN enrolments e ON e.id = n.enrolment_id"
 )
+CURRENT_ENROLMENT = (
+    " JOIN enrolments e ON e.recipient_id = i.recipient_id AND e.program = b.program"
+    "  AND e.valid_to_import IS NULL"
+)
+SETTLED_OUTCOME = (
+    " LEFT JOIN instruction_outcomes o ON o.instruction_id = i.id AND o.outcome = 'settled'"
+)
+
+
+def instructions(select: str, where: str, joins: str = RECIPIENT) -> str:
+    """``SELECT select`` over instructions ``i`` in their batches ``b``, ``joins`` added
+    (the recipient ``r`` unless told otherwise), ``WHERE where``."""
+    return (
+        f"SELECT {select} FROM batches b JOIN payment_instructions i ON i.batch_id = b.id"
+        f"{joins} WHERE {where}"
+    )
 
 
 def period_payments(select: str, joins: str = "", where: str = "") -> str:
     """``SELECT select`` over the period's live payments (one ``?``: the period)."""
-    return (
-        f"SELECT {select} FROM batches b"
-        " JOIN payment_instructions i ON i.batch_id = b.id"
-        f" JOIN recipients r ON r.id = i.recipient_id{joins}"
-        f" WHERE b.period = ? AND b.state <> 'voided' AND {LIVE}{where}"
+    return instructions(
+        select, f"b.period = ? AND {NOT_VOIDED} AND {LIVE}{where}", RECIPIENT + joins
     )
 
 
@@ -60,13 +100,68 @@ def latest_list(alias: str, kind: str) -> str:
     return f"{alias}.import_id = (SELECT MAX(id) FROM refdata_imports WHERE kind = '{kind}')"
 
 
-def reference_evidence(table: str) -> Callable[[Any], dict[str, Any]]:
-    """Evidence of a reference-list match: the table, its import and the file's line."""
+def on_list(table: str, alias: str, on: str = "", latest: str = "") -> str:
+    """Joins the rows ``alias`` of the reference list ``table`` that name the payment's
+    recipient (``on``: another condition, such as the account), from the latest import
+    of the ``latest`` list if named."""
+    condition = on or f"{alias}.id_number = r.id_number"
+    return f" JOIN {table} {alias} ON {condition}" + (
+        f" AND {latest_list(alias, latest)}" if latest else ""
+    )
+
+
+def select(
+    ctx: Context, columns: Columns, query: Callable[[str], str], *params: Any
+) -> pd.DataFrame:
+    """The named ``columns`` of ``query(select list)``, run with ``params``."""
+    return ctx.frame(query(", ".join(columns.values())), params, list(columns))
+
+
+def payments(
+    ctx: Context, extra: Columns | None = None, joins: str = "", where: str = "", *params: Any
+) -> pd.DataFrame:
+    """The period's live payments (``PAYMENT`` and the ``extra`` columns), joined and
+    filtered further; ``params`` follow the period."""
+    return select(
+        ctx,
+        {**PAYMENT, **(extra or {})},
+        lambda columns: period_payments(columns, joins, where),
+        ctx.period,
+        *params,
+    )
+
+
+def list_matches(
+    ctx: Context, alias: str, join: str, extra: Columns, where: str = "", *params: Any
+) -> pd.DataFrame:
+    """The period's payments matched to reference rows ``alias`` (``join``), with the
+    ``extra`` columns, the import and the line; one row per payment (the first list
+    row, by file line)."""
+    rows = payments(ctx, {**extra, **reference_row(alias)}, join, where, *params)
+    return rows.sort_values(["instruction_id", "row_no"]).drop_duplicates("instruction_id")
+
+
+def reference_row(alias: str) -> dict[str, str]:
+    """The columns naming a reference row's import and file line (``reference_evidence``)."""
+    return {"import_id": f"{alias}.import_id", "row_no": f"{alias}.row_no"}
+
+
+def reference_evidence(
+    table: str, *texts: str, numbers: tuple[str, ...] = ()
+) -> Callable[[Any], dict[str, Any]]:
+    """Evidence of a reference-list match: the table, its import and the file's line,
+    and the named columns of the matched row (``numbers`` as int, or None when empty)."""
     return lambda g: {
         "reference": table,
         "refdata_import_id": int(g.import_id),
         "line": int(g.row_no),
+        **{column: getattr(g, column) for column in texts},
+        **{column: _whole(getattr(g, column)) for column in numbers},
     }
+
+
+def _whole(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def per_recipient(
@@ -98,11 +193,37 @@ def per_recipient(
         program=groups["program"],
         recipient_id=groups["recipient_id"],
         severity=severity(groups) if callable(severity) else severity,
-        evidence=[
-            {"instruction_ids": g.instruction_ids, **(evidence(g) if evidence else {})}
-            for g in records(groups)
-        ],
-        summary=[summary(g) for g in records(groups)],
+        evidence=lambda g: {
+            "instruction_ids": g.instruction_ids,
+            **(evidence(g) if evidence else {}),
+        },
+        summary=summary,
+    )
+
+
+def per_account(
+    ctx: Context,
+    rows: pd.DataFrame,
+    evidence: Callable[[Any], dict[str, Any]],
+    summary: Callable[..., str],
+    *,
+    account: str = "account",
+    amount: pd.Series | None = None,
+    severity: str = "high",
+) -> pd.DataFrame:
+    """One finding of the period per row about an account (a treasury account, an account
+    number): its program and township where the rows have them."""
+    return finish(
+        rows,
+        subject_type="account",
+        subject_id=rows[account],
+        period=ctx.period,
+        amount_fen=rows["amount_fen"] if amount is None else amount,
+        township=rows.get("township"),
+        program=rows.get("program"),
+        severity=severity,
+        evidence=evidence,
+        summary=summary,
     )
 
 
@@ -113,7 +234,7 @@ def per_instruction(
     *,
     severity: str = "high",
 ) -> pd.DataFrame:
-    """One finding per instruction row (columns of ``PAYMENT_COLUMNS`` plus ``period``)."""
+    """One finding per instruction row (columns of ``PAYMENT`` plus ``period``)."""
     return finish(
         rows,
         subject_type="recipient",
@@ -124,8 +245,6 @@ def per_instruction(
         program=rows["program"],
         recipient_id=rows["recipient_id"],
         severity=severity,
-        evidence=[
-            {"instruction_ids": [int(r.instruction_id)], **evidence(r)} for r in records(rows)
-        ],
-        summary=[summary(r) for r in records(rows)],
+        evidence=lambda r: {"instruction_ids": [int(r.instruction_id)], **evidence(r)},
+        summary=summary,
     )

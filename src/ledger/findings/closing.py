@@ -23,7 +23,7 @@ from ledger.db.events import record_event
 from ledger.db.journal_store import post
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError, ValidationError
-from ledger.journal import NewTransaction, PostingColumns
+from ledger.journal import transfer
 from ledger.money import format_yuan
 from ledger.operators import name_key
 
@@ -34,6 +34,42 @@ _CLOSED = ("verified", "dismissed")
 
 def _now(now: datetime | None) -> datetime:
     return (now or datetime.now(UTC)).astimezone(UTC)
+
+
+def record_change(
+    connection: sa.Connection,
+    finding_id: int,
+    action: str,
+    *,
+    operator: str,
+    now: datetime,
+    note: str | None,
+    detail: dict[str, Any],
+    values: dict[str, object] | None = None,
+    transaction_id: int | None = None,
+) -> None:
+    """Record a change of a finding: its event, its new values, the audit event
+    ``finding.{action}``. The event first: the database moves a finding's status only
+    with the event that records the move (migrations/sql/*/0016_frozen_decisions.sql)."""
+    store.add_event(
+        connection,
+        finding_id,
+        operator=operator,
+        action=action,
+        now=now,
+        note=note,
+        transaction_id=transaction_id,
+    )
+    if values:
+        store.update(connection, finding_id, **values)
+    record_event(
+        connection,
+        operator=operator,
+        action=f"finding.{action}",
+        subject_type="finding",
+        subject_id=finding_id,
+        detail=detail,
+    )
 
 
 def outstanding_fen(connection: sa.Connection, row: Any) -> tuple[int, int]:
@@ -101,20 +137,13 @@ def propose_write_off(
         write_off_proposer=operator,
         write_off_reason=reason.strip(),
     )
-    store.add_event(
+    record_change(
         connection,
         finding_id,
+        "write_off_proposed",
         operator=operator,
-        action="write_off_proposed",
         now=moment,
         note=f"{format_yuan(amount_fen)} yuan: {reason.strip()}",
-    )
-    record_event(
-        connection,
-        operator=operator,
-        action="finding.write_off_proposed",
-        subject_type="finding",
-        subject_id=finding_id,
         detail={"amount_fen": amount_fen, "reason": reason.strip()},
     )
     uow.commit()
@@ -143,20 +172,21 @@ def approve_write_off(
     if reverse:
         receivable = accounts.recovery_receivable(row.recipient_key)
         expense = accounts.assistance(row.program, row.township)
+        description = (
+            f"write-off for finding {finding_id} ({row.rule} {row.period}): "
+            f"{format_yuan(reverse)} yuan of the recovery receivable will not be "
+            f"collected; proposed by {row.write_off_proposer}: {row.write_off_reason}"
+        )
         transaction_id = post(
             connection,
-            NewTransaction(
-                type="recovery_write_off",
-                effective_date=moment.date(),
-                description=(
-                    f"write-off for finding {finding_id} ({row.rule} {row.period}): "
-                    f"{format_yuan(reverse)} yuan of the recovery receivable will not be "
-                    f"collected; proposed by {row.write_off_proposer}: {row.write_off_reason}"
-                ),
-                operator=operator,
-                postings=PostingColumns(
-                    accounts=[expense, receivable], amounts_fen=[reverse, -reverse]
-                ),
+            transfer(
+                "recovery_write_off",
+                moment.date(),
+                description,
+                operator,
+                debit=expense,
+                credit=receivable,
+                amount_fen=reverse,
                 idempotency_key=f"finding:{finding_id}:write-off:{int(row.written_off_fen)}",
             ),
         ).id
@@ -168,29 +198,22 @@ def approve_write_off(
         write_off_proposer=None,
         write_off_reason=None,
     )
-    store.add_event(
+    record_change(
         connection,
         finding_id,
+        "write_off_approved",
         operator=operator,
-        action="write_off_approved",
         now=moment,
         note=(
             f"{format_yuan(amount)} yuan written off (proposed by {row.write_off_proposer}:"
             f" {row.write_off_reason})"
         ),
-        transaction_id=transaction_id,
-    )
-    record_event(
-        connection,
-        operator=operator,
-        action="finding.write_off_approved",
-        subject_type="finding",
-        subject_id=finding_id,
         detail={
             "amount_fen": amount,
             "proposer": row.write_off_proposer,
             "transaction_id": transaction_id,
         },
+        transaction_id=transaction_id,
     )
     uow.commit()
     return transaction_id

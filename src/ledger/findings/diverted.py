@@ -10,47 +10,39 @@ from ledger.findings.base import (
     finish,
     group_payments,
     ids_list,
-    records,
 )
 from ledger.findings.blocks import (
+    NOT_VOIDED,
     PAID_ENROLMENT,
-    latest_list,
+    PAYMENT,
+    instructions,
     live_having,
+    on_list,
+    payments,
+    per_account,
     per_recipient,
-    period_payments,
+    select,
 )
 
-_PAY_COLUMNS = [
-    "instruction_id",
-    "recipient_id",
-    "key",
-    "name",
-    "program",
-    "township",
-    "amount_fen",
-    "account_number",
-    "account_holder",
-]
-_PAY_SELECT = (
-    "i.id, i.recipient_id, r.key, r.name, b.program, i.township, i.amount_fen,"
-    " i.account_number, i.account_holder"
-)
+# A payment and the account it went to, as sent to the bank.
+_PAID_TO = {
+    **PAYMENT,
+    "name": "r.name",
+    "account_number": "i.account_number",
+    "account_holder": "i.account_holder",
+}
 
 
 def _holder(ctx: Context) -> pd.DataFrame:
-    be01 = ctx.frame(
-        "SELECT " + _PAY_SELECT + ", i.reason_code FROM batches b"
-        " JOIN payment_instructions i ON i.batch_id = b.id"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        " WHERE b.period = ? AND b.state <> 'voided' AND i.reason_code = 'BE01'",
-        (ctx.period,),
-        [*_PAY_COLUMNS, "reason_code"],
+    be01 = select(
+        ctx,
+        _PAID_TO,
+        lambda columns: instructions(
+            columns, f"b.period = ? AND {NOT_VOIDED} AND i.reason_code = 'BE01'"
+        ),
+        ctx.period,
     )
-    paid = ctx.frame(
-        period_payments(_PAY_SELECT + ", i.reason_code", where=" AND i.account_holder <> r.name"),
-        (ctx.period,),
-        [*_PAY_COLUMNS, "reason_code"],
-    )
+    paid = payments(ctx, _PAID_TO, "", " AND i.account_holder <> r.name")
     paid = paid[paid["account_holder"] != paid["name"]]
     rows = pd.concat([paid, be01], ignore_index=True).drop_duplicates("instruction_id")
     if rows.empty:
@@ -86,14 +78,12 @@ D01 = Rule(
 
 def _shared(ctx: Context) -> pd.DataFrame:
     shared = live_having("account_number", "COUNT(DISTINCT i2.recipient_id) > 1")
-    rows = ctx.frame(
-        period_payments(
-            _PAY_SELECT + ", e.household_id",
-            PAID_ENROLMENT,
-            f" AND i.account_number IN ({shared})",
-        ),
-        (ctx.period, ctx.period),
-        [*_PAY_COLUMNS, "household_id"],
+    rows = payments(
+        ctx,
+        {**_PAID_TO, "household_id": "e.household_id"},
+        PAID_ENROLMENT,
+        f" AND i.account_number IN ({shared})",
+        ctx.period,
     )
     if rows.empty:
         return empty()
@@ -114,22 +104,16 @@ def _shared(ctx: Context) -> pd.DataFrame:
             "holder": ("account_holder", "first"),
         },
     )
-    return finish(
+    return per_account(
+        ctx,
         groups,
-        subject_type="account",
-        subject_id=groups["account_number"],
-        period=ctx.period,
-        amount_fen=groups["amount_fen"] - groups["account_number"].map(largest),
-        township=groups["township"],
-        evidence=[
-            {"instruction_ids": g.instruction_ids, "recipients": g.recipients}
-            for g in records(groups)
-        ],
-        summary=[
+        account="account_number",
+        amount=groups["amount_fen"] - groups["account_number"].map(largest),
+        evidence=lambda g: {"instruction_ids": g.instruction_ids, "recipients": g.recipients},
+        summary=lambda g: (
             f"one account receives for {len(g.recipients)} recipients of {int(g.households)} "
             "households (多人一卡)"
-            for g in records(groups)
-        ],
+        ),
     )
 
 
@@ -151,14 +135,10 @@ D02 = Rule(
 
 
 def _staff_account(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        period_payments(
-            _PAY_SELECT + ", s.id_number, r.id_number",
-            " JOIN ref_staff_accounts s ON s.account_number = i.account_number",
-            " AND " + latest_list("s", "staff"),
-        ),
-        (ctx.period,),
-        [*_PAY_COLUMNS, "staff_id_number", "id_number"],
+    rows = payments(
+        ctx,
+        {**_PAID_TO, "staff_id_number": "s.id_number", "id_number": "r.id_number"},
+        on_list("ref_staff_accounts", "s", "s.account_number = i.account_number", "staff"),
     )
     rows = rows[rows["staff_id_number"] != rows["id_number"]].drop_duplicates("instruction_id")
     return per_recipient(
@@ -185,17 +165,18 @@ D03 = Rule(
 
 
 def _changed(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        period_payments(
-            _PAY_SELECT + ", old.account_number, ri.imported_at,"
-            " COALESCE(b.pay_date, b.exported_at, b.created_at)",
-            PAID_ENROLMENT + " JOIN enrolments old ON old.recipient_id = e.recipient_id"
-            " AND old.program = e.program AND old.valid_to_import = e.valid_from_import"
-            " AND (old.account_number <> e.account_number OR old.bank <> e.bank)"
-            " JOIN roster_imports ri ON ri.id = e.valid_from_import",
-        ),
-        (ctx.period,),
-        [*_PAY_COLUMNS, "old_account", "changed_at", "paid_on"],
+    rows = payments(
+        ctx,
+        {
+            **_PAID_TO,
+            "old_account": "old.account_number",
+            "changed_at": "ri.imported_at",
+            "paid_on": "COALESCE(b.pay_date, b.exported_at, b.created_at)",
+        },
+        PAID_ENROLMENT + " JOIN enrolments old ON old.recipient_id = e.recipient_id"
+        " AND old.program = e.program AND old.valid_to_import = e.valid_from_import"
+        " AND (old.account_number <> e.account_number OR old.bank <> e.bank)"
+        " JOIN roster_imports ri ON ri.id = e.valid_from_import",
     )
     if rows.empty:
         return empty()
@@ -232,33 +213,36 @@ D04 = Rule(
 )
 
 
+# A return-file line the reconciliation refused, with the file and the batch it names.
+_REFUSED_LINE = {
+    "exception_id": "x.id",
+    "kind": "x.kind",
+    "file_id": "x.return_file_id",
+    "file_name": "f.file_name",
+    "line": "x.line",
+    "element": "x.element",
+    "end_to_end_id": "x.end_to_end_id",
+    "instruction_id": "x.instruction_id",
+    "batch_id": "COALESCE(x.batch_id, i.batch_id)",
+    "period": "b.period",
+    "program": "b.program",
+    "account_number": "x.account_number",
+    "amount_fen": "x.amount_fen",
+    "imported_at": "f.imported_at",
+}
+
+
 def _tampered(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        "SELECT x.id, x.kind, x.return_file_id, f.file_name, x.line, x.element,"
-        " x.end_to_end_id, x.instruction_id, COALESCE(x.batch_id, i.batch_id), b.period,"
-        " b.program, x.account_number, x.amount_fen, f.imported_at"
-        " FROM reconciliation_exceptions x"
-        " JOIN return_files f ON f.id = x.return_file_id"
-        " LEFT JOIN payment_instructions i ON i.id = x.instruction_id"
-        " LEFT JOIN batches b ON b.id = COALESCE(x.batch_id, i.batch_id)"
-        " WHERE x.kind IN ('unmatched', 'account_mismatch', 'batch_not_exported')",
-        (),
-        [
-            "exception_id",
-            "kind",
-            "file_id",
-            "file_name",
-            "line",
-            "element",
-            "end_to_end_id",
-            "instruction_id",
-            "batch_id",
-            "period",
-            "program",
-            "account_number",
-            "amount_fen",
-            "imported_at",
-        ],
+    rows = select(
+        ctx,
+        _REFUSED_LINE,
+        lambda columns: (
+            f"SELECT {columns} FROM reconciliation_exceptions x"
+            " JOIN return_files f ON f.id = x.return_file_id"
+            " LEFT JOIN payment_instructions i ON i.id = x.instruction_id"
+            " LEFT JOIN batches b ON b.id = COALESCE(x.batch_id, i.batch_id)"
+            " WHERE x.kind IN ('unmatched', 'account_mismatch', 'batch_not_exported')"
+        ),
     )
     if rows.empty:
         return empty()
@@ -354,17 +338,24 @@ D05 = Rule(
 
 
 def _outflow(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        "SELECT a.name, a.program, t.id, t.type, t.description, p.amount_fen"
-        " FROM transactions t JOIN postings p ON p.transaction_id = t.id"
-        " JOIN accounts a ON a.id = p.account_id"
-        " WHERE t.period = ? AND a.name LIKE 'Assets:Treasury:%' AND p.amount_fen < 0"
-        " AND t.id NOT IN (SELECT funding_transaction_id FROM batches"
-        "   WHERE funding_transaction_id IS NOT NULL)"
-        " AND NOT EXISTS (SELECT 1 FROM postings q JOIN accounts c ON c.id = q.account_id"
-        "   WHERE q.transaction_id = t.id AND c.name LIKE 'Income:Appropriation:%')",
-        (ctx.period,),
-        ["account", "program", "transaction_id", "type", "description", "amount_fen"],
+    rows = select(
+        ctx,
+        {
+            "account": "a.name",
+            "program": "a.program",
+            "transaction_id": "t.id",
+            "amount_fen": "p.amount_fen",
+        },
+        lambda columns: (
+            f"SELECT {columns} FROM transactions t JOIN postings p ON p.transaction_id = t.id"
+            " JOIN accounts a ON a.id = p.account_id"
+            " WHERE t.period = ? AND a.name LIKE 'Assets:Treasury:%' AND p.amount_fen < 0"
+            " AND t.id NOT IN (SELECT funding_transaction_id FROM batches"
+            "   WHERE funding_transaction_id IS NOT NULL)"
+            " AND NOT EXISTS (SELECT 1 FROM postings q JOIN accounts c ON c.id = q.account_id"
+            "   WHERE q.transaction_id = t.id AND c.name LIKE 'Income:Appropriation:%')"
+        ),
+        ctx.period,
     )
     if rows.empty:
         return empty()
@@ -372,19 +363,15 @@ def _outflow(ctx: Context) -> pd.DataFrame:
         amount_fen=("amount_fen", "sum"),
         transaction_ids=("transaction_id", lambda s: ids_list(s)),
     )
-    return finish(
+    return per_account(
+        ctx,
         groups,
-        subject_type="account",
-        subject_id=groups["account"],
-        period=ctx.period,
-        amount_fen=-groups["amount_fen"],
-        program=groups["program"],
-        evidence=[{"transaction_ids": g.transaction_ids} for g in records(groups)],
-        summary=[
+        amount=-groups["amount_fen"],
+        evidence=lambda g: {"transaction_ids": g.transaction_ids},
+        summary=lambda g: (
             f"{len(g.transaction_ids)} payment(s) out of the special account that fund no "
             "payment batch and return nothing to a source"
-            for g in records(groups)
-        ],
+        ),
     )
 
 

@@ -5,25 +5,24 @@ identity that cannot be real, M09 above the program's standard, M10 outside its 
 import numpy as np
 import pandas as pd
 
-from ledger.findings.base import Context, Rule, as_dates, empty, finish, group_payments, records
+from ledger.findings.base import Context, Rule, as_dates, empty, finish, group_payments
 from ledger.findings.blocks import (
     PAID_ENROLMENT,
-    PAYMENT_COLUMNS,
-    PAYMENT_SELECT,
+    payments,
     per_recipient,
     period_payments,
+    select,
 )
 from ledger.identity import ascii_digits, birth_dates, id_check_ok
 from ledger.money import format_yuan
 
-_COLUMNS = PAYMENT_COLUMNS
-
 
 def _identity(ctx: Context) -> pd.DataFrame:
-    people = ctx.frame(
-        period_payments("DISTINCT r.id, r.key, r.id_number"),
-        (ctx.period,),
-        ["recipient_id", "key", "id_number"],
+    people = select(
+        ctx,
+        {"recipient_id": "r.id", "key": "r.key", "id_number": "r.id_number"},
+        lambda columns: period_payments("DISTINCT " + columns),
+        ctx.period,
     )
     if people.empty:
         return empty()
@@ -47,7 +46,7 @@ def _identity(ctx: Context) -> pd.DataFrame:
         return empty()
     listed = ", ".join(str(int(i)) for i in flagged["recipient_id"])
     where = "" if len(flagged) > 50_000 else f" AND i.recipient_id IN ({listed})"
-    rows = ctx.frame(period_payments(PAYMENT_SELECT, where=where), (ctx.period,), _COLUMNS)
+    rows = payments(ctx, None, "", where)
     problems = flagged.set_index("key")["problem"]
     rows = rows[rows["key"].isin(problems.index)]
     rows = rows.assign(problem=rows["key"].map(problems))
@@ -101,14 +100,12 @@ def _above_cap(ctx: Context) -> pd.DataFrame:
     above = period_payments(f"b.program || ':' || {unit}", PAID_ENROLMENT) + (
         f" GROUP BY b.program, {unit} HAVING SUM(i.amount_fen) > MAX({cap})"
     )
-    rows = ctx.frame(
-        period_payments(
-            f"{PAYMENT_SELECT}, {unit}, {cap}",
-            PAID_ENROLMENT,
-            f" AND b.program || ':' || {unit} IN ({above})",
-        ),
-        (ctx.period, ctx.period),
-        [*_COLUMNS, "unit", "cap"],
+    rows = payments(
+        ctx,
+        {"unit": unit, "cap": cap},
+        PAID_ENROLMENT,
+        f" AND b.program || ':' || {unit} IN ({above})",
+        ctx.period,
     )
     if rows.empty:
         return empty()
@@ -132,16 +129,16 @@ def _above_cap(ctx: Context) -> pd.DataFrame:
         township=groups["township"],
         program=groups["program"],
         recipient_id=groups["recipient_id"],
-        evidence=[
-            {"instruction_ids": g.instruction_ids, "recipients": g.members, "cap_fen": int(g.cap)}
-            for g in records(groups)
-        ],
-        summary=[
+        evidence=lambda g: {
+            "instruction_ids": g.instruction_ids,
+            "recipients": g.members,
+            "cap_fen": int(g.cap),
+        },
+        summary=lambda g: (
             f"{'household' if str(g.unit).startswith('H') else 'person'} paid "
             f"{format_yuan(int(g.amount_fen))} yuan in {g.program}, above the monthly standard"
             f" of {format_yuan(int(g.cap))} yuan"
-            for g in records(groups)
-        ],
+        ),
     )
 
 
@@ -171,13 +168,8 @@ def _age(ctx: Context) -> pd.DataFrame:
     if not limited:
         return empty()
     listed = ", ".join(f"'{p}'" for p in limited)
-    rows = ctx.frame(
-        period_payments(
-            PAYMENT_SELECT + ", r.birth_date, r.id_number", where=f" AND b.program IN ({listed})"
-        ),
-        (ctx.period,),
-        [*_COLUMNS, "birth_date", "id_number"],
-    )
+    born = {"birth_date": "r.birth_date", "id_number": "r.id_number"}
+    rows = payments(ctx, born, "", f" AND b.program IN ({listed})")
     if rows.empty:
         return empty()
     births = as_dates(rows["birth_date"])

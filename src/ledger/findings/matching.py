@@ -4,7 +4,8 @@ from typing import Any
 
 import pandas as pd
 
-from ledger.findings.base import Context, Rule, empty, finish
+from ledger.findings.base import Context, Rule, empty
+from ledger.findings.blocks import per_account
 from ledger.funds_policy import COUNTY_SOURCE
 from ledger.money import format_yuan
 
@@ -54,31 +55,28 @@ def _short(ctx: Context) -> pd.DataFrame:
         return empty()
     frame = pd.DataFrame(out)
     year = ctx.as_of.year
-    return finish(
+    return per_account(
+        ctx,
         frame,
-        subject_type="account",
-        subject_id=frame["account"],
-        period=ctx.period,
-        amount_fen=frame["amount_fen"],
-        program=frame["program"],
+        lambda r: {
+            "year": year,
+            "upper_allocations_fen": int(r.upper),
+            "county_allocations_fen": int(r.county),
+            "required_fen": int(r.need),
+            "required_percent": _percent(int(r.bp)),
+        },
+        lambda r: (
+            f"county matching funds {format_yuan(int(r.county))} of {format_yuan(int(r.need))}"
+            f" yuan required ({_percent(int(r.bp))}% of"
+            f" {format_yuan(int(r.upper))} from the tiers above in {year})"
+        ),
         severity="medium",
-        evidence=[
-            {
-                "year": year,
-                "upper_allocations_fen": r["upper"],
-                "county_allocations_fen": r["county"],
-                "required_fen": r["need"],
-                "required_percent": f"{r['bp'] // 100}.{r['bp'] % 100:02d}",
-            }
-            for r in out
-        ],
-        summary=[
-            f"county matching funds {format_yuan(r['county'])} of {format_yuan(r['need'])}"
-            f" yuan required ({r['bp'] // 100}.{r['bp'] % 100:02d}% of"
-            f" {format_yuan(r['upper'])} from the tiers above in {year})"
-            for r in out
-        ],
     )
+
+
+def _percent(bp: int) -> str:
+    """Basis points as a percent with two decimals (1250 -> 12.50)."""
+    return f"{bp // 100}.{bp % 100:02d}"
 
 
 W06 = Rule(

@@ -13,28 +13,32 @@ import pandas as pd
 from ledger.findings.assets import RULES as ASSET_RULES
 from ledger.findings.base import Context, Rule, empty
 from ledger.findings.blocks import (
-    PAYMENT_COLUMNS,
-    PAYMENT_SELECT,
-    latest_list,
+    CURRENT_ENROLMENT,
+    LIVE,
+    NOT_VOIDED,
+    PAID_ENTITLEMENT,
+    PAYMENT,
+    RECIPIENT,
+    instructions,
+    list_matches,
     live_having,
+    on_list,
+    payments,
     per_recipient,
-    period_payments,
     reference_evidence,
+    reference_row,
+    select,
 )
 from ledger.findings.ineligible import M06, M09, M10
 
-_COLUMNS = PAYMENT_COLUMNS
-
 
 def _after_death(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        period_payments(
-            PAYMENT_SELECT + ", d.death_date, d.import_id, d.row_no, d.source",
-            " JOIN ref_deaths d ON d.id_number = r.id_number",
-            " AND d.death_date < ?",
-        ),
-        (ctx.period, ctx.start),
-        [*_COLUMNS, "death_date", "import_id", "row_no", "source"],
+    rows = payments(
+        ctx,
+        {"death_date": "d.death_date", "source": "d.source", **reference_row("d")},
+        on_list("ref_deaths", "d"),
+        " AND d.death_date < ?",
+        ctx.start,
     )
     rows = rows.sort_values(["death_date"]).drop_duplicates("instruction_id")
     return per_recipient(
@@ -69,17 +73,18 @@ def _after_exit(ctx: Context) -> pd.DataFrame:
     # reveals last month's payment. So every payment up to the period is compared with
     # the current enrolment, and each finding carries the period it was paid for (its
     # fingerprint is then the same whichever later run finds it).
-    rows = ctx.frame(
-        "SELECT " + PAYMENT_SELECT + ", e.exit_date, e.end_month, b.period FROM batches b"
-        " JOIN payment_instructions i ON i.batch_id = b.id"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        " JOIN enrolments e ON e.recipient_id = i.recipient_id AND e.program = b.program"
-        "  AND e.valid_to_import IS NULL"
-        " WHERE b.period <= ? AND b.state <> 'voided' AND i.status IN ('pending', 'settled')"
-        " AND (substr(CAST(e.exit_date AS VARCHAR(10)), 1, 7) < b.period"
-        "  OR e.end_month < b.period)",
-        (ctx.period,),
-        [*_COLUMNS, "exit_date", "end_month", "paid_period"],
+    left = {"exit_date": "e.exit_date", "end_month": "e.end_month"}
+    rows = select(
+        ctx,
+        {**PAYMENT, **left, "paid_period": "b.period"},
+        lambda columns: instructions(
+            columns,
+            f"b.period <= ? AND {NOT_VOIDED} AND {LIVE}"
+            " AND (substr(CAST(e.exit_date AS VARCHAR(10)), 1, 7) < b.period"
+            "  OR e.end_month < b.period)",
+            RECIPIENT + CURRENT_ENROLMENT,
+        ),
+        ctx.period,
     )
     if rows.empty:
         return empty()
@@ -114,14 +119,12 @@ M02 = Rule(
 
 
 def _double(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        period_payments(
-            PAYMENT_SELECT + ", i.entitlement_id, e.amount_fen",
-            " JOIN entitlements e ON e.id = i.entitlement_id",
-            f" AND i.entitlement_id IN ({live_having('entitlement_id', 'COUNT(*) > 1')})",
-        ),
-        (ctx.period, ctx.period),
-        [*_COLUMNS, "entitlement_id", "entitled"],
+    rows = payments(
+        ctx,
+        {"entitlement_id": "i.entitlement_id", "entitled": "e.amount_fen"},
+        PAID_ENTITLEMENT,
+        f" AND i.entitlement_id IN ({live_having('entitlement_id', 'COUNT(*) > 1')})",
+        ctx.period,
     )
     if rows.empty:
         return empty()
@@ -165,12 +168,8 @@ def _exclusive(ctx: Context) -> pd.DataFrame:
     several = live_having(
         "recipient_id", "COUNT(DISTINCT b2.program) > 1", f" AND b2.program IN ({listed})"
     )
-    rows = ctx.frame(
-        period_payments(
-            PAYMENT_SELECT, where=f" AND b.program IN ({listed}) AND i.recipient_id IN ({several})"
-        ),
-        (ctx.period, ctx.period),
-        _COLUMNS,
+    rows = payments(
+        ctx, None, "", f" AND b.program IN ({listed}) AND i.recipient_id IN ({several})", ctx.period
     )
     if rows.empty:
         return empty()
@@ -206,11 +205,7 @@ M04 = Rule(
 
 def _two_townships(ctx: Context) -> pd.DataFrame:
     several = live_having("recipient_id", "COUNT(DISTINCT i2.township) > 1")
-    rows = ctx.frame(
-        period_payments(PAYMENT_SELECT, where=f" AND i.recipient_id IN ({several})"),
-        (ctx.period, ctx.period),
-        _COLUMNS,
-    )
+    rows = payments(ctx, None, "", f" AND i.recipient_id IN ({several})", ctx.period)
     if rows.empty:
         return empty()
     by_township = rows.groupby(["key", "township"])["amount_fen"].sum()
@@ -237,15 +232,9 @@ M05 = Rule(
 
 
 def _staff(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        period_payments(
-            PAYMENT_SELECT + ", s.employer, s.import_id, s.row_no",
-            " JOIN ref_staff s ON s.id_number = r.id_number",
-            " AND " + latest_list("s", "staff"),
-        ),
-        (ctx.period,),
-        [*_COLUMNS, "employer", "import_id", "row_no"],
-    ).drop_duplicates("instruction_id")
+    rows = list_matches(
+        ctx, "s", on_list("ref_staff", "s", latest="staff"), {"employer": "s.employer"}
+    )
     return per_recipient(
         ctx,
         rows,
@@ -267,18 +256,18 @@ M07 = Rule(
 
 
 def _relative(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        period_payments(
-            PAYMENT_SELECT + ", c.cadre_name, c.position, c.relation, c.import_id, c.row_no",
-            " JOIN ref_cadre_relatives c ON c.relative_id_number = r.id_number",
-            " AND c.filed = ? AND " + latest_list("c", "cadres"),
-        )
-        + " AND NOT EXISTS (SELECT 1 FROM ref_cadre_relatives f"
+    cadre = {"cadre_name": "c.cadre_name", "position": "c.position", "relation": "c.relation"}
+    rows = list_matches(
+        ctx,
+        "c",
+        on_list("ref_cadre_relatives", "c", "c.relative_id_number = r.id_number", "cadres"),
+        cadre,
+        " AND c.filed = ? AND NOT EXISTS (SELECT 1 FROM ref_cadre_relatives f"
         "  WHERE f.import_id = c.import_id AND f.relative_id_number = c.relative_id_number"
         "  AND f.cadre_id_number = c.cadre_id_number AND f.filed = ?)",
-        (ctx.period, False, True),
-        [*_COLUMNS, "cadre_name", "position", "relation", "import_id", "row_no"],
-    ).drop_duplicates("instruction_id")
+        False,
+        True,
+    )
     return per_recipient(
         ctx,
         rows,

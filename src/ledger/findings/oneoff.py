@@ -7,20 +7,14 @@ from typing import Any
 
 import pandas as pd
 
-from ledger.findings.base import Context, Rule, empty, finish, period_end, records
-from ledger.findings.blocks import LIVE, per_recipient
+from ledger.findings.base import Context, Rule, empty, finish, period_end
+from ledger.findings.blocks import latest_list, payments, per_recipient
 
-_CASE_PAYMENTS = (
-    "SELECT i.id, i.recipient_id, r.key, b.program, i.township, i.amount_fen, c.id,"
-    " c.household_id{extra} FROM batches b JOIN payment_instructions i ON i.batch_id = b.id"
-    " JOIN recipients r ON r.id = i.recipient_id"
+# A one-off payment: its case (``c``, through the entitlement ``t``) and household.
+_CASE = {"case_id": "c.id", "household_id": "c.household_id"}
+_CASE_JOIN = (
     " JOIN entitlements t ON t.id = i.entitlement_id JOIN oneoff_cases c ON c.id = t.case_id"
-    "{joins} WHERE b.period = ? AND b.state <> 'voided' AND " + LIVE + "{where}"
 )
-_COLUMNS = [
-    "instruction_id", "recipient_id", "key", "program", "township", "amount_fen", "case_id",
-    "household_id",
-]  # fmt: skip
 
 
 def _year_cases(ctx: Context) -> str:
@@ -36,12 +30,8 @@ def _repeated(ctx: Context) -> pd.DataFrame:
     if rules is None:
         return empty()
     limit = rules.household_year_cases
-    rows = ctx.frame(
-        _CASE_PAYMENTS.format(extra=f", ({_year_cases(ctx)})", joins="", where="")
-        + f" AND ({_year_cases(ctx)}) > {int(limit)}",
-        (ctx.period,),
-        [*_COLUMNS, "cases"],
-    )
+    cases = f"({_year_cases(ctx)})"
+    rows = payments(ctx, {**_CASE, "cases": cases}, _CASE_JOIN, f" AND {cases} > {int(limit)}")
     return per_recipient(
         ctx,
         rows,
@@ -74,26 +64,17 @@ M15 = Rule(
 def _on_lists(ctx: Context) -> pd.DataFrame:
     if ctx.county.oneoff is None:
         return empty()
-    dead = ctx.frame(
-        _CASE_PAYMENTS.format(
-            extra=", d.death_date, d.source",
-            joins=" JOIN ref_deaths d ON d.id = (SELECT MIN(x.id) FROM ref_deaths x"
-            " WHERE x.id_number = r.id_number AND x.death_date < c.case_date)",
-            where="",
-        ),
-        (ctx.period,),
-        [*_COLUMNS, "day", "source"],
+    dead = payments(
+        ctx,
+        {**_CASE, "day": "d.death_date", "source": "d.source"},
+        _CASE_JOIN + " JOIN ref_deaths d ON d.id = (SELECT MIN(x.id) FROM ref_deaths x"
+        " WHERE x.id_number = r.id_number AND x.death_date < c.case_date)",
     ).assign(list="deaths")
-    staff = ctx.frame(
-        _CASE_PAYMENTS.format(
-            extra=", NULL, s.employer",
-            joins=" JOIN ref_staff s ON s.id = (SELECT MIN(x.id) FROM ref_staff x"
-            " WHERE x.id_number = r.id_number AND x.import_id ="
-            " (SELECT MAX(id) FROM refdata_imports WHERE kind = 'staff'))",
-            where="",
-        ),
-        (ctx.period,),
-        [*_COLUMNS, "day", "source"],
+    staff = payments(
+        ctx,
+        {**_CASE, "day": "NULL", "source": "s.employer"},
+        _CASE_JOIN + " JOIN ref_staff s ON s.id = (SELECT MIN(x.id) FROM ref_staff x"
+        f" WHERE x.id_number = r.id_number AND {latest_list('x', 'staff')})",
     ).assign(list="staff")
     rows = pd.concat([dead, staff], ignore_index=True)
     rows = rows.drop_duplicates("instruction_id")  # dead first: the graver one
@@ -175,20 +156,16 @@ def _concentrated(ctx: Context) -> pd.DataFrame:
         township=frame["township"],
         program=pd.Series([rules.program] * len(frame)),
         severity="medium",
-        evidence=[
-            {
-                "of": int(g.total),
-                "case_ids": g.case_ids,
-                **{f"by_{c}": {"value": top, "cases": n} for c, top, n in g.shares},
-            }
-            for g in records(frame)
-        ],
-        summary=[
+        evidence=lambda g: {
+            "of": int(g.total),
+            "case_ids": g.case_ids,
+            **{f"by_{c}": {"value": top, "cases": n} for c, top, n in g.shares},
+        },
+        summary=lambda g: (
             f"of the {g.total} one-off cases of {g.township} in {ctx.start.year}, "
             + " and ".join(f"{n} are {words[c]} {top}" for c, top, n in g.shares)
             + f": above {rules.concentration_percent}%"
-            for g in records(frame)
-        ],
+        ),
     )
 
 

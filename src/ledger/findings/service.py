@@ -27,7 +27,7 @@ from ledger.db.journal_store import post
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError, ValidationError
 from ledger.findings import RULES, RULES_BY_ID, Context, Rule, closing
-from ledger.journal import NewTransaction, PostingColumns
+from ledger.journal import transfer
 from ledger.money import format_yuan
 
 # Which status each action may start from.
@@ -39,6 +39,10 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class RuleRun:
     rule: str
@@ -48,10 +52,6 @@ class RuleRun:
     amount_fen: int
     seconds: float
     peak_bytes: int
-
-
-def _now(now: datetime | None) -> datetime:
-    return (now or datetime.now(UTC)).astimezone(UTC)
 
 
 def latest_period(connection: sa.Connection) -> str:
@@ -141,19 +141,16 @@ def _change(
             f"finding {finding_id} is {row.status}: it cannot be {action}ed "
             f"(only when {' or '.join(allowed)})"
         )
-    moment = _now(now)
-    # The event first: the database moves a finding's status only with the event that
-    # records the move (migrations/sql/*/0016_frozen_decisions.sql).
-    store.add_event(connection, finding_id, operator=operator, action=action, now=moment, note=note)
-    if values:
-        store.update(connection, finding_id, **values)
-    record_event(
+    detail = {"note": note, **{k: v for k, v in values.items() if k != "closed_at"}}
+    closing.record_change(
         connection,
+        finding_id,
+        action,
         operator=operator,
-        action=f"finding.{action}",
-        subject_type="finding",
-        subject_id=finding_id,
-        detail={"note": note, **{k: v for k, v in values.items() if k != "closed_at"}},
+        now=_now(now),
+        note=note,
+        values=values,
+        detail=detail,
     )
     uow.commit()
     return row
@@ -254,15 +251,14 @@ def verify(
     else:
         action, note = "verified", "the rule no longer sees the condition"
         values = {"status": "verified", "closed_at": moment}
-    # The event first, as in _change.
-    store.add_event(connection, finding_id, operator=operator, action=action, now=moment, note=note)
-    store.update(connection, finding_id, **values)
-    record_event(
+    closing.record_change(
         connection,
+        finding_id,
+        action,
         operator=operator,
-        action=f"finding.{action}",
-        subject_type="finding",
-        subject_id=finding_id,
+        now=moment,
+        note=note,
+        values=values,
         detail={"rule": row.rule, "period": row.period},
     )
     uow.commit()
@@ -317,19 +313,20 @@ def recover(
         {"f": finding_id},
     ).scalar_one()
     moment = _now(now)
+    description = (
+        f"recovery receivable for finding {finding_id} ({row.rule} {row.period}): "
+        f"{format_yuan(amount_fen)} yuan"
+    )
     recorded = post(
         connection,
-        NewTransaction(
-            type="recovery",
-            effective_date=day or moment.date(),
-            description=(
-                f"recovery receivable for finding {finding_id} ({row.rule} {row.period}): "
-                f"{format_yuan(amount_fen)} yuan"
-            ),
-            operator=operator,
-            postings=PostingColumns(
-                accounts=[receivable, expense], amounts_fen=[amount_fen, -amount_fen]
-            ),
+        transfer(
+            "recovery",
+            day or moment.date(),
+            description,
+            operator,
+            debit=receivable,
+            credit=expense,
+            amount_fen=amount_fen,
             idempotency_key=f"finding:{finding_id}:recovery:{int(count) + 1}",
         ),
     )
@@ -388,20 +385,21 @@ def receive_recovery(
         ],
     )
     moment = _now(now)
+    description = (
+        f"recovered from {recipient_key} for {program}: {format_yuan(amount_fen)} yuan"
+        + (f" (finding {finding_id})" if finding_id else "")
+        + (f"; {note}" if note else "")
+    )
     recorded = post(
         connection,
-        NewTransaction(
-            type="recovery_received",
-            effective_date=day,
-            description=(
-                f"recovered from {recipient_key} for {program}: {format_yuan(amount_fen)} yuan"
-                + (f" (finding {finding_id})" if finding_id else "")
-                + (f"; {note}" if note else "")
-            ),
-            operator=operator,
-            postings=PostingColumns(
-                accounts=[treasury, receivable], amounts_fen=[amount_fen, -amount_fen]
-            ),
+        transfer(
+            "recovery_received",
+            day,
+            description,
+            operator,
+            debit=treasury,
+            credit=receivable,
+            amount_fen=amount_fen,
         ),
     )
     # Back to the sources the recipient's payments drew on (docs/ledger.md).

@@ -1,6 +1,7 @@
-"""Withheld funds (截留/滞留): money owed to recipients that does not reach them."""
+"""Withheld funds (截留/滞留): money owed to recipients that does not reach them.
 
-from datetime import date
+W04 (idle treasury funds) is in ``idle``; this module lists W01-W05 in id order."""
+
 from typing import Any
 
 import pandas as pd
@@ -12,36 +13,42 @@ from ledger.findings.base import (
     empty,
     finish,
     group_payments,
-    ids_list,
     period_end,
-    records,
 )
-from ledger.findings.blocks import per_instruction
+from ledger.findings.blocks import (
+    NOT_VOIDED,
+    PAID_ENTITLEMENT,
+    PAYMENT,
+    RECIPIENT,
+    SETTLED_OUTCOME,
+    instructions,
+    per_instruction,
+    select,
+)
+from ledger.findings.idle import W04
 from ledger.money import format_yuan
 
 
 def _unpaid(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        "SELECT i.id, i.recipient_id, r.key, e.period, e.program, e.township, e.amount_fen,"
-        " b.id, b.state, b.period FROM batches b"
-        " JOIN payment_instructions i ON i.batch_id = b.id"
-        " JOIN entitlements e ON e.id = i.entitlement_id"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        " WHERE b.period <= ? AND b.state IN ('draft', 'approved')"
-        " AND i.status = 'pending' AND e.status = 'open'",
-        (ctx.period,),
-        [
-            "instruction_id",
-            "recipient_id",
-            "key",
-            "period",
-            "program",
-            "township",
-            "amount_fen",
-            "batch_id",
-            "state",
-            "due",
-        ],
+    # The entitlement's period, program, township and amount; due with the batch.
+    owed = {"period": "e.period", "program": "e.program", "township": "e.township"}
+    rows = select(
+        ctx,
+        {
+            **PAYMENT,
+            **owed,
+            "amount_fen": "e.amount_fen",
+            "batch_id": "b.id",
+            "state": "b.state",
+            "due": "b.period",
+        },
+        lambda columns: instructions(
+            columns,
+            "b.period <= ? AND b.state IN ('draft', 'approved')"
+            " AND i.status = 'pending' AND e.status = 'open'",
+            PAID_ENTITLEMENT + RECIPIENT,
+        ),
+        ctx.period,
     )
     if rows.empty:
         return empty()
@@ -79,24 +86,25 @@ W01 = Rule(
 
 
 def _clearing(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        "SELECT b.id, b.period, b.program, b.bank, b.exported_at, b.funding_transaction_id,"
-        " b.file_name, i.id, i.amount_fen FROM batches b"
-        " JOIN payment_instructions i ON i.batch_id = b.id"
-        " WHERE b.period <= ? AND b.state IN ('exported', 'partially_reconciled')"
-        " AND i.status = 'pending'",
-        (ctx.period,),
-        [
-            "batch_id",
-            "period",
-            "program",
-            "bank",
-            "exported_at",
-            "funding_transaction_id",
-            "file_name",
-            "instruction_id",
-            "amount_fen",
-        ],
+    sent = {"bank": "b.bank", "exported_at": "b.exported_at", "file_name": "b.file_name"}
+    rows = select(
+        ctx,
+        {
+            "batch_id": "b.id",
+            "period": "b.period",
+            "program": "b.program",
+            "funding_transaction_id": "b.funding_transaction_id",
+            **sent,
+            "instruction_id": "i.id",
+            "amount_fen": "i.amount_fen",
+        },
+        lambda columns: instructions(
+            columns,
+            "b.period <= ? AND b.state IN ('exported', 'partially_reconciled')"
+            " AND i.status = 'pending'",
+            joins="",
+        ),
+        ctx.period,
     )
     if rows.empty:
         return empty()
@@ -115,21 +123,17 @@ def _clearing(ctx: Context) -> pd.DataFrame:
         period=groups["period"],
         amount_fen=groups["amount_fen"],
         program=groups["program"],
-        evidence=[
-            {
-                "batch_id": int(g.batch_id),
-                "transaction_ids": [int(g.funding_transaction_id)],
-                "file": g.file_name,
-                "instruction_ids": g.instruction_ids,
-                "instruction_count": int(g.instruction_count),
-            }
-            for g in records(groups)
-        ],
-        summary=[
+        evidence=lambda g: {
+            "batch_id": int(g.batch_id),
+            "transaction_ids": [int(g.funding_transaction_id)],
+            "file": g.file_name,
+            "instruction_ids": g.instruction_ids,
+            "instruction_count": int(g.instruction_count),
+        },
+        summary=lambda g: (
             f"{int(g.instruction_count)} payment(s) at {g.bank} unconfirmed {int(g.age)} days "
             f"after export (limit {limit})"
-            for g in records(groups)
-        ],
+        ),
     )
 
 
@@ -151,25 +155,12 @@ W02 = Rule(
 
 
 def _failed(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        "SELECT i.id, i.recipient_id, r.key, b.period, b.program, i.township, i.amount_fen,"
-        " i.failed_at, i.reason_code, b.id FROM batches b"
-        " JOIN payment_instructions i ON i.batch_id = b.id"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        " WHERE b.period <= ? AND i.status = 'failed'",
-        (ctx.period,),
-        [
-            "instruction_id",
-            "recipient_id",
-            "key",
-            "period",
-            "program",
-            "township",
-            "amount_fen",
-            "failed_at",
-            "reason_code",
-            "batch_id",
-        ],
+    failure = {"failed_at": "i.failed_at", "reason_code": "i.reason_code"}
+    rows = select(
+        ctx,
+        {**PAYMENT, "period": "b.period", **failure, "batch_id": "b.id"},
+        lambda columns: instructions(columns, "b.period <= ? AND i.status = 'failed'"),
+        ctx.period,
     )
     if rows.empty:
         return empty()
@@ -204,171 +195,52 @@ W03 = Rule(
 )
 
 
-def _idle(ctx: Context) -> pd.DataFrame:
-    rows = ctx.frame(
-        "SELECT a.program, a.name, t.id, t.type, t.effective_date, p.amount_fen"
-        " FROM postings p JOIN accounts a ON a.id = p.account_id"
-        " JOIN transactions t ON t.id = p.transaction_id"
-        " WHERE a.name LIKE 'Assets:Treasury:%' AND t.effective_date <= ?",
-        (ctx.as_of,),
-        ["program", "account", "transaction_id", "type", "day", "amount_fen"],
-    )
-    if rows.empty:
-        return empty()
-    limit = ctx.threshold("idle_funds_days")
-    rows["day"] = as_dates(rows["day"])
-    cutoff = pd.Timestamp(ctx.as_of) - pd.Timedelta(days=limit)
-    inflow = rows[(rows["type"] == "allocation") & (rows["amount_fen"] > 0)]
-    old = inflow[inflow["day"] < cutoff]
-    spent = rows[rows["amount_fen"] < 0].groupby("program")["amount_fen"].sum().abs()
-    balance = rows.groupby("program")["amount_fen"].sum()
-    by_source = _idle_by_source(ctx, cutoff.date())
-    out: list[dict[str, Any]] = []
-    for program, allocations in old.groupby("program"):
-        if str(program) in by_source:
-            # The fund lineage knows which allocations are untouched (money the banks
-            # sent back went back to the allocations it came from).
-            idle = sum(item["idle_fen"] for item in by_source[str(program)])
-        else:
-            # First in, first out: spending uses the oldest money first.
-            idle = int(allocations["amount_fen"].sum()) - int(spent.get(program, 0))
-        idle = min(idle, int(balance.get(program, 0)))
-        if idle > 0:
-            out.append(
-                {
-                    "program": program,
-                    "account": allocations["account"].iloc[0],
-                    "amount_fen": idle,
-                    "transaction_ids": ids_list(allocations["transaction_id"]),
-                    "oldest": allocations["day"].min().date().isoformat(),
-                }
-            )
-    frame = pd.DataFrame(out)
-    if frame.empty:
-        return empty()
-    return finish(
-        frame,
-        subject_type="account",
-        subject_id=frame["account"],
-        period=ctx.period,
-        amount_fen=frame["amount_fen"],
-        program=frame["program"],
-        severity="medium",
-        evidence=[
-            {
-                "transaction_ids": r["transaction_ids"],
-                "oldest_allocation": r["oldest"],
-                "idle_by_source": by_source.get(r["program"], []),
-            }
-            for r in out
-        ],
-        summary=[
-            f"allocated funds unspent more than {limit} days (oldest allocation {r['oldest']})"
-            for r in out
-        ],
-    )
-
-
-def _idle_by_source(ctx: Context, cutoff: date) -> dict[str, list[dict[str, Any]]]:
-    """Per program, the allocations older than the cutoff with money left on the day of
-    the run by their fund lineage (docs/funds.md): source, document, date, age, amount."""
-    rows = ctx.frame(
-        "SELECT al.program, al.transaction_id, al.source, al.doc_number, al.allocation_date,"
-        " al.amount_fen - COALESCE((SELECT SUM(l.amount_fen) FROM fund_lineage l"
-        "   JOIN transactions t ON t.id = l.transaction_id"
-        "   WHERE l.allocation_id = al.transaction_id AND t.effective_date <= ?), 0)"
-        " FROM allocations al WHERE al.allocation_date < ?"
-        " ORDER BY al.program, al.allocation_date, al.transaction_id",
-        (ctx.as_of, cutoff),
-        ["program", "allocation_id", "source", "doc", "day", "idle_fen"],
-    )
-    out: dict[str, list[dict[str, Any]]] = {}
-    for r in records(rows):
-        if int(r.idle_fen) <= 0:
-            continue
-        day = r.day if isinstance(r.day, date) else date.fromisoformat(str(r.day)[:10])
-        out.setdefault(str(r.program), []).append(
-            {
-                "source": str(r.source),
-                "allocation_id": int(r.allocation_id),
-                "doc": str(r.doc),
-                "date": day.isoformat(),
-                "age_days": (ctx.as_of - day).days,
-                "idle_fen": int(r.idle_fen),
-            }
-        )
-    return out
-
-
-W04 = Rule(
-    id="W04",
-    category="withheld",
-    title_zh="资金闲置：拨付后长期未使用",
-    title_en="Treasury funds idle beyond N days of allocation",
-    data=("postings", "accounts", "transactions", "allocations", "fund_lineage"),
-    checks=(
-        "Per program, allocations recorded more than idle_funds_days before the day of the "
-        "run, less everything the special account has paid out since (first in, first out), "
-        "still lying in Assets:Treasury:{program}. Where the fund lineage records the "
-        "program's allocations, the idle amount is what their lineage leaves in those older "
-        "allocations (capped by the treasury balance), listed per source with each "
-        "allocation's age in days."
-    ),
-    thresholds=("idle_funds_days",),
-    subject="account",
-    severity="medium",
-    amount="the idle part of the treasury balance",
-    detect=_idle,
-)
+# What the bank confirmed as settled (the instruction's amount when it named none).
+_SETTLED = "COALESCE(o.amount_fen, i.amount_fen)"
 
 
 def _short(ctx: Context) -> pd.DataFrame:
     # Aggregated in the database: only short entitlements come back.
-    paid = ctx.frame(
-        "SELECT e.id, e.recipient_id, r.key, e.amount_fen,"
-        " SUM(COALESCE(o.amount_fen, i.amount_fen)), b.program, e.township, MIN(i.id),"
-        " MAX(o.return_file_id), MAX(o.line)"
-        " FROM batches b JOIN payment_instructions i ON i.batch_id = b.id"
-        " JOIN entitlements e ON e.id = i.entitlement_id"
-        " JOIN recipients r ON r.id = i.recipient_id"
-        " LEFT JOIN instruction_outcomes o ON o.instruction_id = i.id AND o.outcome = 'settled'"
-        " WHERE b.period = ? AND b.state <> 'voided' AND i.status = 'settled'"
-        " GROUP BY e.id, e.recipient_id, r.key, e.amount_fen, b.program, e.township"
-        " HAVING SUM(COALESCE(o.amount_fen, i.amount_fen)) < e.amount_fen",
-        (ctx.period,),
-        [
-            "entitlement_id",
-            "recipient_id",
-            "key",
-            "entitled",
-            "paid",
-            "program",
-            "township",
-            "instruction_id",
-            "file_id",
-            "line",
-        ],
+    entitlement = {"entitlement_id": "e.id", "recipient_id": "e.recipient_id", "key": "r.key"}
+    outcome = {"instruction_id": "MIN(i.id)", "file_id": "MAX(o.return_file_id)"}
+    paid = select(
+        ctx,
+        {
+            **entitlement,
+            "entitled": "e.amount_fen",
+            "paid": f"SUM({_SETTLED})",
+            "program": "b.program",
+            "township": "e.township",
+            **outcome,
+            "line": "MAX(o.line)",
+        },
+        lambda columns: instructions(
+            columns,
+            f"b.period = ? AND {NOT_VOIDED} AND i.status = 'settled'"
+            " GROUP BY e.id, e.recipient_id, r.key, e.amount_fen, b.program, e.township"
+            f" HAVING SUM({_SETTLED}) < e.amount_fen",
+            PAID_ENTITLEMENT + RECIPIENT + SETTLED_OUTCOME,
+        ),
+        ctx.period,
     )
     paid["instruction_ids"] = [[int(i)] for i in paid["instruction_id"]]
-    mismatches = ctx.frame(
-        "SELECT i.id, i.recipient_id, r.key, i.entitlement_id, i.amount_fen, x.amount_fen,"
-        " x.return_file_id, x.line, b.program, i.township"
-        " FROM reconciliation_exceptions x JOIN payment_instructions i ON i.id = x.instruction_id"
-        " JOIN batches b ON b.id = i.batch_id JOIN recipients r ON r.id = i.recipient_id"
-        " WHERE x.kind = 'amount_mismatch' AND b.period = ? AND x.amount_fen < i.amount_fen",
-        (ctx.period,),
-        [
-            "instruction_id",
-            "recipient_id",
-            "key",
-            "entitlement_id",
-            "entitled",
-            "paid",
-            "file_id",
-            "line",
-            "program",
-            "township",
-        ],
+    reported = {"file_id": "x.return_file_id", "line": "x.line"}
+    mismatches = select(
+        ctx,
+        {
+            **PAYMENT,
+            "entitlement_id": "i.entitlement_id",
+            "entitled": "i.amount_fen",
+            "paid": "x.amount_fen",
+            **reported,
+        },
+        lambda columns: (
+            f"SELECT {columns} FROM reconciliation_exceptions x"
+            " JOIN payment_instructions i ON i.id = x.instruction_id"
+            " JOIN batches b ON b.id = i.batch_id JOIN recipients r ON r.id = i.recipient_id"
+            " WHERE x.kind = 'amount_mismatch' AND b.period = ? AND x.amount_fen < i.amount_fen"
+        ),
+        ctx.period,
     )
     mismatches["instruction_ids"] = [[int(i)] for i in mismatches["instruction_id"]]
     both = pd.concat(
@@ -388,23 +260,19 @@ def _short(ctx: Context) -> pd.DataFrame:
         township=both["township"],
         program=both["program"],
         recipient_id=both["recipient_id"],
-        evidence=[
-            {
-                "instruction_ids": r.instruction_ids,
-                "entitlement_id": int(r.entitlement_id),
-                **(
-                    {}
-                    if pd.isna(r.file_id)
-                    else {"return_file_id": int(r.file_id), "line": _int(r.line)}
-                ),
-            }
-            for r in records(both)
-        ],
-        summary=[
-            f"paid {format_yuan(int(p))} of {format_yuan(int(e))} yuan entitled"
-            f" ({s.replace('_', ' ')})"
-            for p, e, s in zip(both["paid"], both["entitled"], both["source"], strict=True)
-        ],
+        evidence=lambda r: {
+            "instruction_ids": r.instruction_ids,
+            "entitlement_id": int(r.entitlement_id),
+            **(
+                {}
+                if pd.isna(r.file_id)
+                else {"return_file_id": int(r.file_id), "line": _int(r.line)}
+            ),
+        },
+        summary=lambda r: (
+            f"paid {format_yuan(int(r.paid))} of {format_yuan(int(r.entitled))} yuan entitled"
+            f" ({r.source.replace('_', ' ')})"
+        ),
     )
 
 

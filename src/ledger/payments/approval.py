@@ -7,14 +7,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import accounts
+from ledger import accounts, checkers
 from ledger.batches import (
     BatchKind,
     BatchState,
     check_approval,
     check_void,
 )
-from ledger.db import approvals_store, batch_rows_store, operators_store
+from ledger.db import approvals_store, batch_rows_store
 from ledger.db import batches_store as store
 from ledger.db.accounts_store import open_accounts, open_payables
 from ledger.db.events import record_event
@@ -24,7 +24,7 @@ from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from ledger.journal import NewTransaction, PostingColumns
 from ledger.money import format_yuan
-from ledger.operators import Role, name_key, refusal
+from ledger.operators import name_key
 from ledger.payments.moments import now_utc
 
 
@@ -72,16 +72,8 @@ def record_approval(
     key = name_key(operator)
     maker_key = batch.created_by_key or name_key(batch.created_by)
     check_approval(batch.state, maker_key, key, batch.created_by, batch_id)
-    checker = operators_store.load(connection, key)
-    problem = refusal(operator, Role.FINANCE_CHECKER, checker)
-    if problem is not None or checker is None:
-        raise LedgerError(problem or f"operator {operator!r} is not registered")
     previous = approvals_store.approvals(connection, batch_id)
-    if any(a.operator_key == key for a in previous):
-        raise LedgerError(
-            f"batch {batch_id}: {checker.name} has already approved it; "
-            "its rule needs a different checker"
-        )
+    checker = checkers.checker(connection, operator, previous, f"batch {batch_id}")
     moment = now_utc(now)
     approvals_store.insert(
         connection,
@@ -91,18 +83,16 @@ def record_approval(
         department=checker.department or None,
         now=moment,
     )
-    maker = operators_store.load(connection, maker_key)
-    departments = {a.department for a in previous} | {checker.department}
     count, required = len(previous) + 1, int(batch.approvals_required)
     other = bool(batch.approvals_other_department)
-    missing = []
-    if count < required:
-        missing.append(f"{required - count} more checker(s)")
-    if other and not (departments - {None, "", maker.department if maker else None}):
-        missing.append(
-            "a checker of a department other than the maker's"
-            + (f" ({maker.department})" if maker and maker.department else "")
-        )
+    missing = checkers.still_missing(
+        connection,
+        previous,
+        checker,
+        maker_key=maker_key,
+        required=required,
+        other_department=other,
+    )
     record_event(
         connection,
         operator=checker.name,

@@ -6,6 +6,7 @@ the wrong status, a missing reason) is shown on the form and nothing changes.
 """
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,7 @@ from ledger.web import guard
 from ledger.web.render import show
 from ledger.web.runtime import context, reading, writing
 from ledger.web.tables import Column, Table
+from ledger.web.trail_links import TRANSACTION, page_links
 
 blueprint = Blueprint("findings", __name__)
 
@@ -226,14 +228,13 @@ def finding(finding_id: int) -> Any:
             Column("operator", "经办人", "operator"),
             Column("action", "操作", "action"),
             Column("note", "说明", "note"),
-            Column("transaction_id", "凭证", "transaction", "int"),
+            TRANSACTION,
         ],
     )
     for e in events:
-        links = {}
-        if e["transaction_id"]:
-            links["transaction_id"] = url_for("trail.transaction", tx=e["transaction_id"])
-        history.add({**e, "occurred_at": str(e["occurred_at"])[:19]}, links)
+        history.add(
+            {**e, "occurred_at": str(e["occurred_at"])[:19]}, page_links(e, "transaction_id")
+        )
     lines = [line for line in evidence.get("lines") or [] if line.get("return_file_id") is not None]
     return show(
         "finding.html.j2",
@@ -282,52 +283,46 @@ def _due(text: str) -> date:
         raise LedgerError(f"due date {text!r}: give a day as YYYY-MM-DD") from None
 
 
-@blueprint.route("/findings/<int:finding_id>/assign", methods=["GET", "POST"])
-@guard.action("findings assign")
-def assign(finding_id: int) -> Any:
-    return _action_form(
+# What each writing form does with what was sent (as the CLI command of the same name).
+_PERFORM: dict[str, Callable[[Any, int, str, Any], object]] = {
+    "assign": lambda uow, finding_id, who, form: service.assign(
+        uow,
         finding_id,
-        "assign",
-        lambda uow, who, form: service.assign(
-            uow,
+        owner=form.get("owner", ""),
+        due=_due(form.get("due", "")),
+        operator=who,
+        note=form.get("note") or None,
+    ),
+    "rectify": lambda uow, finding_id, who, form: service.rectify(
+        uow, finding_id, note=form.get("note", ""), operator=who
+    ),
+    "dismiss": lambda uow, finding_id, who, form: service.dismiss(
+        uow, finding_id, reason=form.get("reason", ""), operator=who
+    ),
+    "verify": lambda uow, finding_id, who, form: service.verify(
+        uow, context().county, finding_id, operator=who
+    ),
+}
+
+
+def _action_view(name: str) -> Callable[[int], Any]:
+    """The form ``/findings/<id>/<name>``, with the role of ``findings <name>``."""
+
+    def view(finding_id: int) -> Any:
+        return _action_form(
             finding_id,
-            owner=form.get("owner", ""),
-            due=_due(form.get("due", "")),
-            operator=who,
-            note=form.get("note") or None,
-        ),
-    )
+            name,
+            lambda uow, who, form: _PERFORM[name](uow, finding_id, who, form),
+        )
+
+    view.__name__ = name
+    return guard.action(f"findings {name}")(view)
 
 
-@blueprint.route("/findings/<int:finding_id>/rectify", methods=["GET", "POST"])
-@guard.action("findings rectify")
-def rectify(finding_id: int) -> Any:
-    return _action_form(
-        finding_id,
-        "rectify",
-        lambda uow, who, form: service.rectify(
-            uow, finding_id, note=form.get("note", ""), operator=who
-        ),
-    )
-
-
-@blueprint.route("/findings/<int:finding_id>/dismiss", methods=["GET", "POST"])
-@guard.action("findings dismiss")
-def dismiss(finding_id: int) -> Any:
-    return _action_form(
-        finding_id,
-        "dismiss",
-        lambda uow, who, form: service.dismiss(
-            uow, finding_id, reason=form.get("reason", ""), operator=who
-        ),
-    )
-
-
-@blueprint.route("/findings/<int:finding_id>/verify", methods=["GET", "POST"])
-@guard.action("findings verify")
-def verify(finding_id: int) -> Any:
-    return _action_form(
-        finding_id,
-        "verify",
-        lambda uow, who, form: service.verify(uow, context().county, finding_id, operator=who),
+for _name in ACTIONS:
+    blueprint.add_url_rule(
+        f"/findings/<int:finding_id>/{_name}",
+        endpoint=_name,
+        view_func=_action_view(_name),
+        methods=["GET", "POST"],
     )

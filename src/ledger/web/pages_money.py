@@ -22,6 +22,7 @@ from ledger.web import guard
 from ledger.web.render import as_of_arg, show
 from ledger.web.runtime import context, reading
 from ledger.web.tables import Column, Table
+from ledger.web.trail_links import SIGNED_AMOUNT, TRANSACTION
 
 blueprint = Blueprint("money", __name__)
 
@@ -53,10 +54,10 @@ def account(name: str) -> Any:
         "statement",
         [
             Column("effective_date", "日期", "date"),
-            Column("transaction_id", "凭证", "transaction", "int"),
+            TRANSACTION,
             Column("type", "类型", "type"),
             Column("description", "摘要", "description"),
-            Column("amount_fen", "金额（借+贷-）", "amount (Dr+ Cr-)", "money"),
+            SIGNED_AMOUNT,
             Column("balance_fen", "余额", "balance", "money"),
             Column("instruction_id", "指令", "instruction", "int"),
         ],

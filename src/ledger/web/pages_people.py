@@ -19,6 +19,7 @@ from ledger.web.pages_trail import blueprint, findings_table
 from ledger.web.render import as_of_arg, show
 from ledger.web.runtime import reading, writing
 from ledger.web.tables import Column, Table
+from ledger.web.trail_links import ACCOUNT, SIGNED_AMOUNT, TRANSACTION, page_links
 
 
 @blueprint.route("/people/<key>")
@@ -110,25 +111,17 @@ def _history_tables(doc: dict[str, Any]) -> dict[str, Table]:
     postings = Table(
         "postings",
         [
-            Column("transaction_id", "凭证", "transaction", "int"),
+            TRANSACTION,
             Column("effective_date", "日期", "date"),
             Column("category", "类别", "category"),
-            Column("account", "科目", "account"),
-            Column("amount_fen", "金额（借+贷-）", "amount (Dr+ Cr-)", "money"),
+            ACCOUNT,
+            SIGNED_AMOUNT,
             Column("account_balance_fen", "余额", "balance", "money"),
             Column("instruction_id", "指令", "instruction", "int"),
         ],
     )
     for p in doc["postings"]:
-        links = {
-            "transaction_id": url_for("trail.transaction", tx=p["transaction_id"]),
-            "account": url_for("money.account", name=p["account"]),
-        }
-        if p["instruction_id"]:
-            links["instruction_id"] = url_for(
-                "trail.instruction", instruction_id=p["instruction_id"]
-            )
-        postings.add(p, links)
+        postings.add(p, page_links(p, "transaction_id", "account", "instruction_id"))
     events = Table(
         "events",
         [

@@ -19,6 +19,7 @@ from ledger.web import guard
 from ledger.web.render import show
 from ledger.web.runtime import context, reading
 from ledger.web.tables import Column, Table
+from ledger.web.trail_links import ACCOUNT, SIGNED_AMOUNT, TRANSACTION, page_links
 
 blueprint = Blueprint("trail", __name__)
 
@@ -71,14 +72,15 @@ def instruction(instruction_id: int) -> Any:
             Column("reason_text", "原因", "reason text"),
             Column("amount_fen", "金额", "amount", "money"),
             Column("recorded_at", "记录时间", "recorded at"),
-            Column("transaction_id", "凭证", "transaction", "int"),
+            TRANSACTION,
         ],
     )
     for o in outcomes:
-        links = {"file_name": url_for("trail.return_file", file_id=o["return_file_id"])}
-        if o["transaction_id"]:
-            links["transaction_id"] = url_for("trail.transaction", tx=o["transaction_id"])
-        answers.add({**o, "recorded_at": str(o["recorded_at"])[:19]}, links)
+        file_link = {"file_name": url_for("trail.return_file", file_id=o["return_file_id"])}
+        answers.add(
+            {**o, "recorded_at": str(o["recorded_at"])[:19]},
+            file_link | page_links(o, "transaction_id"),
+        )
     postings = _postings_table("postings", posted)
     return show(
         "instruction.html.j2",
@@ -95,21 +97,16 @@ def _postings_table(name: str, rows: list[dict[str, Any]]) -> Table:
     table = Table(
         name,
         [
-            Column("transaction_id", "凭证", "transaction", "int"),
+            TRANSACTION,
             Column("effective_date", "日期", "date"),
             Column("type", "类型", "type"),
-            Column("account", "科目", "account"),
-            Column("amount_fen", "金额（借+贷-）", "amount (Dr+ Cr-)", "money"),
+            ACCOUNT,
+            SIGNED_AMOUNT,
         ],
     )
     for p in rows:
-        table.add(
-            {**p, "effective_date": str(p["effective_date"])},
-            {
-                "transaction_id": url_for("trail.transaction", tx=p["transaction_id"]),
-                "account": url_for("money.account", name=p["account"]),
-            },
-        )
+        row = {**p, "effective_date": str(p["effective_date"])}
+        table.add(row, page_links(p, "transaction_id", "account"))
     return table
 
 
@@ -126,19 +123,14 @@ def transaction(tx: int) -> Any:
         "postings",
         [
             Column("posting_id", "分录", "posting", "int"),
-            Column("account", "科目", "account"),
-            Column("amount_fen", "金额（借+贷-）", "amount (Dr+ Cr-)", "money"),
+            ACCOUNT,
+            SIGNED_AMOUNT,
             Column("instruction_id", "支付指令", "instruction", "int"),
         ],
         shown=context().settings.page_rows,
     )
     for p in rows:
-        links = {"account": url_for("money.account", name=p["account"])}
-        if p["instruction_id"]:
-            links["instruction_id"] = url_for(
-                "trail.instruction", instruction_id=p["instruction_id"]
-            )
-        table.add(p, links)
+        table.add(p, page_links(p, "account", "instruction_id"))
     return show(
         "transaction.html.j2",
         {"postings": table},
@@ -230,7 +222,7 @@ def _clearing_table(lines: list[dict[str, Any]]) -> Table:
     table = Table(
         "clearing",
         [
-            Column("transaction_id", "凭证", "transaction", "int"),
+            TRANSACTION,
             Column("effective_date", "日期", "date"),
             Column("type", "类型", "type"),
             Column("postings", "分录数", "postings", "int"),
@@ -286,20 +278,13 @@ def return_file(file_id: int) -> Any:
             Column("outcome", "结果", "outcome"),
             Column("reason_code", "原因码", "reason"),
             Column("amount_fen", "金额", "amount", "money"),
-            Column("transaction_id", "凭证", "transaction", "int"),
+            TRANSACTION,
             Column("exception", "异常", "exception"),
         ],
         shown=context().settings.page_rows,
     )
     for r in rows:
-        links = {}
-        if r["instruction_id"]:
-            links["instruction_id"] = url_for(
-                "trail.instruction", instruction_id=r["instruction_id"]
-            )
-        if r["transaction_id"]:
-            links["transaction_id"] = url_for("trail.transaction", tx=r["transaction_id"])
-        table.add(r, links)
+        table.add(r, page_links(r, "instruction_id", "transaction_id"))
     return show(
         "return_file.html.j2",
         {"return_lines": table},

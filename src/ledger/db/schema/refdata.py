@@ -33,12 +33,22 @@ refdata_imports = sa.Table(
     ),
 )
 
+
+def _list_row(*, line: bool = True) -> list[sa.Column[object]]:
+    """A list row's own columns: its id, its import and (``line``) its line in the file."""
+    columns: list[sa.Column[object]] = [
+        sa.Column("id", BigId, primary_key=True),
+        sa.Column("import_id", sa.BigInteger, sa.ForeignKey("refdata_imports.id"), nullable=False),
+    ]
+    if line:
+        columns.append(sa.Column("row_no", sa.Integer, nullable=False))
+    return columns
+
+
 ref_deaths = sa.Table(
     "ref_deaths",
     metadata,
-    sa.Column("id", BigId, primary_key=True),
-    sa.Column("import_id", sa.BigInteger, sa.ForeignKey("refdata_imports.id"), nullable=False),
-    sa.Column("row_no", sa.Integer, nullable=False),
+    *_list_row(),
     sa.Column("id_number", sa.String(18), nullable=False),
     sa.Column("name", sa.String(64)),
     sa.Column("death_date", sa.Date, nullable=False),
@@ -51,9 +61,7 @@ ref_deaths = sa.Table(
 ref_staff = sa.Table(
     "ref_staff",
     metadata,
-    sa.Column("id", BigId, primary_key=True),
-    sa.Column("import_id", sa.BigInteger, sa.ForeignKey("refdata_imports.id"), nullable=False),
-    sa.Column("row_no", sa.Integer, nullable=False),
+    *_list_row(),
     sa.Column("id_number", sa.String(18), nullable=False),
     sa.Column("name", sa.String(64), nullable=False),
     sa.Column("employer", sa.String(128), nullable=False),
@@ -68,8 +76,7 @@ ref_staff = sa.Table(
 ref_staff_accounts = sa.Table(
     "ref_staff_accounts",
     metadata,
-    sa.Column("id", BigId, primary_key=True),
-    sa.Column("import_id", sa.BigInteger, sa.ForeignKey("refdata_imports.id"), nullable=False),
+    *_list_row(line=False),
     sa.Column("id_number", sa.String(18), nullable=False),
     sa.Column("account_number", sa.String(40), nullable=False),
     sa.Index(None, "account_number"),
@@ -81,9 +88,7 @@ ref_staff_accounts = sa.Table(
 ref_cadre_relatives = sa.Table(
     "ref_cadre_relatives",
     metadata,
-    sa.Column("id", BigId, primary_key=True),
-    sa.Column("import_id", sa.BigInteger, sa.ForeignKey("refdata_imports.id"), nullable=False),
-    sa.Column("row_no", sa.Integer, nullable=False),
+    *_list_row(),
     sa.Column("cadre_id_number", sa.String(18), nullable=False),
     sa.Column("cadre_name", sa.String(64), nullable=False),
     sa.Column("employer", sa.String(128)),
@@ -104,9 +109,7 @@ def _asset_list(name: str, *columns: sa.Column[object]) -> sa.Table:
     return sa.Table(
         name,
         metadata,
-        sa.Column("id", BigId, primary_key=True),
-        sa.Column("import_id", sa.BigInteger, sa.ForeignKey("refdata_imports.id"), nullable=False),
-        sa.Column("row_no", sa.Integer, nullable=False),
+        *_list_row(),
         sa.Column("id_number", sa.String(18), nullable=False),
         sa.Column("name", sa.String(64)),
         *columns,

@@ -39,23 +39,13 @@ import pandas as pd
 from lxml import etree
 
 from ledger.files.returns.controls import check_count, check_sum
-from ledger.files.returns.frame import build_frame
+from ledger.files.returns.frame import LINE_KEYS, build_frame
 from ledger.files.returns.model import Anomaly, AnomalyKind, ReturnStatus
 from ledger.files.returns.xml_support import Reader, account_id, first_text, party_name, text
 
 CONTAINERS = ("Stmt", "Ntfctn", "Rpt")
 _KEYS = (
-    "line",
-    "element",
-    "end_to_end_id",
-    "original_msg_id",
-    "original_pmt_inf_id",
-    "account",
-    "holder_name",
-    "amount_fen",
-    "status",
-    "reason_code",
-    "reason_text",
+    *LINE_KEYS,
     "booking_date",
     "value_date",
     "credit_debit",

@@ -14,6 +14,20 @@ from ledger.files.returns.model import COLUMNS, ReturnRecord, ReturnStatus, Scop
 
 STATUS_DTYPE = pd.CategoricalDtype([s.value for s in ReturnStatus])
 SCOPE_DTYPE = pd.CategoricalDtype([s.value for s in Scope])
+# The columns every XML parser fills for a line (each adds its own: scope, dates ...).
+LINE_KEYS = (
+    "line",
+    "element",
+    "end_to_end_id",
+    "original_msg_id",
+    "original_pmt_inf_id",
+    "account",
+    "holder_name",
+    "amount_fen",
+    "status",
+    "reason_code",
+    "reason_text",
+)
 _TEXT = ("element",)
 _OPTIONAL_TEXT = (
     "end_to_end_id",

@@ -19,7 +19,7 @@ import pandas as pd
 from lxml import etree
 
 from ledger.files.returns.controls import check_sum
-from ledger.files.returns.frame import build_frame
+from ledger.files.returns.frame import LINE_KEYS, build_frame
 from ledger.files.returns.model import Anomaly, AnomalyKind, ReturnStatus
 from ledger.files.returns.xml_support import (
     Reader,
@@ -30,17 +30,7 @@ from ledger.files.returns.xml_support import (
 )
 
 _KEYS = (
-    "line",
-    "element",
-    "end_to_end_id",
-    "original_msg_id",
-    "original_pmt_inf_id",
-    "account",
-    "holder_name",
-    "amount_fen",
-    "status",
-    "reason_code",
-    "reason_text",
+    *LINE_KEYS,
     "value_date",
     "is_return",
 )

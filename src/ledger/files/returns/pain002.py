@@ -26,7 +26,7 @@ import pandas as pd
 from lxml import etree
 
 from ledger.files.returns.controls import check_sum, stated_sum
-from ledger.files.returns.frame import build_frame
+from ledger.files.returns.frame import LINE_KEYS, build_frame
 from ledger.files.returns.model import Anomaly, AnomalyKind, ReturnStatus, Scope
 from ledger.files.returns.xml_support import Reader, account_id, party_name, text
 
@@ -91,20 +91,7 @@ def parse(
     return build_frame(path.name, columns, len(rows["line"])), anomalies
 
 
-_ROW_KEYS = (
-    "line",
-    "element",
-    "scope",
-    "end_to_end_id",
-    "original_msg_id",
-    "original_pmt_inf_id",
-    "account",
-    "holder_name",
-    "amount_fen",
-    "status",
-    "reason_code",
-    "reason_text",
-)
+_ROW_KEYS = (*LINE_KEYS, "scope")
 
 
 def _add(
