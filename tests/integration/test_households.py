@@ -217,3 +217,63 @@ def test_a_per_person_cap_is_checked_on_each_members_share(books):
     assert rows(books, "SELECT reason, detail FROM instruction_holds") == [
         ("above_standard", f"household member R0000003 {over.amount_fen}")
     ]
+
+
+def paid_household_month(engine, tmp_path, people):
+    """The people enrolled, funded, November run, released, approved and exported."""
+    from tests.support.findings import enrol, fund, pay_period
+
+    enrol(engine, people)
+    fund(engine, {P})
+    return pay_period(engine, tmp_path, county=HOUSEHOLD_COUNTY)
+
+
+def test_a_dead_member_paid_inside_the_household_payment_is_found_with_their_share(
+    engine, tmp_path
+):
+    from tests.support.findings import detect
+
+    refdata(
+        engine,
+        "deaths",
+        [{"id_number": pid(3), "name": "人3", "death_date": date(2026, 9, 1), "source": "公安"}],
+    )
+    paid_household_month(engine, tmp_path, H1 + H2)
+    found = detect(engine, "M01", county=HOUSEHOLD_COUNTY)
+    assert found == {"R0000003": 150_01}
+
+
+def test_members_paid_to_the_heads_card_are_neither_proxies_nor_a_shared_account(
+    engine, tmp_path
+):
+    from tests.support.findings import detect
+
+    paid_household_month(engine, tmp_path, H1 + H2)
+    assert detect(engine, "D01", county=HOUSEHOLD_COUNTY) == {}
+    assert detect(engine, "D02", county=HOUSEHOLD_COUNTY) == {}
+
+
+def test_one_card_for_two_households_is_still_a_shared_account(engine, tmp_path):
+    from tests.support.findings import detect
+
+    other = [replace(H2[0], account_number=HEAD_CARD, account_holder="人1")]
+    paid_household_month(engine, tmp_path, H1 + other)
+    found = detect(engine, "D02", county=HOUSEHOLD_COUNTY)
+    # The card's own household (the larger) is not at risk; the other household is.
+    assert found == {HEAD_CARD: 450_00}
+    # The other household's head is paid to a card in another name: a proxy (D01).
+    assert detect(engine, "D01", county=HOUSEHOLD_COUNTY) == {"R0000004": 450_00}
+
+
+def test_each_members_statement_shows_their_own_share_paid_by_the_household_payment(books):
+    from ledger.db.audit_reads import load_history
+    from ledger.documents import statement_context
+
+    exported = books.export(H1 + H2, county=HOUSEHOLD_COUNTY)
+    books.import_(csv_return(exported.path, books.tmp / "r.csv", {}))
+    for n, amount in ((1, "300.00"), (2, "212.34"), (3, "150.01")):
+        with books.engine.connect() as connection:
+            raw = load_history(connection, pid(n))
+        (row,) = statement_context(raw, HOUSEHOLD_COUNTY, 2026)["rows"]
+        assert (row["month"], row["entitled"], row["paid"]) == ("2026-11", amount, amount)
+        assert row["account"] == "621700*********0001"  # the head's card, masked

@@ -4,7 +4,8 @@ SQL (``?`` placeholders, one ``ctx.period`` per period block):
 
 - ``period_payments(select, joins, where)``: the period's live payments, instructions in
   a batch of the period that is not voided, pending or settled, with their recipient
-  (``b`` batches, ``i`` instructions, ``r`` recipients);
+  (``b`` batches, ``i`` instructions, ``r`` recipients); a household payment is one row
+  per member (``PERSON_PAYMENTS``), so that rules about persons see every member;
 - ``PAID_ENROLMENT``: joins the entitlement ``n`` and the enrolment version ``e`` a
   payment was computed from;
 - ``live_having(column, having)``: the values of one instruction column whose live
@@ -35,11 +36,29 @@ PAID_ENROLMENT = (
 )
 
 
+PERSON_PAYMENTS = (
+    "(SELECT p.id, p.batch_id, COALESCE(s.entitlement_id, p.entitlement_id) AS entitlement_id,"
+    " p.attempt, COALESCE(s.recipient_id, p.recipient_id) AS recipient_id, p.township,"
+    " p.village, COALESCE(s.amount_fen, p.amount_fen) AS amount_fen, p.bank,"
+    " p.account_number, p.account_holder, p.id_number, p.end_to_end_id, p.line_number,"
+    " p.status, p.reissue_of, p.reason_code, p.reason_text, p.settled_at, p.failed_at,"
+    " p.cancelled_at, CASE WHEN s.recipient_id IS NOT NULL AND s.recipient_id <> p.recipient_id"
+    " THEN 1 ELSE 0 END AS household_member"
+    " FROM payment_instructions p"
+    " LEFT JOIN household_shares s ON s.household_entitlement_id = p.entitlement_id)"
+)
+"""The instructions as payments to persons: a household payment (``ledger.households``)
+is one row per member (the member's entitlement, recipient and share; the payee's card;
+``household_member`` 1 for the members besides the head, who share the head's card by
+right); any other instruction is itself."""
+
+
 def period_payments(select: str, joins: str = "", where: str = "") -> str:
-    """``SELECT select`` over the period's live payments (one ``?``: the period)."""
+    """``SELECT select`` over the period's live payments to persons (``PERSON_PAYMENTS``;
+    one ``?``: the period)."""
     return (
         f"SELECT {select} FROM batches b"
-        " JOIN payment_instructions i ON i.batch_id = b.id"
+        f" JOIN {PERSON_PAYMENTS} i ON i.batch_id = b.id"
         f" JOIN recipients r ON r.id = i.recipient_id{joins}"
         f" WHERE b.period = ? AND b.state <> 'voided' AND {LIVE}{where}"
     )

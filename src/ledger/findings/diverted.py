@@ -47,12 +47,16 @@ def _holder(ctx: Context) -> pd.DataFrame:
         [*_PAY_COLUMNS, "reason_code"],
     )
     paid = ctx.frame(
-        period_payments(_PAY_SELECT + ", i.reason_code", where=" AND i.account_holder <> r.name"),
+        period_payments(
+            _PAY_SELECT + ", i.reason_code",
+            # A household's members are paid to the head's card by right.
+            where=" AND i.account_holder <> r.name AND i.household_member = 0",
+        ),
         (ctx.period,),
         [*_PAY_COLUMNS, "reason_code"],
     )
     paid = paid[paid["account_holder"] != paid["name"]]
-    rows = pd.concat([paid, be01], ignore_index=True).drop_duplicates("instruction_id")
+    rows = pd.concat([paid, be01], ignore_index=True).drop_duplicates(["instruction_id", "recipient_id"])
     if rows.empty:
         return empty()
     be01_keys = set(be01["key"])
@@ -77,7 +81,8 @@ D01 = Rule(
     checks=(
         "Payments of the period whose account holder (as sent to the bank) differs from the "
         "recipient's registered name, and instructions the bank rejected with BE01 "
-        "(inconsistent with end customer)."
+        "(inconsistent with end customer). The members of a household payment (pay_to = "
+        "household) are paid to the 户主's card by right: only the head's name is compared."
     ),
     amount="the period's payments to the recipient through such instructions",
     detect=_holder,
@@ -160,7 +165,7 @@ def _staff_account(ctx: Context) -> pd.DataFrame:
         (ctx.period,),
         [*_PAY_COLUMNS, "staff_id_number", "id_number"],
     )
-    rows = rows[rows["staff_id_number"] != rows["id_number"]].drop_duplicates("instruction_id")
+    rows = rows[rows["staff_id_number"] != rows["id_number"]].drop_duplicates(["instruction_id", "recipient_id"])
     return per_recipient(
         ctx,
         rows,

@@ -36,7 +36,7 @@ def _after_death(ctx: Context) -> pd.DataFrame:
         (ctx.period, ctx.start),
         [*_COLUMNS, "death_date", "import_id", "row_no", "source"],
     )
-    rows = rows.sort_values(["death_date"]).drop_duplicates("instruction_id")
+    rows = rows.sort_values(["death_date"]).drop_duplicates(["instruction_id", "recipient_id"])
     return per_recipient(
         ctx,
         rows,
@@ -53,7 +53,8 @@ M01 = Rule(
     data=("payment_instructions", "recipients", "ref_deaths (every import)"),
     checks=(
         "Payments of the period to a recipient the death registry reports dead before the "
-        "first day of the period (the month of death itself is still paid)."
+        "first day of the period (the month of death itself is still paid); a household "
+        "payment counts for each member, with the member's share."
     ),
     amount="the period's payments to the recipient",
     detect=_after_death,
@@ -245,7 +246,7 @@ def _staff(ctx: Context) -> pd.DataFrame:
         ),
         (ctx.period,),
         [*_COLUMNS, "employer", "import_id", "row_no"],
-    ).drop_duplicates("instruction_id")
+    ).drop_duplicates(["instruction_id", "recipient_id"])
     return per_recipient(
         ctx,
         rows,
@@ -278,7 +279,7 @@ def _relative(ctx: Context) -> pd.DataFrame:
         "  AND f.cadre_id_number = c.cadre_id_number AND f.filed = ?)",
         (ctx.period, False, True),
         [*_COLUMNS, "cadre_name", "position", "relation", "import_id", "row_no"],
-    ).drop_duplicates("instruction_id")
+    ).drop_duplicates(["instruction_id", "recipient_id"])
     return per_recipient(
         ctx,
         rows,
