@@ -61,9 +61,7 @@ def upgrade() -> None:
         "household_shares",
         ["household_entitlement_id"],
     )
-    op.create_index(
-        op.f("ix_household_shares_recipient_id"), "household_shares", ["recipient_id"]
-    )
+    op.create_index(op.f("ix_household_shares_recipient_id"), "household_shares", ["recipient_id"])
     op.create_index(op.f("ix_household_shares_batch_id"), "household_shares", ["batch_id"])
     run_sql_file("0019_households.sql")
 

@@ -31,6 +31,7 @@ from ledger.db import households_store as store
 from ledger.db.batches_store import Group
 from ledger.db.bulk import fetch_all
 from ledger.errors import ValidationError
+from ledger.money import format_yuan
 
 HOUSEHOLD = "household"
 
@@ -121,3 +122,11 @@ def screen_members(
 def cancel_members(connection: sa.Connection, household_entitlement_id: int) -> int:
     """Cancel the members' entitlements of a cancelled household payment."""
     return store.cancel_member_entitlements(connection, household_entitlement_id)
+
+
+def sheet_line(connection: sa.Connection, batch_id: int) -> dict[str, object] | None:
+    """The approval sheet's line for a batch's household payments (None: it has none)."""
+    count, members, total = store.batch_households(connection, batch_id)
+    if not count:
+        return None
+    return {"count": count, "members": members, "total": format_yuan(total, thousands=True)}

@@ -13,8 +13,8 @@ Rules, in the order they are checked for each row:
   sex column disagreeing with the ID: warning;
 - program, township, village (of that township) and bank: known codes or names;
 - household size a whole number 1-99; 是否户主 (household head) 是/否, yes/no, 1/0 or
-  empty (否): the 户主 whose card a household program (``pay_to = "household"``) pays; amount an exact fen amount (at most 2 decimals),
-  not above the program's monthly cap;
+  empty (否): the 户主 whose card a household program (``pay_to = "household"``) pays;
+  amount an exact fen amount (at most 2 decimals), not above the program's monthly cap;
 - account number 8-32 digits (spaces ignored); failing Luhn: warning (passbooks may not
   pass); account holder different from the name: warning;
 - months "YYYY-MM" (end not before start), exit date a real date, status

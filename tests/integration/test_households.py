@@ -108,7 +108,12 @@ def test_a_failed_household_payment_fails_every_member_and_is_reissued_whole(boo
     # Re-issued whole: one instruction, the same entitlement (the head's), attempt 2.
     again = books.run_and_export("2026-11", county=HOUSEHOLD_COUNTY, reissue=True)
     assert instructions(books)[-1] == (
-        "supplementary", 1, "R0000001", H1_TOTAL, HEAD_CARD, "pending"
+        "supplementary",
+        1,
+        "R0000001",
+        H1_TOTAL,
+        HEAD_CARD,
+        "pending",
     )
     assert rows(
         books,
@@ -243,9 +248,7 @@ def test_a_dead_member_paid_inside_the_household_payment_is_found_with_their_sha
     assert found == {"R0000003": 150_01}
 
 
-def test_members_paid_to_the_heads_card_are_neither_proxies_nor_a_shared_account(
-    engine, tmp_path
-):
+def test_members_paid_to_the_heads_card_are_neither_proxies_nor_a_shared_account(engine, tmp_path):
     from tests.support.findings import detect
 
     paid_household_month(engine, tmp_path, H1 + H2)
@@ -277,3 +280,32 @@ def test_each_members_statement_shows_their_own_share_paid_by_the_household_paym
         (row,) = statement_context(raw, HOUSEHOLD_COUNTY, 2026)["rows"]
         assert (row["month"], row["entitled"], row["paid"]) == ("2026-11", amount, amount)
         assert row["account"] == "621700*********0001"  # the head's card, masked
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("zh", "其中：按户发放至户主账户</td><td class=\"n\">2 户 / 4 人</td>"
+               "<td class=\"n\">1,112.35"),
+        ("en", "of which paid per household to the head&#39;s card</td><td class=\"n\">2 households"
+               " / 4 persons</td><td class=\"n\">1,112.35"),
+    ],
+)  # fmt: skip
+def test_the_approval_sheet_counts_households_and_their_members(books, lang, line):
+    from ledger import sheets
+
+    (batch,) = run(books, H1 + H2).created
+    assert (batch.count, batch.amount_fen_total) == (2, H1_TOTAL + 450_00)
+    with books.engine.connect() as connection:
+        html = sheets.render_sheet(connection, HOUSEHOLD_COUNTY, batch.id, stage="draft",
+                                   lang=lang)  # fmt: skip
+    assert line in html
+
+
+def test_a_person_programs_sheet_has_no_household_line(books):
+    from ledger import sheets
+
+    (batch,) = run(books, H2, county=COUNTY).created
+    with books.engine.connect() as connection:
+        html = sheets.render_sheet(connection, COUNTY, batch.id, stage="draft")
+    assert "按户发放" not in html

@@ -29,9 +29,7 @@ def household_problems(
     if not groups or not programs:
         return []
     program_sql, params = in_list("s.program", programs, "hp")
-    pairs = " OR ".join(
-        f"(s.program = :gp{n} AND s.bank = :gb{n})" for n in range(len(groups))
-    )
+    pairs = " OR ".join(f"(s.program = :gp{n} AND s.bank = :gb{n})" for n in range(len(groups)))
     for n, (program, bank) in enumerate(sorted(groups)):
         params[f"gp{n}"], params[f"gb{n}"] = program, bank
     rows = connection.execute(
@@ -118,9 +116,7 @@ def hold_deceased_members(
             "  WHERE x.id_number = r.id_number AND x.death_date < :start)"
             f" WHERE i.batch_id IN ({ids}) AND s.recipient_id <> i.recipient_id"
             " ORDER BY i.id, s.entitlement_id"
-        ).bindparams(
-            sa.bindparam("now", type_=Timestamp), sa.bindparam("start", type_=sa.Date())
-        ),
+        ).bindparams(sa.bindparam("now", type_=Timestamp), sa.bindparam("start", type_=sa.Date())),
         {"now": now, "start": period_start},
     )
 
@@ -166,30 +162,15 @@ def cancel_member_entitlements(connection: sa.Connection, household_entitlement_
     return int(result.rowcount or 0)
 
 
-def shares_of(connection: sa.Connection, household_entitlement_ids: Sequence[int]) -> list[Any]:
-    """(household entitlement id, member key, member name, entitlement id, amount fen,
-    head?) of the households, in household then member order."""
-    if not household_entitlement_ids:
-        return []
-    ids = ", ".join(str(int(i)) for i in household_entitlement_ids)
-    return fetch_all(
-        connection,
-        "SELECT s.household_entitlement_id, r.key, r.name, s.entitlement_id, s.amount_fen,"
-        " CASE WHEN s.entitlement_id = s.household_entitlement_id THEN 1 ELSE 0 END"
-        " FROM household_shares s JOIN recipients r ON r.id = s.recipient_id"
-        f" WHERE s.household_entitlement_id IN ({ids})"
-        " ORDER BY s.household_entitlement_id, s.entitlement_id",
-    )
-
-
-def batch_households(connection: sa.Connection, batch_id: int) -> tuple[int, int]:
-    """(households, members) paid by a batch's household instructions (held excepted)."""
+def batch_households(connection: sa.Connection, batch_id: int) -> tuple[int, int, int]:
+    """(households, members, amount fen) of a batch's household instructions."""
     rows = fetch_all(
         connection,
-        "SELECT COUNT(DISTINCT i.id), COUNT(*) FROM payment_instructions i"
+        "SELECT COUNT(DISTINCT i.id), COUNT(*), COALESCE(SUM(s.amount_fen), 0)"
+        " FROM payment_instructions i"
         " JOIN household_shares s ON s.household_entitlement_id = i.entitlement_id"
-        " WHERE i.batch_id = ? AND i.status <> 'held'",
+        " WHERE i.batch_id = ?",
         (int(batch_id),),
     )
-    households, members = rows[0] if rows else (0, 0)
-    return int(households or 0), int(members or 0)
+    households, members, total = rows[0] if rows else (0, 0, 0)
+    return int(households or 0), int(members or 0), int(total or 0)

@@ -19,8 +19,8 @@ nothing else of the package.
 """
 
 import hashlib
-from collections.abc import Collection
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,8 +76,7 @@ TABLES = {
         _spec("hold_releases", "id instruction_id batch_id reason released_by released_at:t"),
         _spec(
             "household_shares",
-            "entitlement_id household_entitlement_id batch_id recipient_id amount_fen"
-            " household_id",
+            "entitlement_id household_entitlement_id batch_id recipient_id amount_fen household_id",
             ("entitlement_id",),
         ),
         _spec(

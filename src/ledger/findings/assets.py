@@ -30,7 +30,9 @@ def _first_match(ctx: Context, select: str, join: str, columns: list[str]) -> pd
     rows = ctx.frame(
         period_payments(f"{PAYMENT_SELECT}, {select}", join), (ctx.period,), [*_COLUMNS, *columns]
     )
-    return rows.sort_values(["instruction_id", "row_no"]).drop_duplicates(["instruction_id", "recipient_id"])
+    return rows.sort_values(["instruction_id", "row_no"]).drop_duplicates(
+        ["instruction_id", "recipient_id"]
+    )
 
 
 def _yuan(value: Any) -> str:

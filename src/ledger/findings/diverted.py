@@ -56,7 +56,9 @@ def _holder(ctx: Context) -> pd.DataFrame:
         [*_PAY_COLUMNS, "reason_code"],
     )
     paid = paid[paid["account_holder"] != paid["name"]]
-    rows = pd.concat([paid, be01], ignore_index=True).drop_duplicates(["instruction_id", "recipient_id"])
+    rows = pd.concat([paid, be01], ignore_index=True).drop_duplicates(
+        ["instruction_id", "recipient_id"]
+    )
     if rows.empty:
         return empty()
     be01_keys = set(be01["key"])
@@ -165,7 +167,9 @@ def _staff_account(ctx: Context) -> pd.DataFrame:
         (ctx.period,),
         [*_PAY_COLUMNS, "staff_id_number", "id_number"],
     )
-    rows = rows[rows["staff_id_number"] != rows["id_number"]].drop_duplicates(["instruction_id", "recipient_id"])
+    rows = rows[rows["staff_id_number"] != rows["id_number"]].drop_duplicates(
+        ["instruction_id", "recipient_id"]
+    )
     return per_recipient(
         ctx,
         rows,
