@@ -309,3 +309,60 @@ def test_a_person_programs_sheet_has_no_household_line(books):
     with books.engine.connect() as connection:
         html = sheets.render_sheet(connection, COUNTY, batch.id, stage="draft")
     assert "按户发放" not in html
+
+
+def test_a_voided_household_batch_runs_again_with_new_entitlements_and_shares(books):
+    (batch,) = run(books, H1 + H2).created
+    with UnitOfWork(books.engine) as uow:
+        payments.void(uow, batch.id, operator="checker", reason="wrong month")
+    with UnitOfWork(books.engine) as uow:
+        (again,) = payments.run_batches(uow, HOUSEHOLD_COUNTY, "2026-11", operator="maker").created
+    assert (again.count, again.amount_fen_total) == (2, H1_TOTAL + 450_00)
+    assert rows(
+        books,
+        "SELECT t.status, COUNT(*) FROM household_shares s"
+        " JOIN entitlements t ON t.id = s.entitlement_id GROUP BY t.status ORDER BY t.status",
+    ) == [("open", 4), ("voided", 4)]
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "UPDATE household_shares SET amount_fen = amount_fen + 1",
+        "UPDATE household_shares SET recipient_id = 4",
+        "DELETE FROM household_shares",
+    ],
+)
+def test_the_database_refuses_to_change_a_households_shares(books, attack):
+    run(books, H1 + H2)
+    with pytest.raises(sa.exc.DBAPIError, match="append-only|ledger"):
+        with books.engine.begin() as connection:
+            connection.exec_driver_sql(attack)
+    assert books.scalar("SELECT COUNT(*) FROM household_shares") == 4
+
+
+def test_audit_verify_holds_a_households_shares_to_what_the_run_recorded(books):
+    from ledger.db.event_verify import verify_events
+
+    alone = person(5, program="tekun", amount_fen=500_00)  # a person program: no share
+    with UnitOfWork(books.engine) as uow:
+        add_people(uow.connection, [*H1, alone])
+        uow.commit()
+    with UnitOfWork(books.engine) as uow:
+        created = payments.run_batches(uow, HOUSEHOLD_COUNTY, "2026-11", operator="maker")
+    assert len(created.created) == 2
+    with books.engine.connect() as connection:
+        assert verify_events(connection).problems == []
+    # A share slipped in outside the ledger: R0000005 made a member of household H1.
+    with books.engine.begin() as connection:
+        inserted = connection.exec_driver_sql(
+            "INSERT INTO household_shares (entitlement_id, household_entitlement_id, batch_id,"
+            " recipient_id, amount_fen, household_id) SELECT t.id, s.household_entitlement_id,"
+            " t.batch_id, t.recipient_id, t.amount_fen, 'H1' FROM entitlements t"
+            " JOIN household_shares s ON s.entitlement_id = s.household_entitlement_id"
+            " WHERE t.recipient_id = (SELECT id FROM recipients WHERE key = 'R0000005')"
+        ).rowcount
+    assert inserted == 1
+    with books.engine.connect() as connection:
+        problems = verify_events(connection).problems
+    assert [p[2].split(":")[0] for p in problems] == ["household_shares"], problems
