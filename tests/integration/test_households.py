@@ -335,9 +335,8 @@ def test_a_voided_household_batch_runs_again_with_new_entitlements_and_shares(bo
 )
 def test_the_database_refuses_to_change_a_households_shares(books, attack):
     run(books, H1 + H2)
-    with pytest.raises(sa.exc.DBAPIError, match="append-only|ledger"):
-        with books.engine.begin() as connection:
-            connection.exec_driver_sql(attack)
+    with pytest.raises(sa.exc.DBAPIError, match=r"ledger"), books.engine.begin() as connection:
+        connection.exec_driver_sql(attack)
     assert books.scalar("SELECT COUNT(*) FROM household_shares") == 4
 
 

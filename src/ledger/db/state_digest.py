@@ -1,11 +1,12 @@
 """Digests of the workflow tables' current rows: what each chained audit event states.
 
 A *scope* is a set of rows a state change can touch: one batch (the batch, its
-instructions, entitlements, approvals, holds and releases), one reference-list import,
-or a whole small register (the roster, findings, operators, periods). An event records,
-for each scope it touched, each table's row count and the digests of its rows in primary
-key order, cut into at most ``CHUNKS`` chunks of ``k`` rows: a scope of up to 256 rows
-names a changed row exactly, a larger one the chunk (``k`` rows) it lies in.
+instructions, entitlements, approvals, holds, releases and household shares), one
+reference-list import, or a whole small register (the roster, findings, operators,
+periods). An event records, for each scope it touched, each table's row count and the
+digests of its rows in primary key order, cut into at most ``CHUNKS`` chunks of ``k``
+rows: a scope of up to 256 rows names a changed row exactly, a larger one the chunk
+(``k`` rows) it lies in.
 
 A row's canonical text is built by the database: every column of ``TABLES`` in the order
 given, as text (booleans 0/1, dates YYYY-MM-DD, timestamps in UTC to the microsecond),
