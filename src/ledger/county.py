@@ -88,6 +88,11 @@ class Program:
     special_account_bank: str
     min_age: int | None = None
     max_age: int | None = None
+    # Who the bank pays (pay_to): "person", one instruction per entitlement to each
+    # recipient's own card (按人补贴为补贴对象开卡); "household", one instruction per
+    # household to the 户主's card for its members' total (按户补贴为户主开卡;
+    # ledger.households). ``paid_per`` is the unit of the monthly cap, not this.
+    pay_to: str = "person"
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ class Bank:
 
 
 NAME_MASKS = ("given", "middle")
+PAY_TO = ("person", "household")
 
 
 @dataclass(frozen=True)
@@ -249,6 +255,9 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         paid_per = str(item.get("paid_per", ""))
         if paid_per not in ("household", "person"):
             problems.append(f'{where}.paid_per: must be "household" or "person", got {paid_per!r}')
+        pay_to = str(item.get("pay_to", "person"))
+        if pay_to not in PAY_TO:
+            problems.append(f'{where}.pay_to: must be "person" or "household", got {pay_to!r}')
         excludes = item.get("excludes", [])
         if not isinstance(excludes, list):
             problems.append(f"{where}.excludes: must be a list of program codes")
@@ -273,6 +282,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
             special_account_bank=account_bank,
             min_age=min_age if isinstance(min_age, int) else None,
             max_age=max_age if isinstance(max_age, int) else None,
+            pay_to=pay_to,
         )
         if account_bank not in banks:
             problems.append(f"{where}.special_account_bank: unknown bank {account_bank!r}")

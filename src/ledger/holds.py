@@ -25,6 +25,7 @@ from ledger.db.schema import hold_releases, instruction_holds, payment_instructi
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from ledger.files.profiles import available_profiles
+from ledger.households import per_person_caps
 from ledger.identity import mask
 from ledger.money import format_yuan
 
@@ -56,10 +57,13 @@ def screen_batches(
         now=now,
         excludes={p: sorted(o) for p, o in excludes.items()},
         # A one-off case's amount is capped per case when it is added (ledger.oneoff).
+        # A household payment's cap per person is checked on its members' shares
+        # (ledger.households.screen_members), not on the household's total.
         caps={
             p.code: p.monthly_cap_fen
             for p in county.programs.values()
-            if county.oneoff is None or p.code != county.oneoff.program
+            if (county.oneoff is None or p.code != county.oneoff.program)
+            and p.code not in per_person_caps(county)
         },
         encodings=encodings,
         limits=county.screening,

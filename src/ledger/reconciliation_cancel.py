@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import accounts
+from ledger import accounts, households
 from ledger.batches import InstructionStatus
 from ledger.db import batches_store
 from ledger.db import reconciliation_store as store
@@ -110,6 +110,8 @@ def cancel(
         sa.text("UPDATE entitlements SET status = 'cancelled' WHERE id = :e AND status = 'open'"),
         {"e": int(row.entitlement_id)},
     )
+    # A household payment (ledger.households): every member's entitlement with it.
+    households.cancel_members(connection, int(row.entitlement_id))
     record_event(
         connection,
         operator=operator,

@@ -12,8 +12,9 @@ Rules, in the order they are checked for each row:
   real birth date (1900 to today); region prefix outside the county's province: warning;
   sex column disagreeing with the ID: warning;
 - program, township, village (of that township) and bank: known codes or names;
-- household size a whole number 1-99; amount an exact fen amount (at most 2 decimals),
-  not above the program's monthly cap;
+- household size a whole number 1-99; 是否户主 (household head) 是/否, yes/no, 1/0 or
+  empty (否): the 户主 whose card a household program (``pay_to = "household"``) pays;
+  amount an exact fen amount (at most 2 decimals), not above the program's monthly cap;
 - account number 8-32 digits (spaces ignored); failing Luhn: warning (passbooks may not
   pass); account holder different from the name: warning;
 - months "YYYY-MM" (end not before start), exit date a real date, status
@@ -44,6 +45,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("village", "村", also=("村(社区)", "村（社区）")),
     Column("household_id", "户编号"),
     Column("household_size", "家庭人口"),
+    Column("household_head", "是否户主", required=False, also=("户主标识",)),
     Column("monthly_amount", "月发放金额(元)", also=("月发放金额（元）", "月发放金额")),
     Column("bank", "开户银行"),
     Column("account_number", "银行账号"),
@@ -68,6 +70,7 @@ VERSIONED = (
     "end_month",
     "exit_date",
     "status",
+    "household_head",
 )
 # The normalised row the registry stores, in staging-table order.
 STAGED = (
@@ -88,6 +91,19 @@ STATUS_WORDS = {
     "退出": "exited",
     "exited": "exited",
 }
+HEAD_WORDS = {
+    "是": True,
+    "yes": True,
+    "y": True,
+    "1": True,
+    "户主": True,
+    "否": False,
+    "no": False,
+    "n": False,
+    "0": False,
+    "": False,
+}
+"""是否户主 (household head): empty is 否 (not the head)."""
 SEX_WORDS = {"男": "M", "m": "M", "male": "M", "女": "F", "f": "F", "female": "F"}
 
 
@@ -202,6 +218,10 @@ def validate_chunk(
         "must be a whole number of people from 1 to 99",
     )
     out["household_size"] = size
+    head_text = per_unique(frame["household_head"], lambda u: u.str.strip().str.lower())
+    head = head_text.map(HEAD_WORDS)
+    check.flag(head.isna(), "household_head", "must be 是/否 (yes/no), or empty (否)")
+    out["household_head"] = head.where(head.notna(), False).astype(bool)
 
     # Money: exact fen, at most the program's cap
     parsed_fen = check.yuan(frame["monthly_amount"], "monthly_amount")

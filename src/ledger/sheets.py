@@ -18,6 +18,7 @@ import jinja2
 import pandas as pd
 import sqlalchemy as sa
 
+from ledger import households
 from ledger.batches import BatchKind, mask, previous_period
 from ledger.county import County
 from ledger.db import backpay_store, oneoff_store
@@ -145,6 +146,7 @@ def sheet_context(
     }
     if batch.kind == BatchKind.ONEOFF:
         context["cases"] = oneoff_cases(connection, batch_id, lang)
+    context["households"] = households.sheet_line(connection, batch_id)
     back_pay = backpay_store.back_pay_of_batch(connection, batch_id)
     context["back_pay"] = [
         {

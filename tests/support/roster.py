@@ -29,6 +29,8 @@ class Person:
     exit_date: date | None = None
     status: str = "active"
     account_holder: str | None = None
+    household_id: str | None = None  # default: a household of one, H{key}
+    household_head: bool = False
 
 
 def _timestamp(connection: sa.Connection) -> object:
@@ -101,15 +103,15 @@ def add_people(connection: sa.Connection, people: list[Person]) -> dict[str, int
         connection,
         "INSERT INTO enrolments (recipient_id, program, township, village, household_id,"
         " household_size, amount_fen, bank, account_number, account_holder, start_month,"
-        " end_month, exit_date, status, valid_from_import) VALUES"
-        " (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " end_month, exit_date, status, valid_from_import, household_head) VALUES"
+        " (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 ids[p.key],
                 p.program,
                 p.township,
                 p.village,
-                f"H{p.key}",
+                p.household_id or f"H{p.key}",
                 p.amount_fen,
                 p.bank,
                 p.account_number,
@@ -119,6 +121,7 @@ def add_people(connection: sa.Connection, people: list[Person]) -> dict[str, int
                 None if p.exit_date is None else p.exit_date.isoformat(),
                 p.status,
                 import_id,
+                p.household_head,
             )
             for p in people
         ],

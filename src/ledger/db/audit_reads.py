@@ -23,6 +23,7 @@ from ledger.db.schema import (
     batches,
     enrolments,
     entitlements,
+    household_shares,
     instruction_outcomes,
     payment_instructions,
     postings,
@@ -105,16 +106,35 @@ def entitlements_query() -> sa.Select[Any]:
     )
 
 
+def _person_instructions(columns: Any) -> sa.Subquery:
+    """The instructions that pay the person ``rid``, as payments to them: their own, and
+    the household payments (``ledger.households``) of which they have a share, with
+    their entitlement and share (``entitlement_id``, ``amount_fen``)."""
+    i, s = payment_instructions, household_shares
+    shared = sa.exists().where(s.c.household_entitlement_id == i.c.entitlement_id)
+    own = sa.select(
+        *columns, i.c.entitlement_id.label("entitlement_id"), i.c.amount_fen.label("amount_fen")
+    ).where(i.c.recipient_id == sa.bindparam("rid"), ~shared)
+    member = (
+        sa.select(
+            *columns,
+            s.c.entitlement_id.label("entitlement_id"),
+            s.c.amount_fen.label("amount_fen"),
+        )
+        .join(s, s.c.household_entitlement_id == i.c.entitlement_id)
+        .where(s.c.recipient_id == sa.bindparam("rid"))
+    )
+    return sa.union_all(own, member).subquery("person_instructions")
+
+
 @cache
 def instructions_query() -> sa.Select[Any]:
     i, b = payment_instructions, batches
-    return (
-        sa.select(
+    pi = _person_instructions(
+        (
             i.c.id,
             i.c.batch_id,
-            i.c.entitlement_id,
             i.c.attempt,
-            i.c.amount_fen,
             i.c.bank,
             i.c.account_number,
             i.c.account_holder,
@@ -127,6 +147,27 @@ def instructions_query() -> sa.Select[Any]:
             i.c.settled_at,
             i.c.failed_at,
             i.c.cancelled_at,
+        )
+    )
+    return (
+        sa.select(
+            pi.c.id,
+            pi.c.batch_id,
+            pi.c.entitlement_id,
+            pi.c.attempt,
+            pi.c.amount_fen,
+            pi.c.bank,
+            pi.c.account_number,
+            pi.c.account_holder,
+            pi.c.end_to_end_id,
+            pi.c.line_number,
+            pi.c.status,
+            pi.c.reissue_of,
+            pi.c.reason_code,
+            pi.c.reason_text,
+            pi.c.settled_at,
+            pi.c.failed_at,
+            pi.c.cancelled_at,
             b.c.period,
             b.c.program,
             b.c.kind.label("batch_kind"),
@@ -143,9 +184,8 @@ def instructions_query() -> sa.Select[Any]:
             b.c.voided_by.label("batch_voided_by"),
             b.c.voided_at.label("batch_voided_at"),
         )
-        .join(b, b.c.id == i.c.batch_id)
-        .where(i.c.recipient_id == sa.bindparam("rid"))
-        .order_by(i.c.id)
+        .join(b, b.c.id == pi.c.batch_id)
+        .order_by(pi.c.id)
     )
 
 
@@ -162,10 +202,9 @@ def outcomes_query() -> sa.Select[Any]:
             *RETURN_FILE,
             f.c.imported_at,
         )
-        .select_from(i)
-        .join(o, o.c.instruction_id == i.c.id)
+        .select_from(o)
         .join(f, f.c.id == o.c.return_file_id)
-        .where(i.c.recipient_id == sa.bindparam("rid"))
+        .where(o.c.instruction_id.in_(sa.select(_person_instructions((i.c.id,)).c.id)))
         .order_by(o.c.recorded_at, o.c.id)
     )
 

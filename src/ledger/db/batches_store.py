@@ -213,9 +213,16 @@ def in_list_int(column: str, values: Sequence[int], name: str) -> tuple[str, dic
 
 
 def insert_staged(
-    connection: sa.Connection, period: str, batch_ids: Sequence[int], e2e_prefix: str
+    connection: sa.Connection,
+    period: str,
+    batch_ids: Sequence[int],
+    e2e_prefix: str,
+    *,
+    household_programs: Collection[str] = (),
 ) -> None:
-    """Entitlements and their first instructions for the staged rows of the new batches.
+    """Entitlements and their first instructions for the staged rows of the new batches
+    (for ``household_programs`` the entitlements only: ``ledger.households`` writes one
+    instruction per household).
 
     Entitlement ids are assigned here (the batch lock is held, so nobody else inserts
     entitlements meanwhile): previous maximum + the staged ordinal. The EndToEndId is
@@ -244,6 +251,9 @@ def insert_staged(
         params,
     )
     e2e = e2e_expression(connection, "(:base + s.ordinal)", "1")
+    skip_sql, skip_params = in_list("s.program", household_programs, "household")
+    if skip_sql:
+        skip_sql = " WHERE" + skip_sql.replace(" AND s.program IN", " s.program NOT IN", 1)
     connection.execute(
         sa.text(
             "INSERT INTO payment_instructions (batch_id, entitlement_id, attempt, recipient_id,"
@@ -251,9 +261,10 @@ def insert_staged(
             " end_to_end_id, line_number, status)"
             " SELECT b.id, :base + s.ordinal, 1, s.recipient_id, s.township, s.village,"
             " s.amount_fen, s.bank, s.account_number, s.account_holder, s.id_number,"
-            f" {e2e}, s.ordinal - g.before, 'pending'" + source
+            f" {e2e}, s.ordinal - g.before, 'pending'"
+            + source.replace(" ORDER BY s.ordinal", skip_sql + " ORDER BY s.ordinal")
         ),
-        params,
+        {**params, **skip_params},
     )
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(

@@ -53,6 +53,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "entitlements",
         "payment_instructions",
         "instruction_holds",  # screening at batch run and reissue
+        "household_shares",  # household payments at batch run (ledger.households)
         "transactions",
         "postings",
         "accounts",

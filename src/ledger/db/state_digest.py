@@ -1,11 +1,12 @@
 """Digests of the workflow tables' current rows: what each chained audit event states.
 
 A *scope* is a set of rows a state change can touch: one batch (the batch, its
-instructions, entitlements, approvals, holds and releases), one reference-list import,
-or a whole small register (the roster, findings, operators, periods). An event records,
-for each scope it touched, each table's row count and the digests of its rows in primary
-key order, cut into at most ``CHUNKS`` chunks of ``k`` rows: a scope of up to 256 rows
-names a changed row exactly, a larger one the chunk (``k`` rows) it lies in.
+instructions, entitlements, approvals, holds, releases and household shares), one
+reference-list import, or a whole small register (the roster, findings, operators,
+periods). An event records, for each scope it touched, each table's row count and the
+digests of its rows in primary key order, cut into at most ``CHUNKS`` chunks of ``k``
+rows: a scope of up to 256 rows names a changed row exactly, a larger one the chunk
+(``k`` rows) it lies in.
 
 A row's canonical text is built by the database: every column of ``TABLES`` in the order
 given, as text (booleans 0/1, dates YYYY-MM-DD, timestamps in UTC to the microsecond),
@@ -20,6 +21,7 @@ nothing else of the package.
 
 import hashlib
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +75,11 @@ TABLES = {
             " detail created_at:t",
         ),
         _spec("hold_releases", "id instruction_id batch_id reason released_by released_at:t"),
+        _spec(
+            "household_shares",
+            "entitlement_id household_entitlement_id batch_id recipient_id amount_fen household_id",
+            ("entitlement_id",),
+        ),
         _spec(
             "roster_imports", "id file_name file_sha256 row_count operator imported_at:t db_login"
         ),
@@ -146,6 +153,7 @@ SCOPES: dict[str, tuple[tuple[str, str | None], ...]] = {
         ("batch_approvals", "batch_id"),
         ("instruction_holds", "batch_id"),
         ("hold_releases", "batch_id"),
+        ("household_shares", "batch_id"),  # migration 0019 (ledger.households)
     ),
     "refdata": (
         ("refdata_imports", "id"),
@@ -261,14 +269,20 @@ def _hash(text: str) -> str:
 
 
 def scope_digest(
-    connection: sa.Connection, name: str, sizes: dict[str, int] | None = None
+    connection: sa.Connection,
+    name: str,
+    sizes: dict[str, int] | None = None,
+    *,
+    only: Collection[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """{table: table_digest} of one scope. ``sizes``: the chunk size per table to use
-    (verify recomputes with the sizes an event recorded)."""
+    (verify recomputes with the sizes an event recorded). ``only``: the tables to
+    digest (a migration's genesis: the tables its revision has)."""
     family, key = parse_scope(name)
     return {
         table: table_digest(connection, table, where, key, (sizes or {}).get(table))
         for table, where in SCOPES[family]
+        if only is None or table in only
     }
 
 

@@ -11,7 +11,9 @@ SQL (``?`` placeholders, one ``ctx.period`` per period block):
 - ``instructions(select, where, joins)``: instructions ``i`` in their batches ``b`` (and,
   by default, with their recipient ``r``);
 - ``period_payments(select, joins, where)``: the period's live payments, instructions in
-  a batch of the period that is not voided, pending or settled, with their recipient;
+  a batch of the period that is not voided, pending or settled, with their recipient; a
+  household payment is one row per member (``PERSON_PAYMENTS``), so that rules about
+  persons see every member;
 - ``PAID_ENTITLEMENT`` (entitlement ``e``), ``PAID_ENROLMENT`` (entitlement ``n``,
   enrolment version ``e``), ``CURRENT_ENROLMENT`` (the recipient's current enrolment
   ``e`` in the batch's program), ``SETTLED_OUTCOME`` (the bank's settled outcome ``o``,
@@ -69,19 +71,41 @@ SETTLED_OUTCOME = (
 )
 
 
-def instructions(select: str, where: str, joins: str = RECIPIENT) -> str:
-    """``SELECT select`` over instructions ``i`` in their batches ``b``, ``joins`` added
-    (the recipient ``r`` unless told otherwise), ``WHERE where``."""
+def instructions(
+    select: str, where: str, joins: str = RECIPIENT, table: str = "payment_instructions"
+) -> str:
+    """``SELECT select`` over instructions ``i`` (rows of ``table``) in their batches
+    ``b``, ``joins`` added (the recipient ``r`` unless told otherwise), ``WHERE where``."""
     return (
-        f"SELECT {select} FROM batches b JOIN payment_instructions i ON i.batch_id = b.id"
-        f"{joins} WHERE {where}"
+        f"SELECT {select} FROM batches b JOIN {table} i ON i.batch_id = b.id{joins} WHERE {where}"
     )
 
 
+PERSON_PAYMENTS = (
+    "(SELECT p.id, p.batch_id, COALESCE(s.entitlement_id, p.entitlement_id) AS entitlement_id,"
+    " p.attempt, COALESCE(s.recipient_id, p.recipient_id) AS recipient_id, p.township,"
+    " p.village, COALESCE(s.amount_fen, p.amount_fen) AS amount_fen, p.bank,"
+    " p.account_number, p.account_holder, p.id_number, p.end_to_end_id, p.line_number,"
+    " p.status, p.reissue_of, p.reason_code, p.reason_text, p.settled_at, p.failed_at,"
+    " p.cancelled_at, CASE WHEN s.recipient_id IS NOT NULL AND s.recipient_id <> p.recipient_id"
+    " THEN 1 ELSE 0 END AS household_member"
+    " FROM payment_instructions p"
+    " LEFT JOIN household_shares s ON s.household_entitlement_id = p.entitlement_id)"
+)
+"""The instructions as payments to persons: a household payment (``ledger.households``)
+is one row per member (the member's entitlement, recipient and share; the payee's card;
+``household_member`` 1 for the members besides the head, who share the head's card by
+right); any other instruction is itself."""
+
+
 def period_payments(select: str, joins: str = "", where: str = "") -> str:
-    """``SELECT select`` over the period's live payments (one ``?``: the period)."""
+    """``SELECT select`` over the period's live payments to persons (``PERSON_PAYMENTS``;
+    one ``?``: the period)."""
     return instructions(
-        select, f"b.period = ? AND {NOT_VOIDED} AND {LIVE}{where}", RECIPIENT + joins
+        select,
+        f"b.period = ? AND {NOT_VOIDED} AND {LIVE}{where}",
+        RECIPIENT + joins,
+        PERSON_PAYMENTS,
     )
 
 
@@ -138,7 +162,10 @@ def list_matches(
     ``extra`` columns, the import and the line; one row per payment (the first list
     row, by file line)."""
     rows = payments(ctx, {**extra, **reference_row(alias)}, join, where, *params)
-    return rows.sort_values(["instruction_id", "row_no"]).drop_duplicates("instruction_id")
+    # One row per payment and person (a household payment: one per member).
+    return rows.sort_values(["instruction_id", "row_no"]).drop_duplicates(
+        ["instruction_id", "recipient_id"]
+    )
 
 
 def reference_row(alias: str) -> dict[str, str]:

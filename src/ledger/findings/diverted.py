@@ -42,9 +42,12 @@ def _holder(ctx: Context) -> pd.DataFrame:
         ),
         ctx.period,
     )
-    paid = payments(ctx, _PAID_TO, "", " AND i.account_holder <> r.name")
+    # A household's members are paid to the head's card by right.
+    paid = payments(ctx, _PAID_TO, "", " AND i.account_holder <> r.name AND i.household_member = 0")
     paid = paid[paid["account_holder"] != paid["name"]]
-    rows = pd.concat([paid, be01], ignore_index=True).drop_duplicates("instruction_id")
+    rows = pd.concat([paid, be01], ignore_index=True).drop_duplicates(
+        ["instruction_id", "recipient_id"]
+    )
     if rows.empty:
         return empty()
     be01_keys = set(be01["key"])
@@ -69,7 +72,8 @@ D01 = Rule(
     checks=(
         "Payments of the period whose account holder (as sent to the bank) differs from the "
         "recipient's registered name, and instructions the bank rejected with BE01 "
-        "(inconsistent with end customer)."
+        "(inconsistent with end customer). The members of a household payment (pay_to = "
+        "household) are paid to the 户主's card by right: only the head's name is compared."
     ),
     amount="the period's payments to the recipient through such instructions",
     detect=_holder,
@@ -140,7 +144,9 @@ def _staff_account(ctx: Context) -> pd.DataFrame:
         {**_PAID_TO, "staff_id_number": "s.id_number", "id_number": "r.id_number"},
         on_list("ref_staff_accounts", "s", "s.account_number = i.account_number", "staff"),
     )
-    rows = rows[rows["staff_id_number"] != rows["id_number"]].drop_duplicates("instruction_id")
+    rows = rows[rows["staff_id_number"] != rows["id_number"]].drop_duplicates(
+        ["instruction_id", "recipient_id"]
+    )
     return per_recipient(
         ctx,
         rows,

@@ -40,7 +40,7 @@ def _after_death(ctx: Context) -> pd.DataFrame:
         " AND d.death_date < ?",
         ctx.start,
     )
-    rows = rows.sort_values(["death_date"]).drop_duplicates("instruction_id")
+    rows = rows.sort_values(["death_date"]).drop_duplicates(["instruction_id", "recipient_id"])
     return per_recipient(
         ctx,
         rows,
@@ -57,7 +57,8 @@ M01 = Rule(
     data=("payment_instructions", "recipients", "ref_deaths (every import)"),
     checks=(
         "Payments of the period to a recipient the death registry reports dead before the "
-        "first day of the period (the month of death itself is still paid)."
+        "first day of the period (the month of death itself is still paid); a household "
+        "payment counts for each member, with the member's share."
     ),
     amount="the period's payments to the recipient",
     detect=_after_death,

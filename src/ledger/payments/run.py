@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ledger import backpay, holds, oneoff
+from ledger import backpay, holds, households, oneoff
 from ledger.batches import (
     BatchKind,
     end_to_end_prefix,
@@ -109,6 +109,7 @@ def run_batches(
         late = sum(g.count for g in groups if (g.program, g.bank) == (program, bank))
         result.existing.append((program, bank, batch_id, late))
     new_groups = [g for g in groups if (g.program, g.bank) not in existing]
+    households.check_groups(connection, county, new_groups)
     moment = now_utc(now)
     new_ids = [
         store.insert_batch(
@@ -124,7 +125,15 @@ def run_batches(
         for g in new_groups
     ]
     if new_ids:
-        store.insert_staged(connection, period, new_ids, end_to_end_prefix(county.code, period))
+        prefix = end_to_end_prefix(county.code, period)
+        store.insert_staged(
+            connection,
+            period,
+            new_ids,
+            prefix,
+            household_programs=households.household_programs(county),
+        )
+        households.add_to_run(connection, county, new_ids, prefix)
         backpay.add_to_run(connection, county.backpay_window, period, new_ids, county.code)
     store.drop_staged(connection)
     new_ids += oneoff.add_batches(
@@ -132,6 +141,7 @@ def run_batches(
     )
     if not new_ids:
         return result
+    households.screen_members(connection, county, period, new_ids, moment)
     holds.screen_batches(connection, county, period, new_ids, moment)
     finish_created(connection, result, new_ids, operator, "batch.created")
     uow.commit()
@@ -187,6 +197,7 @@ def reissue_failed(
     reissue_store.insert_reissued_instructions(
         connection, period, new_ids, end_to_end_prefix(county.code, period), with_held=with_held
     )
+    households.screen_members(connection, county, period, new_ids, moment)
     holds.screen_batches(connection, county, period, new_ids, moment)
     finish_created(connection, result, new_ids, operator, "batch.reissue_created")
     uow.commit()

@@ -14,6 +14,7 @@ from ledger.db.schema.core import accounts, audit_events, periods, postings, tra
 from ledger.db.schema.findings import finding_events, findings
 from ledger.db.schema.funds import allocations, fund_lineage
 from ledger.db.schema.holds import hold_releases, instruction_holds
+from ledger.db.schema.households import household_shares
 from ledger.db.schema.oneoff import oneoff_approvals, oneoff_cases
 from ledger.db.schema.operators import batch_approvals, operator_roles, operators
 from ledger.db.schema.reconciliation import (
@@ -48,6 +49,7 @@ __all__ = [
     "findings",
     "fund_lineage",
     "hold_releases",
+    "household_shares",
     "instruction_holds",
     "instruction_outcomes",
     "metadata",

@@ -46,6 +46,9 @@ enrolments = sa.Table(
     sa.Column("village", sa.String(32), nullable=False),
     sa.Column("household_id", sa.String(64), nullable=False),
     sa.Column("household_size", sa.Integer, nullable=False),
+    # 户主: the household head (roster column 是否户主); a household program
+    # (county.toml pay_to = "household") pays the household to the head's card.
+    sa.Column("household_head", sa.Boolean, nullable=False, server_default=sa.false()),
     # Monthly entitlement in fen.
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
     sa.Column("bank", sa.String(32), nullable=False),
