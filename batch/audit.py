@@ -17,8 +17,9 @@ from ledger.cli_support import (
     to_date,
     unmask_option,
 )
-from ledger.db.audit_reads import load_batch_trail, load_history
+from ledger.db.audit_reads import load_history
 from ledger.db.balances import DEFAULT_DEPTH, Balance, balances, roll_up, trial_balance
+from ledger.db.batch_trail_reads import load_batch_trail
 from ledger.db.checkpoint import check_checkpoint, head_document, read_checkpoint
 from ledger.db.event_verify import EventReport, verify_events
 from ledger.db.journal_queries import account_openings, account_statement, stream_flat_postings

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, g, request, url_for
 
 from ledger import sheets
 from ledger.db import web_queries
-from ledger.db.audit_reads import load_batch_trail
+from ledger.db.batch_trail_reads import load_batch_trail
 from ledger.errors import LedgerError
 from ledger.history import build_batch_trail
 from ledger.identity import mask
