@@ -148,7 +148,11 @@ def close_period(
     )
     if witness is not None:
         journal, events = witness["journal"], witness["events"]
+        posted = (
+            f"transaction {journal['transaction_id']} {journal['hash']}"
+            if journal["transaction_id"] is not None
+            else "no transaction yet"
+        )
         click.echo(
-            f"Chain head at the close: transaction {journal['transaction_id']} "
-            f"{journal['hash']}, audit event {events['event_id']} {events['hash']}."
+            f"Chain head at the close: {posted}, audit event {events['event_id']} {events['hash']}."
         )

@@ -68,7 +68,7 @@ def print_result(result: "payments.RunResult", county: County) -> None:
     for created in result.created:
         click.echo(
             f"Created draft {label} {created.id}: {result.period} {created.program} "
-            f"{created.bank}, {created.count} payments, "
+            f"{created.bank}, {_payments(created.count)}, "
             f"{format_yuan(created.amount_fen_total, thousands=True)} yuan"
             + (
                 f"; {created.held_count} held by screening "
@@ -338,7 +338,7 @@ def export(
         )
     verb = "written again (identical)" if result.rewritten else "exported"
     click.echo(
-        f"Batch {batch_id} {verb}: {result.path} ({result.count} payments, "
+        f"Batch {batch_id} {verb}: {result.path} ({_payments(result.count)}, "
         f"{format_yuan(result.amount_fen_total, thousands=True)} yuan)\n"
         f"  sha256 {result.sha256}\n  manifest {result.manifest_path}"
     )
@@ -472,7 +472,7 @@ def show(app: AppContext, batch_id: int, output_format: str) -> None:
     if output_format == "table":
         click.echo(
             f"batch {row.id}  {row.period} {row.program} {row.bank}  {document['kind']}  "
-            f"{row.state}\n  {row.instruction_count} payments, "
+            f"{row.state}\n  {_payments(int(row.instruction_count))}, "
             f"{format_yuan(int(row.amount_fen_total), thousands=True)} yuan"
         )
         for s, by, at, tx in steps:
@@ -498,3 +498,7 @@ def show(app: AppContext, batch_id: int, output_format: str) -> None:
                 )
         click.echo("")
     emit(document["townships"], ["township", "count", "amount"], output_format)
+
+
+def _payments(count: int) -> str:
+    return f"{count} payment" + ("" if count == 1 else "s")

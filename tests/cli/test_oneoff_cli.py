@@ -52,7 +52,7 @@ def test_a_case_is_added_approved_listed_masked_and_paid_urgently(runner):
         runner, "batch", "run", "--period", "2026-11", "--urgent", "--operator", "maker"
     )
     assert result.exit_code == 0, result.output
-    assert "Created draft one-off batch 1: 2026-11 linshi ICBC, 1 payments, 1,500.00 yuan" in (
+    assert "Created draft one-off batch 1: 2026-11 linshi ICBC, 1 payment, 1,500.00 yuan" in (
         result.output
     )
     result = invoke(runner, "oneoff", "pay", "--period", "2026-11", "--operator", "maker")
