@@ -158,7 +158,9 @@ def downgrade() -> None:
     downgrade is for a ledger without supplement entitlements: on PostgreSQL the
     narrower kind CHECK refuses any that exist."""
     postgres = op.get_bind().dialect.name == "postgresql"
-    op.execute("UPDATE entitlements SET status = 'voided' WHERE kind = 'supplement' AND status = 'open'")
+    op.execute(
+        "UPDATE entitlements SET status = 'voided' WHERE kind = 'supplement' AND status = 'open'"
+    )
     if postgres:
         op.execute("DROP TRIGGER IF EXISTS entitlements_supplement_fixed ON entitlements")
     else:

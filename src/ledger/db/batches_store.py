@@ -213,9 +213,15 @@ def in_list_int(column: str, values: Sequence[int], name: str) -> tuple[str, dic
 
 
 def insert_staged(
-    connection: sa.Connection, period: str, batch_ids: Sequence[int], e2e_prefix: str
+    connection: sa.Connection,
+    period: str,
+    batch_ids: Sequence[int],
+    e2e_prefix: str,
+    deducted: str | None = None,
 ) -> None:
     """Entitlements and their first instructions for the staged rows of the new batches.
+    ``deducted``: a temporary table of (ordinal, amount_fen) deductions
+    (``ledger.deductions``): those rows' instructions pay the amount less it.
 
     Entitlement ids are assigned here (the batch lock is held, so nobody else inserts
     entitlements meanwhile): previous maximum + the staged ordinal. The EndToEndId is
@@ -244,14 +250,18 @@ def insert_staged(
         params,
     )
     e2e = e2e_expression(connection, "(:base + s.ordinal)", "1")
+    net, join = "s.amount_fen", " JOIN"
+    if deducted:
+        net = "s.amount_fen - COALESCE(dd.amount_fen, 0)"
+        join = f" LEFT JOIN {deducted} dd ON dd.ordinal = s.ordinal JOIN"
     connection.execute(
         sa.text(
             "INSERT INTO payment_instructions (batch_id, entitlement_id, attempt, recipient_id,"
             " township, village, amount_fen, bank, account_number, account_holder, id_number,"
             " end_to_end_id, line_number, status)"
             " SELECT b.id, :base + s.ordinal, 1, s.recipient_id, s.township, s.village,"
-            " s.amount_fen, s.bank, s.account_number, s.account_holder, s.id_number,"
-            f" {e2e}, s.ordinal - g.before, 'pending'" + source
+            f" {net}, s.bank, s.account_number, s.account_holder, s.id_number,"
+            f" {e2e}, s.ordinal - g.before, 'pending'" + source.replace(" JOIN", join, 1)
         ),
         params,
     )

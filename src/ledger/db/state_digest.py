@@ -134,6 +134,13 @@ TABLES = {
             "operator_roles", "operator_id role granted_by granted_at:t", ("operator_id", "role")
         ),
         _spec("periods", "period status closed_at:t closed_by", ("period",)),
+        _spec("category_imports", "id file_name file_sha256 row_count operator imported_at:t"),
+        _spec("recipient_categories", "id import_id recipient_id program category"),
+        _spec(
+            "deduction_plans",
+            "id recipient_id program amount_fen per_month_fen reason created_by created_at:t",
+        ),
+        _spec("deductions", "id plan_id batch_id entitlement_id amount_fen"),
     )
 }
 
@@ -146,6 +153,7 @@ SCOPES: dict[str, tuple[tuple[str, str | None], ...]] = {
         ("batch_approvals", "batch_id"),
         ("instruction_holds", "batch_id"),
         ("hold_releases", "batch_id"),
+        ("deductions", "batch_id"),
     ),
     "refdata": (
         ("refdata_imports", "id"),
@@ -162,6 +170,8 @@ SCOPES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "findings": (("findings", None), ("finding_events", None)),
     "operators": (("operators", None), ("operator_roles", None)),
     "periods": (("periods", None),),
+    "categories": (("category_imports", None), ("recipient_categories", None)),
+    "deductions": (("deduction_plans", None),),
 }
 # Keyed families: where their keys are listed.
 SCOPE_KEYS = {"batch": "SELECT id FROM batches", "refdata": "SELECT id FROM refdata_imports"}
