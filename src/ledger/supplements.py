@@ -55,8 +55,8 @@ def import_categories(
     programs |= {p.name_zh: p.code for p in county.programs.values()}
     known: dict[str, set[str]] = {}
     for supplement in county.supplements:
-        for program in supplement.programs:
-            known.setdefault(program, set()).add(supplement.category)
+        for code in supplement.programs:
+            known.setdefault(code, set()).add(supplement.category)
     every = sorted({s.category for s in county.supplements})
     rows: list[tuple[str, str, str]] = []
     row_numbers: list[int] = []

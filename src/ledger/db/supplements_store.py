@@ -105,8 +105,9 @@ def insert_supplements(
                 sa.text(
                     "INSERT INTO entitlements (recipient_id, enrolment_id, program, period, kind,"
                     " amount_fen, township, village, batch_id, status, supplement)"
-                    f" SELECT s.recipient_id, s.enrolment_id, s.program, :period, 'supplement',"
-                    f" {amount}, s.township, s.village, b.id, 'open', :code"
+                    " SELECT s.recipient_id, s.enrolment_id, s.program,"
+                    " CAST(:period AS VARCHAR(7)), 'supplement',"
+                    f" {amount}, s.township, s.village, b.id, 'open', CAST(:code AS VARCHAR(16))"
                     " FROM ledger_run_rows s"
                     f" JOIN batches b ON b.period = :period AND b.id IN ({ids})"
                     "  AND b.program = s.program AND b.bank = s.bank"

@@ -334,7 +334,9 @@ def _short(ctx: Context) -> pd.DataFrame:
         " LEFT JOIN instruction_outcomes o ON o.instruction_id = i.id AND o.outcome = 'settled'"
         " WHERE b.period = ? AND b.state <> 'voided' AND i.status = 'settled'"
         " GROUP BY e.id, e.recipient_id, r.key, e.amount_fen, b.program, e.township"
-        " HAVING SUM(COALESCE(o.amount_fen, i.amount_fen)) < e.amount_fen",
+        # A 扣减 deduction is not a shortfall: the net is what is owed in cash.
+        " HAVING SUM(COALESCE(o.amount_fen, i.amount_fen)) < e.amount_fen"
+        " - COALESCE((SELECT d.amount_fen FROM deductions d WHERE d.entitlement_id = e.id), 0)",
         (ctx.period,),
         [
             "entitlement_id",
