@@ -145,8 +145,6 @@ def statement_context(
         if entitlement["status"] == "cancelled":
             outcome = "已取消" if zh else "cancelled"
         deducted = deductions.get(int(entitlement["id"]), 0)
-        if entitlement["status"] == "cancelled":
-            deducted = 0
         entitled_total += entitlement["amount_fen"]
         deducted_total += deducted
         paid_total += paid
