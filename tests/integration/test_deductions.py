@@ -330,3 +330,21 @@ def test_a_deduction_never_makes_a_payment_negative_and_gross_less_deduction_is_
     assert 0 <= deduction <= wanted
     assert deduction <= gross * share // 10000 and (max_fen is None or deduction <= max_fen)
     assert net > 0  # never the whole payment: the ceiling is below 100 %
+
+
+def test_plans_deductions_and_supplement_codes_cannot_be_rewritten(engine):
+    enrol(engine, [person(1)])
+    owes(engine, 1, 500_00)
+    plan(engine)
+    run(engine)
+    attacks = [
+        "UPDATE deductions SET amount_fen = 1",
+        "DELETE FROM deductions",
+        "UPDATE deduction_plans SET amount_fen = 1",
+        "DELETE FROM deduction_plans",
+        "UPDATE entitlements SET supplement = 'x'",
+    ]
+    for sql in attacks:
+        with pytest.raises(sa.exc.DatabaseError, match="ledger"):
+            with engine.begin() as connection:
+                connection.exec_driver_sql(sql)
