@@ -168,7 +168,7 @@ def test_a_held_payment_keeps_its_deduction_until_it_is_paid(engine):
         [{"id_number": pid(1), "name": "人1", "employer": "财政局", "account_numbers": []}],
     )
     (batch,) = run(engine).created
-    iid, net, status = instruction(engine, batch.id, "R0000001")
+    _, net, status = instruction(engine, batch.id, "R0000001")
     assert (net, status) == (420_00, "held")
     with engine.connect() as connection:
         html = sheets.render_sheet(connection, COUNTY, batch.id, stage="draft")
@@ -345,6 +345,5 @@ def test_plans_deductions_and_supplement_codes_cannot_be_rewritten(engine):
         "UPDATE entitlements SET supplement = 'x'",
     ]
     for sql in attacks:
-        with pytest.raises(sa.exc.DatabaseError, match="ledger"):
-            with engine.begin() as connection:
-                connection.exec_driver_sql(sql)
+        with pytest.raises(sa.exc.DatabaseError, match="ledger"), engine.begin() as connection:
+            connection.exec_driver_sql(sql)
