@@ -347,3 +347,15 @@ def test_plans_deductions_and_supplement_codes_cannot_be_rewritten(engine):
     for sql in attacks:
         with pytest.raises(sa.exc.DatabaseError, match="ledger"), engine.begin() as connection:
             connection.exec_driver_sql(sql)
+
+
+def test_a_deducted_payment_settled_in_full_is_not_paid_less_than_entitled(engine, tmp_path):
+    from tests.support.findings import detect, pay_period, set_status
+
+    enrol(engine, [person(1), person(2)])
+    owes(engine, 1, 500_00)
+    plan(engine)
+    fund(engine, {P})
+    ids = pay_period(engine, tmp_path)
+    set_status(engine, ids["R0000001"] + ids["R0000002"], "settled")
+    assert detect(engine, "W05") == {}  # 420.00 settled of 600.00: 180.00 was deducted

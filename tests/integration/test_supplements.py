@@ -167,3 +167,13 @@ def test_bad_supplement_settings_are_refused_naming_the_key(item, message):
     problems: list[str] = []
     assert parse_supplements([{**base, **item}], {P}, problems) == ()
     assert any(message in p for p in problems), problems
+
+
+def test_a_supplement_on_top_of_the_standard_is_not_above_it(engine, tmp_path):
+    from tests.support.findings import detect, pay_period
+
+    enrol(engine, [person(1, amount_fen=690_00)])  # the cap of dibao_rural is 700.00
+    categories(engine, tmp_path, [(pid(1), P, "severe_disability")])
+    fund(engine, {P})
+    pay_period(engine, tmp_path / "out")
+    assert detect(engine, "M09") == {}  # 690.00 + 69.00, the supplement paid on top
