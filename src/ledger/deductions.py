@@ -156,9 +156,10 @@ def stage_for_run(connection: sa.Connection, county: County) -> str | None:
     return store.STAGED
 
 
-def record_for_run(connection: sa.Connection, period: str, batch_ids: list[int]) -> int:
-    """After the run's entitlements are inserted: record the staged deductions."""
-    return store.record(connection, period, batch_ids)
+def record_for_run(connection: sa.Connection, base: int, batch_ids: list[int]) -> int:
+    """After the run's entitlements are inserted (ids ``base`` + ordinal): record the
+    staged deductions."""
+    return store.record(connection, base, batch_ids)
 
 
 def accrual_postings(

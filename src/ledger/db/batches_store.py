@@ -218,8 +218,9 @@ def insert_staged(
     batch_ids: Sequence[int],
     e2e_prefix: str,
     deducted: str | None = None,
-) -> None:
-    """Entitlements and their first instructions for the staged rows of the new batches.
+) -> int:
+    """Entitlements and their first instructions for the staged rows of the new batches;
+    returns the base of their ids (a row's entitlement id is base + its ordinal).
     ``deducted``: a temporary table of (ordinal, amount_fen) deductions
     (``ledger.deductions``): those rows' instructions pay the amount less it.
 
@@ -270,6 +271,7 @@ def insert_staged(
             "SELECT setval(pg_get_serial_sequence('entitlements', 'id'),"
             " (SELECT MAX(id) FROM entitlements))"
         )
+    return base
 
 
 def refresh_totals(connection: sa.Connection, batch_ids: Sequence[int]) -> None:

@@ -117,7 +117,7 @@ def stage(connection: sa.Connection, rules: DeductionRules) -> int:
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGED}")
     connection.exec_driver_sql(
         f"CREATE TEMPORARY TABLE {STAGED} (ordinal BIGINT PRIMARY KEY, plan_id BIGINT,"
-        " amount_fen BIGINT)" + (" ON COMMIT DROP" if postgres else "")
+        " recipient_id BIGINT, amount_fen BIGINT)" + (" ON COMMIT DROP" if postgres else "")
     )
     ceiling = "(s.amount_fen * CAST(:bp AS BIGINT) / 10000)"
     if rules.max_fen is not None:
@@ -125,8 +125,8 @@ def stage(connection: sa.Connection, rules: DeductionRules) -> int:
     amount = f"{least}(o.remaining, COALESCE(o.per_month_fen, o.remaining), {ceiling}, o.avail)"
     created = connection.execute(
         sa.text(
-            f"INSERT INTO {STAGED} (ordinal, plan_id, amount_fen)"
-            f" SELECT s.ordinal, o.id, {amount} FROM ledger_run_rows s"
+            f"INSERT INTO {STAGED} (ordinal, plan_id, recipient_id, amount_fen)"
+            f" SELECT s.ordinal, o.id, s.recipient_id, {amount} FROM ledger_run_rows s"
             f" JOIN (SELECT p.id, p.recipient_id, p.program, p.per_month_fen,"
             f"  {_remaining('p')} AS remaining, {_available('p.recipient_id', 'r.key')} AS avail"
             "  FROM deduction_plans p JOIN recipients r ON r.id = p.recipient_id) o"
@@ -135,11 +135,15 @@ def stage(connection: sa.Connection, rules: DeductionRules) -> int:
         ),
         {"bp": rules.max_share_bp, "max_fen": rules.max_fen},
     ).rowcount
+    if postgres:
+        connection.exec_driver_sql(f"ANALYZE {STAGED}")  # temporary: never auto-analysed
     return int(created)
 
 
-def record(connection: sa.Connection, period: str, batch_ids: Sequence[int]) -> int:
-    """The staged deductions of the new batches' regular entitlements, recorded."""
+def record(connection: sa.Connection, base: int, batch_ids: Sequence[int]) -> int:
+    """The staged deductions of the new batches' regular entitlements, recorded: the
+    entitlement of a staged row is ``base`` + its ordinal (``batches_store.insert_staged``),
+    a primary-key lookup (rows of groups that got no new batch have none)."""
     if not batch_ids:
         return 0
     ids = ", ".join(str(int(b)) for b in batch_ids)
@@ -147,12 +151,11 @@ def record(connection: sa.Connection, period: str, batch_ids: Sequence[int]) -> 
         sa.text(
             "INSERT INTO deductions (plan_id, batch_id, entitlement_id, amount_fen)"
             f" SELECT d.plan_id, t.batch_id, t.id, d.amount_fen FROM {STAGED} d"
-            " JOIN ledger_run_rows s ON s.ordinal = d.ordinal"
-            " JOIN entitlements t ON t.recipient_id = s.recipient_id AND t.program = s.program"
-            "  AND t.period = :period AND t.kind = 'regular' AND t.status <> 'voided'"
+            " JOIN entitlements t ON t.id = :base + d.ordinal"
+            "  AND t.recipient_id = d.recipient_id AND t.kind = 'regular'"
             f" WHERE t.batch_id IN ({ids}) ORDER BY t.id"
         ),
-        {"period": period},
+        {"base": int(base)},
     ).rowcount
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGED}")
     return int(count)

@@ -125,11 +125,11 @@ def run_batches(
         for g in new_groups
     ]
     if new_ids:
-        store.insert_staged(
+        base = store.insert_staged(
             connection, period, new_ids, end_to_end_prefix(county.code, period), deducted
         )
         if deducted:
-            deductions.record_for_run(connection, period, new_ids)
+            deductions.record_for_run(connection, base, new_ids)
         backpay.add_to_run(connection, county.backpay_window, period, new_ids, county.code)
         supplements.add_to_run(connection, county, period, new_ids)
     deductions_store.drop_staged(connection)
