@@ -126,6 +126,10 @@ def insert_supplements(
         )
     if not created:
         return 0
+    if connection.dialect.name == "postgresql":
+        # The run's entitlements are not analysed yet: without statistics the planner
+        # takes the table for empty and joins it row by row (minutes at 10^5).
+        connection.exec_driver_sql("ANALYZE entitlements")
     e2e = e2e_expression(connection, "t.id", "1")
     connection.execute(
         sa.text(
