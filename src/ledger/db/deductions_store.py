@@ -150,10 +150,12 @@ def record(connection: sa.Connection, base: int, batch_ids: Sequence[int]) -> in
     count = connection.execute(
         sa.text(
             "INSERT INTO deductions (plan_id, batch_id, entitlement_id, amount_fen)"
+            # CROSS JOIN: SQLite keeps this order (the few staged rows first, each one
+            # primary-key lookup); driven by the batch index it scanned them per line.
             f" SELECT d.plan_id, t.batch_id, t.id, d.amount_fen FROM {STAGED} d"
-            " JOIN entitlements t ON t.id = :base + d.ordinal"
+            " CROSS JOIN entitlements t WHERE t.id = :base + d.ordinal"
             "  AND t.recipient_id = d.recipient_id AND t.kind = 'regular'"
-            f" WHERE t.batch_id IN ({ids}) ORDER BY t.id"
+            f" AND t.batch_id IN ({ids}) ORDER BY t.id"
         ),
         {"base": int(base)},
     ).rowcount
