@@ -50,16 +50,18 @@ def _write(path: Path, text: str) -> None:
 def statement_command(
     app: AppContext, who: str, year: int, out_path: Path, lang: str, county: County
 ) -> None:
-    """The yearly statement of one recipient (对账单): month, program, entitled, paid,
-    date paid and the bank's outcome, as self-contained printable HTML.
+    """The yearly statement of one recipient (对账单): month, program, entitled,
+    deducted (扣减), paid, date paid and the bank's outcome, as self-contained printable HTML.
 
     ID_NUMBER is the ID number or the recipient key; ID and card numbers are masked.
     """
+    from ledger.db import deductions_store
     from ledger.documents import render_statement, statement_context  # Jinja2
 
     with app.reader() as uow:
         raw = load_history(uow.connection, who)
-    context = statement_context(raw, county, year, lang=lang)
+        deducted = deductions_store.of_recipient(uow.connection, int(raw.recipient["id"]))
+    context = statement_context(raw, county, year, lang=lang, deductions=deducted)
     _write(out_path, render_statement(context))
     click.echo(
         f"Wrote the {year} statement of {raw.recipient['key']} "

@@ -4,6 +4,8 @@ pain.001.
     python bench/bench_batch.py                 # 10^5 and 10^6 on SQLite (+ PostgreSQL)
     python bench/bench_batch.py --sizes 100000 --no-postgres
     python bench/bench_batch.py --sizes 100000 --back-pay 2   # 2% approved late (补发)
+    python bench/bench_batch.py --sizes 100000 --supplements 10 --deductions 1
+        # 10% in a 分类施保 category (half 10 %, half a fixed 50.00), 1% with a 扣减 plan
 
 Prints seconds and peak resident memory (MB) per step. Each step runs in a fresh
 interpreter, so its peak is its own (it includes the ~100 MB of the interpreter and
@@ -31,13 +33,16 @@ from ledger import allocations, holds, payments, sheets
 from ledger.county import example_path, load_county
 from ledger.db import batch_rows_store, fund_lineage, funds_positions, migrate, operators_store
 from ledger.db import batches_store as store
+from ledger.db.accounts_store import open_accounts
 from ledger.db.bulk import copy_rows
 from ledger.db.engine import make_engine
+from ledger.db.journal_store import post
 from ledger.db.uow import UnitOfWork
 from ledger.files import pain001
 from ledger.files.bankfile import FileContext, write_bank_file
 from ledger.files.profiles import BUILT_IN
 from ledger.funds import Allocation
+from ledger.journal import NewTransaction, PostingColumns
 from ledger.money import format_yuan
 from ledger.operators import Role
 
@@ -48,12 +53,21 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平�
 PG_ADMIN = os.environ.get("LEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def generate(url: str, n: int, back_pay_percent: int = 0) -> None:
+def generate(
+    url: str,
+    n: int,
+    back_pay_percent: int = 0,
+    supplement_percent: int = 0,
+    deduction_percent: int = 0,
+) -> None:
     """n recipients with one active enrolment each, and enough money in the treasury.
 
     ``back_pay_percent``: that share of them approved late (their roster import dated
     after September and October were run, their start month September): each is owed
-    two months of 补发 in November's run."""
+    two months of 补发 in November's run. ``supplement_percent``: that share in a
+    分类施保 category of the example county (alternately 重度残疾, 10 %, and 高龄,
+    50.00). ``deduction_percent``: that share owing 500.00 on the recovery receivable,
+    with a deduction plan for all of it."""
     rng = random.Random(n)
     engine = make_engine(url)
     postgres = engine.dialect.name == "postgresql"
@@ -62,6 +76,10 @@ def generate(url: str, n: int, back_pay_percent: int = 0) -> None:
     if not postgres:
         now, late_at = "2026-08-01 00:00:00.000000", "2026-10-15 00:00:00.000000"
     late_every = 100 // back_pay_percent if back_pay_percent else 0
+    supplement_every = 100 // supplement_percent if supplement_percent else 0
+    deduction_every = 100 // deduction_percent if deduction_percent else 0
+    categories: list[tuple[int, int, int, str, str]] = []
+    owing: list[int] = []
     total = 0
     with UnitOfWork(engine) as uow:
         c = uow.connection
@@ -95,6 +113,20 @@ def generate(url: str, n: int, back_pay_percent: int = 0) -> None:
                 late = bool(late_every) and i % late_every == 0
                 total += amount * (3 if late else 1)
                 township = f"T{1 + i % 10:02d}"
+                if supplement_every and i % supplement_every == 3 % supplement_every:
+                    aged = (i // supplement_every) % 2 == 1
+                    categories.append(
+                        (
+                            len(categories) + 1,
+                            1,
+                            i,
+                            PROGRAM,
+                            "aged_80" if aged else "severe_disability",
+                        )
+                    )
+                    total += 50_00 if aged else (amount * 1000 + 5000) // 10000
+                if deduction_every and i % deduction_every == 5 % deduction_every:
+                    owing.append(i)
                 people.append(
                     (i, f"R{i:07d}", f"130123{19400000 + i:08d}{i % 10000:04d}", name, now)
                 )
@@ -144,6 +176,44 @@ def generate(url: str, n: int, back_pay_percent: int = 0) -> None:
                 ),
                 enrolments,
             )
+        if categories:
+            copy_rows(
+                c,
+                "category_imports",
+                ("id", "file_name", "file_sha256", "row_count", "operator", "imported_at"),
+                [(1, "categories.csv", "3" * 64, len(categories), "bench", now)],
+            )
+            copy_rows(
+                c,
+                "recipient_categories",
+                ("id", "import_id", "recipient_id", "program", "category"),
+                categories,
+            )
+        if owing:
+            # The overpayments found (findings recover's entry), then a plan each.
+            receivables = [f"Assets:Receivable:Recovery:R{i:07d}" for i in owing]
+            expense = f"Expenses:Assistance:{PROGRAM}:T01"
+            open_accounts(c, [*receivables, expense])
+            post(
+                c,
+                NewTransaction(
+                    type="recovery",
+                    effective_date=date(2026, 10, 25),
+                    description="bench: overpayments to recover",
+                    operator="bench",
+                    postings=PostingColumns(
+                        accounts=[*receivables, expense],
+                        amounts_fen=[500_00] * len(owing) + [-500_00 * len(owing)],
+                    ),
+                ),
+            )
+            copy_rows(
+                c,
+                "deduction_plans",
+                ("id", "recipient_id", "program", "amount_fen", "reason", "created_by",
+                 "created_at"),
+                [(k + 1, i, PROGRAM, 500_00, "bench", "bench", now) for k, i in enumerate(owing)],
+            )  # fmt: skip
         # Reference lists for the screening at batch run: a death list of n/100 people
         # (half on the roster, dead before the period) and a staff list of n/200.
         copy_rows(
@@ -183,6 +253,9 @@ def generate(url: str, n: int, back_pay_percent: int = 0) -> None:
                 "refdata_imports",
                 "ref_deaths",
                 "ref_staff",
+                "category_imports",
+                "recipient_categories",
+                "deduction_plans",
             ):
                 c.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
@@ -237,9 +310,17 @@ def step_run(url: str, out: str) -> str:
     finally:
         holds.screen_batches = screen  # type: ignore[assignment]
     created = result.created[0]
+    with engine.connect() as connection:
+        supplements, deducted = connection.execute(
+            sa.text(
+                "SELECT (SELECT COUNT(*) FROM entitlements WHERE kind = 'supplement'),"
+                " (SELECT COUNT(*) FROM deductions)"
+            )
+        ).one()
     return (
         f"batch {created.id}: {created.count} payments, {format_yuan(created.amount_fen_total)};"
-        f" screening {sum(spent):.2f} s, {created.held_count} held"
+        f" screening {sum(spent):.2f} s, {created.held_count} held;"
+        f" {supplements} supplements, {deducted} deductions"
     )
 
 
@@ -385,9 +466,12 @@ STEPS = [
 ]
 
 
-def bench(label: str, url: str, n: int, out: str, back_pay: int = 0) -> None:
+def bench(
+    label: str, url: str, n: int, out: str, back_pay: int = 0, supplements: int = 0,
+    deductions: int = 0,
+) -> None:  # fmt: skip
     started = time.perf_counter()
-    generate(url, n, back_pay)
+    generate(url, n, back_pay, supplements, deductions)
     print(
         f"{label:<10} n={n:>9,}  {'generate':<11} {time.perf_counter() - started:7.1f} s",
         flush=True,
@@ -407,7 +491,14 @@ def main() -> None:
     parser.add_argument(
         "--back-pay", type=int, default=0, help="percent of recipients approved late (补发)"
     )
+    parser.add_argument(
+        "--supplements", type=int, default=0, help="percent of recipients in a category (分类施保)"
+    )
+    parser.add_argument(
+        "--deductions", type=int, default=0, help="percent of recipients with a plan (扣减)"
+    )
     args = parser.parse_args()
+    kinds = (args.back_pay, args.supplements, args.deductions)
     sizes = [int(s) for s in args.sizes.split(",")]
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
@@ -415,7 +506,7 @@ def main() -> None:
             engine = make_engine(url)
             migrate.upgrade(engine)
             engine.dispose()
-            bench("sqlite", url, n, tmp, args.back_pay)
+            bench("sqlite", url, n, tmp, *kinds)
     if args.no_postgres:
         return
     try:
@@ -435,7 +526,7 @@ def main() -> None:
             migrate.upgrade(engine)
             engine.dispose()
             with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
-                bench("postgresql", url, n, tmp, args.back_pay)
+                bench("postgresql", url, n, tmp, *kinds)
         finally:
             with admin.connect() as connection:
                 connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

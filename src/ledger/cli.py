@@ -24,6 +24,7 @@ from ledger.batch import (
     funds,
     funds_year,  # noqa: F401 (adds its commands to the funds group)
     journal,
+    kinds,  # noqa: F401 (adds batch deduction, registry categories)
     oneoff,
     operators,
     payments,

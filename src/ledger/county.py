@@ -21,6 +21,7 @@ from ledger.backpay import DEFAULT_WINDOW_MONTHS, parse_backpay
 from ledger.errors import ValidationError
 from ledger.funds_policy import FundsConfig, parse_funds
 from ledger.journal import DEFAULT_FUTURE_DAYS
+from ledger.kinds_rules import DeductionRules, Supplement, parse_deductions, parse_supplements
 from ledger.money import parse_yuan
 from ledger.oneoff_rules import OneoffRules, parse_oneoff
 from ledger.oplog import LogSettings
@@ -141,6 +142,9 @@ class County:
     oneoff: OneoffRules | None = None
     # [backpay] window_months: how many months back a late enrolment is paid (0: none).
     backpay_window: int = DEFAULT_WINDOW_MONTHS
+    # [[supplements]] 分类施保 and [deductions] 扣减 (ledger.kinds_rules).
+    supplements: tuple[Supplement, ...] = ()
+    deductions: DeductionRules = field(default_factory=DeductionRules)
 
     @property
     def province_prefix(self) -> str:
@@ -338,6 +342,8 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
     log_settings = parse_log_settings(raw, problems)
     oneoff = parse_oneoff(raw.get("oneoff"), set(programs), problems)
     backpay_window = parse_backpay(raw.get("backpay"), problems)
+    supplements = parse_supplements(raw.get("supplements"), set(programs), problems)
+    deductions = parse_deductions(raw.get("deductions"), problems)
 
     _unique_names(
         problems,
@@ -377,6 +383,8 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         logging=log_settings,
         oneoff=oneoff,
         backpay_window=backpay_window,
+        supplements=supplements,
+        deductions=deductions,
     )
 
 

@@ -95,16 +95,26 @@ def _place_names(county: County, township: str, village: str) -> tuple[str, str]
 
 
 def statement_context(
-    raw: RawHistory, county: County, year: int, *, lang: str = "zh"
+    raw: RawHistory,
+    county: County,
+    year: int,
+    *,
+    lang: str = "zh",
+    deductions: dict[int, int] | None = None,
 ) -> dict[str, Any]:
-    """Month by month for ``year``: program, entitled, paid, date paid, bank outcome."""
+    """Month by month for ``year``: program, entitled (gross), deducted (扣减, from
+    ``deductions``: entitlement id -> fen), paid, date paid, bank outcome. A 分类施保
+    supplement is marked with its name (county.toml ``[[supplements]]``)."""
     doc = build_history(raw, as_of=None, unmask=False)
+    deductions = deductions or {}
+    names = {s.code: (s.name_zh, s.name_en) for s in county.supplements}
+    codes = {int(r["id"]): r.get("supplement") for r in raw.entitlements}
     by_entitlement: dict[int, list[dict[str, Any]]] = {}
     for instruction in doc["instructions"]:
         by_entitlement.setdefault(instruction["entitlement_id"], []).append(instruction)
     zh = lang != "en"
     rows = []
-    entitled_total = paid_total = 0
+    entitled_total = paid_total = deducted_total = 0
     for entitlement in doc["entitlements"]:
         if not entitlement["period"].startswith(f"{year}-") or entitlement["status"] == "voided":
             continue
@@ -134,14 +144,21 @@ def statement_context(
                 )
         if entitlement["status"] == "cancelled":
             outcome = "已取消" if zh else "cancelled"
+        deducted = deductions.get(int(entitlement["id"]), 0)
         entitled_total += entitlement["amount_fen"]
+        deducted_total += deducted
         paid_total += paid
+        label = KIND_LABEL.get(entitlement.get("kind", ""), ("", ""))[0 if zh else 1]
+        code = codes.get(int(entitlement["id"]))
+        if code:
+            zh_name, en_name = names.get(code, (code, code))
+            label = f"（分类施保：{zh_name}）" if zh else f" (supplement: {en_name})"
         rows.append(
             {
                 "month": entitlement["period"],
-                "program": _program_name(county, entitlement["program"], lang)
-                + KIND_LABEL.get(entitlement.get("kind", ""), ("", ""))[0 if zh else 1],
+                "program": _program_name(county, entitlement["program"], lang) + label,
                 "entitled": format_yuan(entitlement["amount_fen"], thousands=True),
+                "deducted": format_yuan(deducted, thousands=True) if deducted else "",
                 "paid": format_yuan(paid, thousands=True),
                 "paid_on": paid_on or "",
                 "account": (settled[-1] if settled else last or {}).get("account_number", ""),
@@ -165,8 +182,9 @@ def statement_context(
         "village": village,
         "rows": rows,
         "entitled_total": format_yuan(entitled_total, thousands=True),
+        "deducted_total": format_yuan(deducted_total, thousands=True),
         "paid_total": format_yuan(paid_total, thousands=True),
-        "difference": format_yuan(entitled_total - paid_total, thousands=True),
+        "difference": format_yuan(entitled_total - deducted_total - paid_total, thousands=True),
         "generated": date.today().isoformat(),
     }
 

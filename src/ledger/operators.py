@@ -37,6 +37,7 @@ DEPARTMENTS = ("民政", "财政", "审计")
 # role has SELECT) or do not touch a ledger (config, demo bank, db upgrade by the DBA).
 COMMAND_ROLES: dict[str, Role] = {
     "registry import": Role.CIVIL_AFFAIRS,
+    "registry categories": Role.CIVIL_AFFAIRS,
     "refdata import": Role.CIVIL_AFFAIRS,
     "reconcile import": Role.CIVIL_AFFAIRS,
     "reconcile cancel": Role.CIVIL_AFFAIRS,
@@ -48,6 +49,7 @@ COMMAND_ROLES: dict[str, Role] = {
     "batch run": Role.FINANCE_MAKER,
     "batch reissue": Role.FINANCE_MAKER,
     "batch export": Role.FINANCE_MAKER,
+    "batch deduction add": Role.FINANCE_MAKER,
     "oneoff pay": Role.FINANCE_MAKER,
     "findings recover": Role.FINANCE_MAKER,
     "findings write-off": Role.FINANCE_MAKER,

@@ -18,7 +18,7 @@ import jinja2
 import pandas as pd
 import sqlalchemy as sa
 
-from ledger import households
+from ledger import deductions, households, supplements
 from ledger.batches import BatchKind, mask, previous_period
 from ledger.county import County
 from ledger.db import backpay_store, oneoff_store
@@ -163,6 +163,8 @@ def sheet_context(
     context["back_pay_total"] = format_yuan(
         sum(int(r.amount_fen) for r in back_pay), thousands=True
     )
+    context["supplements"] = supplements.sheet_rows(connection, county, batch_id, lang)
+    context.update(deductions.sheet_context(connection, batch_id))
     if batch.kind == BatchKind.REGULAR:
         changes = compute_changes(connection, batch)
         context["changes"] = {

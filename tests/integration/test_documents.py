@@ -57,8 +57,9 @@ def test_the_statement_lists_each_month_with_entitled_paid_date_and_outcome(
     row = re.search(r"<tr><td>2026-11</td>.*?</tr>", html, re.S)
     assert row is not None
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0))
-    assert cells[2:5] == ["600.00", "600.00", "2026-11-25"]
-    assert "已到账" in cells[6] and "AC04" in cells[6]
+    # entitled, deducted (扣减: none), paid, paid on
+    assert cells[2:6] == ["600.00", "", "600.00", "2026-11-25"]
+    assert "已到账" in cells[7] and "AC04" in cells[7]
     for secret in (WANG.id_number, WANG.account_number, WANG_NEW_CARD):
         assert secret not in html
     assert "<script" not in html and "http" not in html.split("</head>")[0]

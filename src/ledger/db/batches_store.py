@@ -217,12 +217,15 @@ def insert_staged(
     period: str,
     batch_ids: Sequence[int],
     e2e_prefix: str,
+    deducted: str | None = None,
     *,
     household_programs: Collection[str] = (),
-) -> None:
+) -> int:
     """Entitlements and their first instructions for the staged rows of the new batches
     (for ``household_programs`` the entitlements only: ``ledger.households`` writes one
-    instruction per household).
+    instruction per household); returns the base of their ids (a row's entitlement id is
+    base + its ordinal). ``deducted``: a temporary table of (ordinal, amount_fen)
+    deductions (``ledger.deductions``): those rows' instructions pay the amount less it.
 
     Entitlement ids are assigned here (the batch lock is held, so nobody else inserts
     entitlements meanwhile): previous maximum + the staged ordinal. The EndToEndId is
@@ -254,15 +257,21 @@ def insert_staged(
     skip_sql, skip_params = in_list("s.program", household_programs, "household")
     if skip_sql:
         skip_sql = " WHERE" + skip_sql.replace(" AND s.program IN", " s.program NOT IN", 1)
+    net, join = "s.amount_fen", " JOIN"
+    if deducted:
+        net = "s.amount_fen - COALESCE(dd.amount_fen, 0)"
+        join = f" LEFT JOIN {deducted} dd ON dd.ordinal = s.ordinal JOIN"
     connection.execute(
         sa.text(
             "INSERT INTO payment_instructions (batch_id, entitlement_id, attempt, recipient_id,"
             " township, village, amount_fen, bank, account_number, account_holder, id_number,"
             " end_to_end_id, line_number, status)"
             " SELECT b.id, :base + s.ordinal, 1, s.recipient_id, s.township, s.village,"
-            " s.amount_fen, s.bank, s.account_number, s.account_holder, s.id_number,"
+            f" {net}, s.bank, s.account_number, s.account_holder, s.id_number,"
             f" {e2e}, s.ordinal - g.before, 'pending'"
-            + source.replace(" ORDER BY s.ordinal", skip_sql + " ORDER BY s.ordinal")
+            + source.replace(" JOIN", join, 1).replace(
+                " ORDER BY s.ordinal", skip_sql + " ORDER BY s.ordinal"
+            )
         ),
         {**params, **skip_params},
     )
@@ -271,6 +280,7 @@ def insert_staged(
             "SELECT setval(pg_get_serial_sequence('entitlements', 'id'),"
             " (SELECT MAX(id) FROM entitlements))"
         )
+    return base
 
 
 def refresh_totals(connection: sa.Connection, batch_ids: Sequence[int]) -> None:

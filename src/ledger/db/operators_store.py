@@ -45,6 +45,8 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "findings",
         "finding_events",
         "fund_lineage",  # a bank return gives the money back to its allocations
+        "category_imports",  # 分类施保 categories lists (registry categories)
+        "recipient_categories",
     ),
     Role.FINANCE_MAKER: (
         "allocations",
@@ -54,6 +56,8 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "payment_instructions",
         "instruction_holds",  # screening at batch run and reissue
         "household_shares",  # household payments at batch run (ledger.households)
+        "deduction_plans",  # 扣减: batch deduction add
+        "deductions",  # taken at batch run
         "transactions",
         "postings",
         "accounts",

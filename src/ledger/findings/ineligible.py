@@ -97,14 +97,16 @@ def _above_cap(ctx: Context) -> pd.DataFrame:
         if household
         else "'R' || r.key"
     )
-    above = period_payments(f"b.program || ':' || {unit}", PAID_ENROLMENT) + (
+    # 分类施保 supplements are paid on top of the standard (county.toml [[supplements]]).
+    regular = " AND n.kind <> 'supplement'"
+    above = period_payments(f"b.program || ':' || {unit}", PAID_ENROLMENT, regular) + (
         f" GROUP BY b.program, {unit} HAVING SUM(i.amount_fen) > MAX({cap})"
     )
     rows = payments(
         ctx,
         {"unit": unit, "cap": cap},
         PAID_ENROLMENT,
-        f" AND b.program || ':' || {unit} IN ({above})",
+        f"{regular} AND b.program || ':' || {unit} IN ({above})",
         ctx.period,
     )
     if rows.empty:

@@ -218,7 +218,9 @@ def _short(ctx: Context) -> pd.DataFrame:
             columns,
             f"b.period = ? AND {NOT_VOIDED} AND i.status = 'settled'"
             " GROUP BY e.id, e.recipient_id, r.key, e.amount_fen, b.program, e.township"
-            f" HAVING SUM({_SETTLED}) < e.amount_fen",
+            # A 扣减 deduction is not a shortfall: the net is what is owed in cash.
+            f" HAVING SUM({_SETTLED}) < e.amount_fen - COALESCE((SELECT d.amount_fen"
+            " FROM deductions d WHERE d.entitlement_id = e.id), 0)",
             PAID_ENTITLEMENT + RECIPIENT + SETTLED_OUTCOME,
         ),
         ctx.period,

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import accounts, checkers
+from ledger import accounts, checkers, deductions
 from ledger.batches import (
     BatchKind,
     BatchState,
@@ -145,6 +145,10 @@ def _post_accrual(connection: sa.Connection, batch: Any, operator: str, day: dat
     if not ids:
         return None
     program = batch.program
+    # 扣减: the payable is accrued gross; the deductions settle part of it.
+    amounts, extra_names, extra_fen, extra_ids = deductions.accrual_postings(
+        connection, int(batch.id), ids, amounts
+    )
     by_township: dict[str, int] = {}
     for township, amount in zip(townships, amounts, strict=True):
         by_township[township] = by_township.get(township, 0) + amount
@@ -153,9 +157,11 @@ def _post_accrual(connection: sa.Connection, batch: Any, operator: str, day: dat
     open_accounts(connection, expense_names)
     open_payables(connection, program, int(batch.id))
     postings = PostingColumns(
-        accounts=expense_names + payable_names,
-        amounts_fen=[by_township[t] for t in sorted(by_township)] + [-a for a in amounts],
-        instruction_ids=[None] * len(expense_names) + list(ids),
+        accounts=expense_names + payable_names + extra_names,
+        amounts_fen=[by_township[t] for t in sorted(by_township)]
+        + [-a for a in amounts]
+        + extra_fen,
+        instruction_ids=[None] * len(expense_names) + list(ids) + extra_ids,
     )
     recorded = post(
         connection,

@@ -1,6 +1,6 @@
-"""Running batches: the month's regular batches (with their back pay and one-off
-batches) and the supplementary batches of re-issued failures; every new batch is
-screened (``holds``) before anyone approves it."""
+"""Running batches: the month's regular batches (with their deductions, back pay,
+supplements and one-off batches) and the supplementary batches of re-issued failures;
+every new batch is screened (``holds``) before anyone approves it."""
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ledger import backpay, holds, households, oneoff
+from ledger import backpay, deductions, holds, households, oneoff, supplements
 from ledger.batches import (
     BatchKind,
     end_to_end_prefix,
@@ -16,7 +16,7 @@ from ledger.batches import (
 )
 from ledger.county import County, unknown_code
 from ledger.db import batches_store as store
-from ledger.db import period_checks, reissue_store
+from ledger.db import deductions_store, period_checks, reissue_store
 from ledger.db.events import record_event
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError, ValidationError
@@ -99,6 +99,7 @@ def run_batches(
         )
     store.lock_batches(connection)
     store.stage_eligible(connection, period, programs, banks)
+    deducted = deductions.stage_for_run(connection, county)
     groups = store.staged_groups(connection)
     _check_groups(county, groups)
     existing = store.live_regular_batches(connection, period)
@@ -126,15 +127,20 @@ def run_batches(
     ]
     if new_ids:
         prefix = end_to_end_prefix(county.code, period)
-        store.insert_staged(
+        base = store.insert_staged(
             connection,
             period,
             new_ids,
             prefix,
+            deducted,
             household_programs=households.household_programs(county),
         )
         households.add_to_run(connection, county, new_ids, prefix)
+        if deducted:
+            deductions.record_for_run(connection, base, new_ids)
         backpay.add_to_run(connection, county.backpay_window, period, new_ids, county.code)
+        supplements.add_to_run(connection, county, period, new_ids)
+    deductions_store.drop_staged(connection)
     store.drop_staged(connection)
     new_ids += oneoff.add_batches(
         connection, county, period, operator=operator, now=moment, programs=programs, banks=banks

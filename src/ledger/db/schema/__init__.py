@@ -11,6 +11,12 @@ Dialect-specific guarantees (triggers) are not expressed here; they live in
 from ledger.db.schema.base import metadata
 from ledger.db.schema.batches import batches, entitlements, payment_instructions
 from ledger.db.schema.core import accounts, audit_events, periods, postings, transactions
+from ledger.db.schema.deductions import (
+    category_imports,
+    deduction_plans,
+    deductions,
+    recipient_categories,
+)
 from ledger.db.schema.findings import finding_events, findings
 from ledger.db.schema.funds import allocations, fund_lineage
 from ledger.db.schema.holds import hold_releases, instruction_holds
@@ -43,6 +49,9 @@ __all__ = [
     "audit_events",
     "batch_approvals",
     "batches",
+    "category_imports",
+    "deduction_plans",
+    "deductions",
     "enrolments",
     "entitlements",
     "finding_events",
@@ -60,6 +69,7 @@ __all__ = [
     "payment_instructions",
     "periods",
     "postings",
+    "recipient_categories",
     "recipients",
     "reconciliation_exceptions",
     "ref_businesses",

@@ -139,7 +139,9 @@ entitlements = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     # The 临时救助 case it pays (kind 'oneoff'; ledger.db.schema.oneoff).
     sa.Column("case_id", sa.BigInteger, sa.ForeignKey("oneoff_cases.id")),
-    sa.CheckConstraint("kind IN ('regular', 'oneoff', 'backpay')", name="kind"),
+    # 分类施保: the county supplement's code (kind 'supplement'; county.toml [[supplements]]).
+    sa.Column("supplement", sa.String(16)),
+    sa.CheckConstraint("kind IN ('regular', 'oneoff', 'backpay', 'supplement')", name="kind"),
     sa.CheckConstraint("status IN ('open', 'voided', 'cancelled')", name="status"),
     sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
     sa.Index(None, "batch_id"),
@@ -164,6 +166,17 @@ entitlements = sa.Table(
         unique=True,
         sqlite_where=sa.text("kind = 'backpay' AND status <> 'voided'"),
         postgresql_where=sa.text("kind = 'backpay' AND status <> 'voided'"),
+    ),
+    # 分类施保: at most one live supplement of a code per recipient, program and month.
+    sa.Index(
+        "uq_entitlements_live_supplement",
+        "recipient_id",
+        "program",
+        "period",
+        "supplement",
+        unique=True,
+        sqlite_where=sa.text("kind = 'supplement' AND status <> 'voided'"),
+        postgresql_where=sa.text("kind = 'supplement' AND status <> 'voided'"),
     ),
     # A one-off case is paid once: at most one live entitlement names it.
     sa.Index(
