@@ -95,7 +95,7 @@ def add(
 def list_(app: AppContext, recipient: str | None, output_format: str) -> None:
     """The deduction plans: amount, what is left, instalment, reason."""
     from ledger.db import deductions_store
-    from ledger.db.registry_store import find_recipient
+    from ledger.db.registry_queries import find_recipient
 
     with app.reader() as uow:
         rid = None
