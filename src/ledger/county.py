@@ -18,6 +18,18 @@ from typing import Any
 
 from ledger.approval import ApprovalRules, parse_rules
 from ledger.backpay import DEFAULT_WINDOW_MONTHS, parse_backpay
+from ledger.county_fields import (
+    CODE,
+    DEFAULT_ALLOCATION_MAX_FEN,
+    Disclosure,
+    disclosure_of,
+    field_code,
+    field_list,
+    field_table,
+    field_text,
+    limits_of,
+    unique_names,
+)
 from ledger.errors import ValidationError
 from ledger.funds_policy import FundsConfig, parse_funds
 from ledger.journal import DEFAULT_FUTURE_DAYS
@@ -27,8 +39,6 @@ from ledger.oneoff_rules import OneoffRules, parse_oneoff
 from ledger.oplog import LogSettings
 from ledger.oplog import parse_settings as parse_log_settings
 from ledger.screening_limits import Screening, parse_screening
-
-_CODE = re.compile(r"[A-Za-z0-9_]{1,32}")
 
 DEFAULT_THRESHOLDS: dict[str, int] = {
     # withheld: an entitlement unpaid this many days after its period ended
@@ -45,13 +55,6 @@ DEFAULT_THRESHOLDS: dict[str, int] = {
     "fluctuation_percent": 20,
 }
 
-
-# [limits]: the largest amount one allocation line may carry (an allocation of 10^8
-# yuan is already far beyond a county's yearly assistance budget; a larger figure is a
-# typing slip) and how many days after today a posting may be dated (1: the server's
-# clock may run in UTC while the county's day, UTC+8, has already begun).
-DEFAULT_ALLOCATION_MAX_FEN = 100_000_000 * 100
-MAX_FUTURE_DAYS = 31
 
 # Fund sources (资金来源) when the file names none: code -> Chinese name.
 DEFAULT_SOURCES: dict[str, str] = {
@@ -104,19 +107,7 @@ class Bank:
     profile: str
 
 
-NAME_MASKS = ("given", "middle")
 PAY_TO = ("person", "household")
-
-
-@dataclass(frozen=True)
-class Disclosure:
-    """The public-disclosure list (公示): how long it is posted, the complaint hotline
-    (监督电话) it prints, and how names are masked: ``given`` keeps the surname
-    (张**), ``middle`` keeps the first and last character (张*明, 欧阳*娜)."""
-
-    days: int = 7
-    hotline: str = ""
-    name_mask: str = "given"
 
 
 @dataclass(frozen=True)
@@ -199,20 +190,20 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
     code = str(head.get("code", ""))
     if not re.fullmatch(r"\d{6}", code):
         problems.append(f"county.code: must be the 6-digit administrative code, got {code!r}")
-    name = _text(head, "name", "county.name", problems)
+    name = field_text(head, "name", "county.name", problems)
 
     townships: dict[str, Township] = {}
-    for index, item in enumerate(_list(raw, "townships", problems)):
+    for index, item in enumerate(field_list(raw, "townships", problems)):
         where = f"townships[{index}]"
-        tcode = _code(item, "code", f"{where}.code", problems)
-        tname = _text(item, "name", f"{where}.name", problems)
+        tcode = field_code(item, "code", f"{where}.code", problems)
+        tname = field_text(item, "name", f"{where}.name", problems)
         villages = []
         for vindex, v in enumerate(item.get("villages", []) if isinstance(item, dict) else []):
             vwhere = f"{where}.villages[{vindex}]"
             villages.append(
                 Village(
-                    _code(v, "code", f"{vwhere}.code", problems),
-                    _text(v, "name", f"{vwhere}.name", problems),
+                    field_code(v, "code", f"{vwhere}.code", problems),
+                    field_text(v, "name", f"{vwhere}.name", problems),
                 )
             )
         if not villages:
@@ -224,26 +215,26 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         problems.append("townships: at least one township is needed")
 
     banks: dict[str, Bank] = {}
-    for bcode, item in _table(raw, "banks", problems).items():
+    for bcode, item in field_table(raw, "banks", problems).items():
         where = f"banks.{bcode}"
-        if not _CODE.fullmatch(bcode):
+        if not CODE.fullmatch(bcode):
             problems.append(f"{where}: a bank code uses letters, digits and _ only")
         cnaps = str(item.get("cnaps", ""))
         if not re.fullmatch(r"\d{12}", cnaps):
             problems.append(f"{where}.cnaps: must be the 12-digit CNAPS bank code, got {cnaps!r}")
         banks[bcode] = Bank(
             bcode,
-            _text(item, "name", f"{where}.name", problems),
+            field_text(item, "name", f"{where}.name", problems),
             cnaps,
-            _text(item, "profile", f"{where}.profile", problems),
+            field_text(item, "profile", f"{where}.profile", problems),
         )
     if not banks:
         problems.append("banks: at least one bank is needed")
 
     programs: dict[str, Program] = {}
-    for pcode, item in _table(raw, "programs", problems).items():
+    for pcode, item in field_table(raw, "programs", problems).items():
         where = f"programs.{pcode}"
-        if not _CODE.fullmatch(pcode):
+        if not CODE.fullmatch(pcode):
             problems.append(f"{where}: a program code uses letters, digits and _ only")
         cap_text = str(item.get("monthly_cap", ""))
         try:
@@ -273,14 +264,16 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
                 problems.append(f"{where}.{key}: must be a whole number of years")
         programs[pcode] = Program(
             code=pcode,
-            name_zh=_text(item, "name_zh", f"{where}.name_zh", problems),
-            name_en=_text(item, "name_en", f"{where}.name_en", problems),
+            name_zh=field_text(item, "name_zh", f"{where}.name_zh", problems),
+            name_en=field_text(item, "name_en", f"{where}.name_en", problems),
             monthly_cap_fen=cap,
             paid_per=paid_per,
             excludes=tuple(str(e) for e in excludes),
             treasury_may_go_negative=bool(item.get("treasury_may_go_negative", False)),
-            special_account=_text(item, "special_account", f"{where}.special_account", problems),
-            special_account_name=_text(
+            special_account=field_text(
+                item, "special_account", f"{where}.special_account", problems
+            ),
+            special_account_name=field_text(
                 item, "special_account_name", f"{where}.special_account_name", problems
             ),
             special_account_bank=account_bank,
@@ -327,16 +320,16 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         else:
             sources = {}
         for key, value in raw_sources.items():
-            if not _CODE.fullmatch(key):
+            if not CODE.fullmatch(key):
                 problems.append(f"sources.{key}: a source code uses letters, digits and _ only")
             if not isinstance(value, str) or not value.strip():
                 problems.append(f"sources.{key}: must be the source's Chinese name")
                 continue
             sources[key] = value.strip()
 
-    disclosure = _disclosure(raw, problems)
+    disclosure = disclosure_of(raw, problems)
     approval = parse_rules(raw.get("approval"), problems)
-    allocation_max_fen, future_days = _limits(raw, problems)
+    allocation_max_fen, future_days = limits_of(raw, problems)
     funds = parse_funds(raw.get("funds"), sources, list(programs), problems)
     screening = parse_screening(raw.get("screening"), problems)
     log_settings = parse_log_settings(raw, problems)
@@ -345,13 +338,13 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
     supplements = parse_supplements(raw.get("supplements"), set(programs), problems)
     deductions = parse_deductions(raw.get("deductions"), problems)
 
-    _unique_names(
+    unique_names(
         problems,
         [(f"townships[{i}].name", t.name) for i, t in enumerate(townships.values())],
         "township name",
     )
     for index, township in enumerate(townships.values()):
-        _unique_names(
+        unique_names(
             problems,
             [(f"townships[{index}].villages[{j}]", v.name) for j, v in enumerate(township.villages)]
             + [
@@ -360,10 +353,10 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
             ],
             "village name or code",
         )
-    _unique_names(
+    unique_names(
         problems, [(f"programs.{p.code}.name_zh", p.name_zh) for p in programs.values()], "name_zh"
     )
-    _unique_names(problems, [(f"banks.{b.code}.name", b.name) for b in banks.values()], "bank name")
+    unique_names(problems, [(f"banks.{b.code}.name", b.name) for b in banks.values()], "bank name")
     return County(
         code,
         name,
@@ -386,109 +379,3 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         supplements=supplements,
         deductions=deductions,
     )
-
-
-def _disclosure(raw: dict[str, Any], problems: list[str]) -> Disclosure:
-    table = raw.get("disclosure", {})
-    if not isinstance(table, dict):
-        problems.append("disclosure: must be a table ([disclosure])")
-        return Disclosure()
-    known = {"days", "hotline", "name_mask"}
-    for key in sorted(set(table) - known):
-        problems.append(f"disclosure.{key}: unknown setting (known: {', '.join(sorted(known))})")
-    days = table.get("days", 7)
-    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 90:
-        problems.append(f"disclosure.days: must be a number of days from 1 to 90, got {days!r}")
-        days = 7
-    hotline = table.get("hotline", "")
-    if not isinstance(hotline, str):
-        problems.append(f"disclosure.hotline: must be text, got {hotline!r}")
-        hotline = ""
-    name_mask = table.get("name_mask", "given")
-    if name_mask not in NAME_MASKS:
-        problems.append(
-            f"disclosure.name_mask: must be one of {', '.join(NAME_MASKS)}, got {name_mask!r}"
-        )
-        name_mask = "given"
-    return Disclosure(days=days, hotline=hotline.strip(), name_mask=name_mask)
-
-
-def _limits(raw: dict[str, Any], problems: list[str]) -> tuple[int, int]:
-    """``[limits]``: ``allocation_max`` (yuan text) and ``future_days`` (whole days)."""
-    limits = raw.get("limits", {})
-    if not isinstance(limits, dict):
-        problems.append("limits: must be a table ([limits])")
-        limits = {}
-    for key in sorted(set(limits) - {"allocation_max", "future_days"}):
-        problems.append(f"limits.{key}: unknown key (known: allocation_max, future_days)")
-    allocation_max = DEFAULT_ALLOCATION_MAX_FEN
-    if "allocation_max" in limits:
-        text = limits["allocation_max"]
-        try:
-            if not isinstance(text, str):
-                raise ValueError(f'write it as text, such as "100000000.00", not {text!r}')
-            allocation_max = parse_yuan(text)
-            if allocation_max <= 0:
-                raise ValueError("it must be more than 0")
-        except ValueError as error:
-            problems.append(f"limits.allocation_max: not a positive yuan amount: {error}")
-            allocation_max = DEFAULT_ALLOCATION_MAX_FEN
-    future_days = limits.get("future_days", DEFAULT_FUTURE_DAYS)
-    if (
-        not isinstance(future_days, int)
-        or isinstance(future_days, bool)
-        or not 0 <= future_days <= MAX_FUTURE_DAYS
-    ):
-        problems.append(
-            f"limits.future_days: must be a whole number of days from 0 to {MAX_FUTURE_DAYS}, "
-            f"got {future_days!r}"
-        )
-        future_days = DEFAULT_FUTURE_DAYS
-    return allocation_max, future_days
-
-
-def _unique_names(problems: list[str], items: list[tuple[str, str]], what: str) -> None:
-    """Names are matched when importing files, so two things may not share one."""
-    seen: dict[str, str] = {}
-    for where, value in items:
-        if not value:
-            continue
-        if value in seen:
-            problems.append(f"{where}: {what} {value!r} is also used by {seen[value]}")
-        else:
-            seen[value] = where
-
-
-def _text(item: Any, key: str, where: str, problems: list[str]) -> str:
-    value = item.get(key) if isinstance(item, dict) else None
-    if not isinstance(value, str) or not value.strip():
-        problems.append(f"{where}: missing or empty")
-        return ""
-    return value.strip()
-
-
-def _code(item: Any, key: str, where: str, problems: list[str]) -> str:
-    value = _text(item, key, where, problems)
-    if value and not _CODE.fullmatch(value):
-        problems.append(f"{where}: {value!r} is not a code (letters, digits, _; at most 32)")
-    return value
-
-
-def _list(raw: dict[str, Any], key: str, problems: list[str]) -> list[Any]:
-    value = raw.get(key, [])
-    if not isinstance(value, list):
-        problems.append(f"{key}: must be a list of tables ([[{key}]])")
-        return []
-    return value
-
-
-def _table(raw: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
-    """A table of tables such as [programs.CODE]."""
-    value = raw.get(key, {})
-    if not isinstance(value, dict):
-        problems.append(f"{key}: must be a table ([{key}.CODE])")
-        return {}
-    for k, v in value.items():
-        if not isinstance(v, dict):
-            problems.append(f"{key}.{k}: must be a table")
-    return {k: v for k, v in value.items() if isinstance(v, dict)}
