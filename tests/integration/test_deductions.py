@@ -359,3 +359,33 @@ def test_a_deducted_payment_settled_in_full_is_not_paid_less_than_entitled(engin
     ids = pay_period(engine, tmp_path)
     set_status(engine, ids["R0000001"] + ids["R0000002"], "settled")
     assert detect(engine, "W05") == {}  # 420.00 settled of 600.00: 180.00 was deducted
+
+
+def test_a_members_deduction_waits_in_a_household_program_and_the_payment_stays_whole(engine):
+    # A household payment is one instruction to the head for every member: netting one
+    # member's deduction there is not done, so the deduction waits (docs/deductions.md)
+    # and the accrual settles nothing the bank file did not net.
+    household = replace(
+        COUNTY, programs={**COUNTY.programs, P: replace(COUNTY.programs[P], pay_to="household")}
+    )
+    card = "6217000000000000001"
+    enrol(
+        engine,
+        [
+            person(1, household_id="H1", household_head=True, amount_fen=300_00,
+                   account_number=card),
+            person(2, household_id="H1", amount_fen=200_00, account_number=card,
+                   account_holder="人1"),
+        ],
+    )  # fmt: skip
+    fund(engine, {P})
+    owes(engine, 2, 100_00)
+    plan(engine, recipient="R0000002", amount_fen=100_00, county=household)
+    (batch,) = run(engine, county=household).created
+    assert (batch.count, batch.amount_fen_total) == (1, 500_00)
+    approve(engine, batch.id)
+    with engine.connect() as connection:
+        taken = connection.execute(sa.text("SELECT COUNT(*) FROM deductions")).scalar_one()
+    assert taken == 0
+    assert balance(engine, RECEIVABLE.format(2)) == 100_00  # still to recover
+    assert balance(engine, PAYABLE.format(1)) == -500_00  # the head's payable: the whole
