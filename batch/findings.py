@@ -344,14 +344,14 @@ def verify(
 def recover(app: AppContext, finding_id: int, amount: str, day: Any, operator: str) -> None:
     """Post the recovery receivable (追缴) for a finding: Dr Assets:Receivable:Recovery:{r}
     / Cr Expenses:Assistance:{program}:{township}."""
-    from ledger.findings import service
+    from ledger.findings import recovery
 
     try:
         amount_fen = parse_yuan(amount)
     except ValueError as error:
         raise click.BadParameter(f"not a yuan amount: {error}", param_hint="--amount") from None
     with app.unit_of_work() as uow:
-        tx = service.recover(
+        tx = recovery.recover(
             uow, finding_id, amount_fen=amount_fen, operator=operator, day=to_date(day)
         )
     click.echo(f"Recovery of {format_yuan(amount_fen)} yuan posted as transaction {tx}.")

@@ -276,7 +276,7 @@ def receive_recovery(
     Cr Assets:Receivable:Recovery:{recipient}. The receivable never goes below zero."""
     from datetime import date as _date
 
-    from ledger.findings import service
+    from ledger.findings import recovery
     from ledger.money import parse_yuan
 
     problems = []
@@ -293,7 +293,7 @@ def receive_recovery(
     if problems:
         raise ValidationError("the recovery was refused:", problems)
     with app.unit_of_work() as uow:
-        tx = service.receive_recovery(
+        tx = recovery.receive_recovery(
             uow,
             county,
             recipient_key=recipient,

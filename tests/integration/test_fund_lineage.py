@@ -15,7 +15,7 @@ from ledger.db import fund_lineage
 from ledger.db.journal_reversal import reverse
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
-from ledger.findings import service
+from ledger.findings import recovery
 from ledger.funds import Allocation
 from ledger.funds_policy import FundsConfig
 from tests.helpers import post_lines
@@ -267,7 +267,7 @@ def test_recovered_money_goes_back_to_the_sources_of_the_recipients_latest_payme
     for amount in (300_00, 200_00):
         with UnitOfWork(books.engine) as uow:
             ids.append(
-                service.receive_recovery(
+                recovery.receive_recovery(
                     uow,
                     COUNTY,
                     recipient_key=key,
