@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from ledger import screening
 from ledger.batches import BatchState, InstructionStatus, period_start
 from ledger.county import County
-from ledger.db import batches_store
+from ledger.db import batches_store, hold_reads
 from ledger.db import screening_store as store
 from ledger.db.events import record_event
 from ledger.db.schema import hold_releases, instruction_holds, payment_instructions
@@ -183,7 +183,7 @@ def held_listing(connection: sa.Connection, batch_id: int, lang: str = "zh") -> 
     """A batch's held payments (and the released ones, marked) grouped by first reason,
     each with every reason's evidence; IDs and cards masked."""
     by_instruction: dict[int, list[Any]] = {}
-    for row in store.held_of_batch(connection, batch_id):
+    for row in hold_reads.held_of_batch(connection, batch_id):
         by_instruction.setdefault(int(row.instruction_id), []).append(row)
     groups: dict[str, list[dict[str, Any]]] = {}
     for instruction_id, rows in by_instruction.items():
@@ -240,8 +240,8 @@ def period_screening(connection: sa.Connection, period: str, lang: str = "zh") -
     """What the screening stopped in a period, for the exception report: per reason
     (first in precedence) the payments still held and released, and every release with
     its reason and checker (the decisions auditors look at first)."""
-    rows = store.holds_of_period(connection, period)
-    reasons = store.reasons_of(connection, [int(r.instruction_id) for r in rows])
+    rows = hold_reads.holds_of_period(connection, period)
+    reasons = hold_reads.reasons_of(connection, [int(r.instruction_id) for r in rows])
     by_reason: dict[str, dict[str, Any]] = {}
     releases = []
     for r in rows:
