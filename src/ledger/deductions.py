@@ -29,7 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import accounts
+from ledger import accounts, households
 from ledger.county import County, unknown_code
 from ledger.db import deductions_store as store
 from ledger.db.events import record_event
@@ -151,7 +151,7 @@ def stage_for_run(connection: sa.Connection, county: County) -> str | None:
     if connection.exec_driver_sql("SELECT 1 FROM deduction_plans LIMIT 1").first() is None:
         return None
     staged = store.stage(connection, county.deductions)
-    skipped = [p.code for p in county.programs.values() if p.pay_to == "household"]
+    skipped = sorted(households.household_programs(county))
     if staged and skipped:
         # A household payment is one instruction to the head for every member: a member's
         # deduction waits (docs/deductions.md) rather than leave the payment gross.

@@ -3,8 +3,10 @@ click's CliRunner: what they print, and bad input refused with exit 1 naming the
 row and column or the option, nothing changed."""
 
 import json
+import os
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from ledger.cli import cli
@@ -54,6 +56,21 @@ def test_a_categories_list_is_imported_and_a_bad_one_refused_naming_row_and_colu
     assert result.exit_code == 1
     assert "bad.csv" in result.output and "row 2" in result.output
     assert "unknown category 'blind'" in result.output
+    engine = make_engine(os.environ["LEDGER_DATABASE_URL"])
+    try:  # the refused file changed nothing: one list, one row
+        with engine.connect() as connection:
+            assert (
+                connection.execute(sa.text("SELECT COUNT(*) FROM category_imports")).scalar_one()
+                == 1
+            )
+            assert (
+                connection.execute(
+                    sa.text("SELECT COUNT(*) FROM recipient_categories")
+                ).scalar_one()
+                == 1
+            )
+    finally:
+        engine.dispose()
     result = invoke(runner, "registry", "categories", str(good), "--operator", "maker")
     assert result.exit_code == 1 and "needs role civil_affairs" in result.output
 
