@@ -47,9 +47,9 @@ def write_genesis(bind: sa.Connection, *, operator: str) -> int:
     ).first()
     journal_id, journal_hash = (None, None) if head is None else (int(head[0]), str(head[1]))
     now = datetime.now(UTC)
-    names = current_scopes(bind)
     # The tables this revision has: a migration's genesis runs before later tables exist.
     existing = set(sa.inspect(bind).get_table_names())
+    names = current_scopes(bind, only=existing)
     for name in names:
         last_id += 1
         values: dict[str, object] = {

@@ -181,17 +181,6 @@ SCOPES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "categories": (("category_imports", None), ("recipient_categories", None)),
     "deductions": (("deduction_plans", None),),
 }
-# Tables added after migration 0017 (whose genesis events digest the scopes as they
-# stand at that upgrade): skipped where they do not exist yet.
-LATER_TABLES = frozenset(
-    {"category_imports", "recipient_categories", "deduction_plans", "deductions"}
-)
-
-
-def _present(connection: sa.Connection, table: str) -> bool:
-    return table not in LATER_TABLES or sa.inspect(connection).has_table(table)
-
-
 # Keyed families: where their keys are listed.
 SCOPE_KEYS = {"batch": "SELECT id FROM batches", "refdata": "SELECT id FROM refdata_imports"}
 
@@ -303,7 +292,7 @@ def scope_digest(
     return {
         table: table_digest(connection, table, where, key, (sizes or {}).get(table))
         for table, where in SCOPES[family]
-        if (only is None or table in only) and _present(connection, table)
+        if only is None or table in only
     }
 
 
@@ -318,8 +307,9 @@ def related_batches(connection: sa.Connection, batch_id: int) -> list[int]:
     return sorted(int(r[0]) for r in rows if int(r[0]) != batch_id)
 
 
-def current_scopes(connection: sa.Connection) -> list[str]:
-    """Every scope the current tables hold rows of."""
+def current_scopes(connection: sa.Connection, only: Collection[str] | None = None) -> list[str]:
+    """Every scope the current tables hold rows of (``only``: of these tables; a
+    migration's genesis runs before later migrations' tables exist)."""
     names = []
     for family, query in SCOPE_KEYS.items():
         names += [scope_name(family, int(r[0])) for r in connection.exec_driver_sql(query)]
@@ -329,7 +319,7 @@ def current_scopes(connection: sa.Connection) -> list[str]:
         if any(
             connection.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first() is not None
             for table, _ in tables
-            if _present(connection, table)
+            if only is None or table in only
         ):
             names.append(family)
     return names
