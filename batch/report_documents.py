@@ -11,10 +11,11 @@ import click
 
 from ledger.batch.report import report
 from ledger.batches import parse_period
-from ledger.cli_support import AppContext, county_option, pass_app
+from ledger.cli_support import AppContext, county_option, pass_app, unmask_option
 from ledger.county import County
 from ledger.db.audit_reads import disclosure_rows, load_history
 from ledger.errors import LedgerError
+from ledger.money import format_yuan
 
 lang_option = click.option(
     "--lang",
@@ -146,4 +147,34 @@ def disclosure_command(
     click.echo(
         f"Wrote the {period} disclosure list: {context['count']} recipients in "
         f"{len(context['villages'])} villages to {out_path}."
+    )
+
+
+@report.command("receipts")
+@click.argument("batch_id", type=int)
+@out_option
+@lang_option
+@unmask_option
+@county_option
+@pass_app
+def receipts_command(
+    app: AppContext, batch_id: int, out_path: Path, lang: str, unmask: bool, county: County
+) -> None:
+    """The cash receipt list (现金发放签收表) of an exported cash batch, to print and
+    have each recipient sign: one table per township and village, line numbers and
+    amounts as in the batch's file, room for the signature and the date, and the
+    officers' signatures. The signed list comes back typed into the batch file's layout
+    with 领取状态 已领取/未领取 and is imported with `ledger reconcile import`.
+
+    BATCH_ID is a batch of a cash bank (cash = true in county.toml). ID numbers are
+    masked unless --unmask.
+    """
+    from ledger.cash import receipt_list  # Jinja2
+
+    with app.reader() as uow:
+        listed = receipt_list(uow.connection, county, batch_id, lang=lang, unmask=unmask)
+    _write(out_path, listed.html)
+    click.echo(
+        f"Wrote the receipt list of batch {batch_id} ({listed.count} payments, "
+        f"{format_yuan(listed.amount_fen, thousands=True)} yuan) to {out_path}."
     )

@@ -47,6 +47,9 @@ DEFAULT_THRESHOLDS: dict[str, int] = {
     "clearing_days": 7,
     # withheld: a failed payment neither re-issued nor cancelled after this many days
     "failed_followup_days": 30,
+    # withheld: cash (备用金) handed out for payment without a signed receipt this many
+    # days after export (W07)
+    "cash_receipt_days": 15,
     # withheld: allocated funds untouched this many days
     "idle_funds_days": 90,
     # diverted: a bank account changed this many days or fewer before a payment
@@ -105,6 +108,11 @@ class Bank:
     name: str
     cnaps: str
     profile: str
+    # cash = true: not a bank but the townships' cash payment (现金发放, 备用金) for people
+    # without an account: roster rows at it have no account number, its "bank file" is
+    # the receipt list to sign (ledger batch receipts) and the signed list comes back as
+    # its return file (docs/ledger.md "Cash payments").
+    cash: bool = False
 
 
 PAY_TO = ("person", "household")
@@ -140,6 +148,11 @@ class County:
     @property
     def province_prefix(self) -> str:
         return self.code[:2]
+
+    @property
+    def cash_banks(self) -> frozenset[str]:
+        """The codes of the ``cash = true`` banks (现金发放: payees without an account)."""
+        return frozenset(b.code for b in self.banks.values() if b.cash)
 
     def village_codes(self, township: str) -> set[str]:
         return (
@@ -219,14 +232,18 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         where = f"banks.{bcode}"
         if not CODE.fullmatch(bcode):
             problems.append(f"{where}: a bank code uses letters, digits and _ only")
+        cash = item.get("cash", False)
+        if not isinstance(cash, bool):
+            problems.append(f"{where}.cash: must be true or false, got {cash!r}")
+            cash = False
         cnaps = str(item.get("cnaps", ""))
-        if not re.fullmatch(r"\d{12}", cnaps):
+        if not (cash and not cnaps) and not re.fullmatch(r"\d{12}", cnaps):
             problems.append(f"{where}.cnaps: must be the 12-digit CNAPS bank code, got {cnaps!r}")
+        profile = field_text(item, "profile", f"{where}.profile", problems)
+        if cash and profile == "pain001":
+            problems.append(f"{where}.profile: a cash payment is a list to sign, not pain001")
         banks[bcode] = Bank(
-            bcode,
-            field_text(item, "name", f"{where}.name", problems),
-            cnaps,
-            field_text(item, "profile", f"{where}.profile", problems),
+            bcode, field_text(item, "name", f"{where}.name", problems), cnaps, profile, cash
         )
     if not banks:
         problems.append("banks: at least one bank is needed")

@@ -46,6 +46,14 @@ STATUS_TEXT = {
 KIND_LABEL = {"backpay": ("（补发）", " (back pay)")}
 
 
+def _paid_to(county: County, instruction: dict[str, Any], zh: bool) -> str:
+    """The (masked) card an instruction paid to; 现金 for a cash payment (no card)."""
+    account = str(instruction.get("account_number") or "")
+    if not account and instruction.get("bank") in county.cash_banks:
+        return "现金" if zh else "cash"
+    return account
+
+
 def mask_given_name(name: str) -> str:
     """The surname stays, every character of the given name becomes ``*``.
 
@@ -161,7 +169,7 @@ def statement_context(
                 "deducted": format_yuan(deducted, thousands=True) if deducted else "",
                 "paid": format_yuan(paid, thousands=True),
                 "paid_on": paid_on or "",
-                "account": (settled[-1] if settled else last or {}).get("account_number", ""),
+                "account": _paid_to(county, settled[-1] if settled else last or {}, zh),
                 "outcome": outcome,
             }
         )

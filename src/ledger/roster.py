@@ -152,6 +152,9 @@ def _validate_parts(
         yield validate_chunk(chunk, county, table.labels, found), found
 
 
+MISSING = "required value is missing"
+
+
 def validate_chunk(
     frame: pd.DataFrame, county: County, labels: dict[str, str], problems: Problems
 ) -> pd.DataFrame:
@@ -162,8 +165,13 @@ def validate_chunk(
     check = Checker(frame, labels, problems)
     out = pd.DataFrame({"row_no": frame[ROW].astype("int64")})
 
+    # Cash payees (a bank with cash = true: 现金发放) have no account number.
+    cash_names = {b.code for b in county.banks.values() if b.cash}
+    cash_names |= {b.name for b in county.banks.values() if b.cash}
+    cash = frame["bank"].isin(cash_names) if cash_names else pd.Series(False, index=frame.index)
     for key in (c.key for c in COLUMNS if c.required):
-        check.flag(frame[key] == "", key, "required value is missing")
+        missing = frame[key] == ""
+        check.flag(missing & ~cash if key == "account_number" else missing, key, MISSING)
 
     # Identity
     valid_ids, births = check.id_numbers(frame["id_number"], "id_number", county.province_prefix)
@@ -247,8 +255,13 @@ def validate_chunk(
         account = account.copy()
         account[~plain] = spaced
         plain[~plain] = ascii_digits_between(spaced.tolist(), 8, 32)
-    account_ok = plain
-    check.flag((account != "") & ~account_ok, "account_number", "must be 8 to 32 digits")
+    account_ok = plain & ~cash
+    check.flag((account != "") & ~plain & ~cash, "account_number", "must be 8 to 32 digits")
+    check.flag(
+        cash & (account != ""),
+        "account_number",
+        "a cash payee (现金发放) has no account number: leave it empty or name a bank",
+    )
     good_accounts = account[account_ok]
     luhn = pd.Series(luhn_ok(good_accounts.tolist()), index=good_accounts.index, dtype=bool)
     check.flag_index(
@@ -257,7 +270,7 @@ def validate_chunk(
         "fails the Luhn check: verify it (passbook numbers may not pass)",
         warning=True,
     )
-    out["account_number"] = account.where(account_ok, None)
+    out["account_number"] = account.where(account_ok, None).mask(cash & (account == ""), "")
     holder = frame["account_holder"]
     out["account_holder"] = holder.where(holder != "", None)
     check.flag(holder.str.len() > 64, "account_holder", "longer than 64 characters")

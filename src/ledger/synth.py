@@ -96,7 +96,7 @@ def roster(
         county.programs.values()
     )
     program_index = rng.integers(0, len(programs), n)
-    banks = list(county.banks)
+    banks = [code for code in county.banks if code not in county.cash_banks]  # all carded
     bank = np.array(banks, dtype=object)[rng.integers(0, len(banks), n)]
     size = rng.integers(1, 6, n)
     caps = np.array([p.monthly_cap_fen for p in programs])[program_index]

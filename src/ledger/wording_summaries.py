@@ -209,6 +209,12 @@ _SUMMARIES: list[Pattern] = [
         lambda m, c: f"{m[5]}年县级配套资金{m[1]}元，按上级资金{m[4]}元的{m[3]}%应配套{m[2]}元",
     ),
     _p(
+        "W07",
+        r"cash of batch (\d+) \(line (\d+), (\S+)\) not signed for (\d+) days after it was"
+        r" drawn \(limit (\d+)\)",
+        lambda m, c: f"批次{m[1]}第{m[2]}行现金（{m[3]}）支取后{m[4]}天未签收（限{m[5]}天）",
+    ),
+    _p(
         "W05",
         r"paid ([\d.]+) of ([\d.]+) yuan entitled \((.*)\)",
         lambda m, c: (

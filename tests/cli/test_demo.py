@@ -183,7 +183,8 @@ def test_every_return_file_reads_and_carries_the_planted_lines(demo_dir: Path) -
         failed += int((lines["status"] == "failed").sum())
         pending += int((lines["status"] == "pending").sum())
     assert {"AC04", "AC06", "BE01"} <= reasons
-    assert failed > 0 and pending == 2 and settled > 500
+    # 处理中 at the bank (clearing_unresolved) and 待领取 on the signed cash list.
+    assert failed > 0 and pending == 2 + 1 and settled > 500
     manifest = json.loads((demo_dir / "manifest.json").read_text(encoding="utf-8"))
     planted = {p["kind"]: p for p in manifest["planted"]}
     diverted_card = planted["never_instructed"]["subjects"][0]["account_number"]
@@ -204,7 +205,7 @@ def test_the_manifest_holds_no_full_id_or_card_number(demo_dir: Path) -> None:
             connection.execute(sa.text("SELECT DISTINCT account_number FROM enrolments")).scalars()
         )
     engine.dispose()
-    numbers = set(people.values()) | cards
+    numbers = set(people.values()) | (cards - {""})  # cash payees have no card
     numbers |= set(re.findall(r"[0-9]{17}[0-9X]", _bank_text(demo_dir)))
     assert len(numbers) > 600
     assert not [n for n in numbers if n in text]
@@ -214,7 +215,8 @@ def test_the_manifest_holds_no_full_id_or_card_number(demo_dir: Path) -> None:
     for subject in subjects:
         assert subject["id_number"] == mask(people[subject["key"]])
         assert re.fullmatch(r"[0-9]{6}\*+[0-9]{3}[0-9X]", subject["id_number"])
-        assert re.fullmatch(r"[0-9]{6}\*+[0-9]{4}", subject["account_number"])
+        # A card masked; a cash payee (现金发放) has none.
+        assert re.fullmatch(r"([0-9]{6}\*+[0-9]{4})?", subject["account_number"])
 
 
 def _bank_text(demo_dir: Path) -> str:
@@ -326,15 +328,15 @@ def test_the_demo_roster_has_rare_character_names_and_unique_newcomer_households
 # 20,000.00 (an 18th, 3,000.00 for a public employee, is held); 26,000.00 allocated
 # (23,000.00 asked + 10%, whole thousands up), FIFO: central 15,600.00, provincial 4,400.00.
 DEMO_FUNDS = {
-    ("dibao_urban", "central"): (0, 0, 7140000, 7285000, 228800, 0, 0, 7056200, 83800),
-    ("dibao_urban", "provincial"): (0, 0, 4760000, 2892800, 0, 0, 0, 2892800, 1867200),
-    ("dibao_urban", "total"): (0, 0, 11900000, 10177800, 228800, 0, 0, 9949000, 1951000),
-    ("dibao_rural", "central"): (0, 0, 12300000, 12526900, 324400, 0, 118600, 12083900, 97500),
-    ("dibao_rural", "provincial"): (0, 0, 8200000, 4438000, 140000, 0, 0, 4298000, 3902000),
-    ("dibao_rural", "total"): (0, 0, 20500000, 16964900, 464400, 0, 118600, 16381900, 3999500),
+    ("dibao_urban", "central"): (0, 0, 7140000, 7303500, 307300, 0, 0, 6996200, 143800),
+    ("dibao_urban", "provincial"): (0, 0, 4760000, 2855800, 78300, 0, 0, 2777500, 1982500),
+    ("dibao_urban", "total"): (0, 0, 11900000, 10159300, 385600, 0, 0, 9773700, 2126300),
+    ("dibao_rural", "central"): (0, 0, 12300000, 12571200, 341200, 0, 135500, 12094500, 70000),
+    ("dibao_rural", "provincial"): (0, 0, 8200000, 4349400, 140000, 0, 0, 4209400, 3990600),
+    ("dibao_rural", "total"): (0, 0, 20500000, 16920600, 481200, 0, 135500, 16303900, 4060600),
     ("tekun", "central"): (0, 0, 4080000, 3815600, 0, 0, 150000, 3665600, 264400),
-    ("tekun", "provincial"): (0, 0, 2720000, 1280000, 52400, 0, 0, 1227600, 1492400),
-    ("tekun", "total"): (0, 0, 6800000, 5095600, 52400, 0, 150000, 4893200, 1756800),
+    ("tekun", "provincial"): (0, 0, 2720000, 1280000, 21700, 0, 0, 1258300, 1461700),
+    ("tekun", "total"): (0, 0, 6800000, 5095600, 21700, 0, 150000, 4923900, 1726100),
     ("orphan", "central"): (0, 0, 240000, 120000, 0, 0, 0, 120000, 120000),
     ("orphan", "provincial"): (0, 0, 160000, 80000, 0, 0, 0, 80000, 80000),
     ("orphan", "total"): (0, 0, 400000, 200000, 0, 0, 0, 200000, 200000),

@@ -71,7 +71,7 @@ def test_the_rules_command_prints_the_catalogue_in_markdown_and_json():
     text = runner.invoke(cli, ["findings", "rules", "--format", "markdown"]).output
     assert "### M01 死亡后仍发放 / Paid for a period after death" in text
     rules = json.loads(runner.invoke(cli, ["findings", "rules", "--format", "json"]).output)
-    assert len(rules) == 30 and rules[0]["id"] == "W01"
+    assert len(rules) == 31 and rules[0]["id"] == "W01"
 
 
 def test_the_lifecycle_from_detection_to_verification_and_back(db_url, engine, tmp_path):

@@ -181,6 +181,8 @@ def screen(
             # those are joined to their enrolments for the households.
             + " AND j.account_number IN (SELECT k.account_number"
             + _period_live("k", "bk")
+            # Cash payees (现金发放) have no account: the empty number is nobody's card.
+            + " AND k.account_number <> ''"
             + " GROUP BY k.account_number HAVING COUNT(*) > 1)"
             + " GROUP BY j.account_number HAVING COUNT(DISTINCT e.household_id) > 1) sh"
             " ON sh.account_number = i.account_number WHERE ",

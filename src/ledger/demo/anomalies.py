@@ -67,6 +67,8 @@ def make_plan(county: County, roster: Roster, periods: list[str], rng: np.random
     diverted.plant(planting, changed, new_cards)
     neglected = withheld.plant(planting)
     plant_assets(planting.plan, planting.frame, planting.pick, rng, person)
+    # Before the ordinary failures, which pick per month: month 1 is the same for a seed.
+    withheld.plant_cash(planting)
     withheld.plant_ordinary_failures(planting, neglected)
     oneoff.plant(planting)  # last: it draws from a generator of its own
     planting.plan.extra_rows = pd.concat(planting.extra)

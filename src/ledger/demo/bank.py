@@ -18,8 +18,10 @@ from pathlib import Path
 
 from lxml import etree
 
+from ledger.files.profiles import CASH_RECEIPT as CASH_EXPORT
 from ledger.files.profiles import CSV_GB18030 as CSV_EXPORT
 from ledger.files.profiles import FIXED_GBK as FIXED_EXPORT
+from ledger.files.profiles import Profile
 from ledger.money import format_yuan, parse_yuan
 
 # Our fixed_gbk export's detail record widths, in GBK bytes.
@@ -82,6 +84,8 @@ class SimulatedBank:
     closed: set[str] = field(default_factory=set)
     frozen: set[str] = field(default_factory=set)
     pending: set[str] = field(default_factory=set)
+    # Cash lists (现金发放): the ID numbers whose line comes back 待领取 (not collected).
+    uncollected: set[str] = field(default_factory=set)
     # (kind, account, detail): amount (detail: "-100.00"), account (detail: reported
     # card) or never_instructed (account: payee card, detail: amount in yuan).
     tampering: list[tuple[str, str, str]] = field(default_factory=list)
@@ -89,11 +93,17 @@ class SimulatedBank:
     def answer(self, bank_file: Path, out_dir: Path, *, now: datetime) -> Answer:
         """Read ``bank_file`` and write its return into ``out_dir``."""
         parsed = read_bank_file(bank_file)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        stem = bank_file.name.rsplit(".", 1)[0]
+        if parsed.profile == "cash_receipt":  # not a bank: the township's signed list
+            for line in parsed.lines:
+                line.status = "待领取" if line.id_number in self.uncollected else "已领取"
+            path = out_dir / f"{stem}-signed.csv"
+            path.write_bytes(csv_return(parsed, CASH_EXPORT))
+            return Answer(path, parsed.profile, parsed.lines)
         for line in parsed.lines:
             self._decide(line)
         self._tamper(parsed)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        stem = bank_file.name.rsplit(".", 1)[0]
         if parsed.profile == "pain001":
             path = out_dir / f"{stem}-pain002.xml"
             path.write_bytes(pain002(parsed, now))
@@ -158,6 +168,7 @@ def read_bank_file(path: Path) -> BankFile:
 def _read_csv(data: bytes) -> BankFile:
     rows = list(csv.reader(io.StringIO(data.decode("gb18030"), newline="")))
     titles = rows[1]
+    cash = "领取人签字" in titles  # a cash receipt list: a name, no card
     lines = []
     for row in rows[2:]:
         if not row:
@@ -166,16 +177,16 @@ def _read_csv(data: bytes) -> BankFile:
         lines.append(
             Line(
                 int(cell["序号"]),
-                cell["户名"],
+                cell["姓名" if cash else "户名"],
                 cell["身份证号"],
-                cell["卡号"],
+                "" if cash else cell["卡号"],
                 parse_yuan(cell["金额(元)"]),
                 cell["摘要"],
                 cell["业务流水号"],
             )
         )
     header = data.decode("gb18030").split("\r\n", 1)[0]
-    return BankFile("csv_gb18030", lines, header_line=header)
+    return BankFile("cash_receipt" if cash else "csv_gb18030", lines, header_line=header)
 
 
 def _read_fixed(data: bytes) -> BankFile:
@@ -234,13 +245,14 @@ def _cells(line: Line) -> dict[str, str]:
     }
 
 
-def csv_return(parsed: BankFile) -> bytes:
-    """The csv_gb18030 return layout: our header line echoed, the return column titles,
-    then one line per payment with 状态 and 失败原因 (see ledger.files.profiles)."""
-    out = [parsed.header_line, ",".join(f.title for f in CSV_EXPORT.return_columns)]
+def csv_return(parsed: BankFile, export: Profile = CSV_EXPORT) -> bytes:
+    """A CSV return layout (csv_gb18030's unless told): our header line echoed, the
+    return column titles, then one line per payment with its status and reason (see
+    ledger.files.profiles)."""
+    out = [parsed.header_line, ",".join(f.title for f in export.return_columns)]
     for line in parsed.lines:
         cells = _cells(line)
-        out.append(",".join(cells[f.source] for f in CSV_EXPORT.return_columns))
+        out.append(",".join(cells[f.source] for f in export.return_columns))
     return ("\r\n".join(out) + "\r\n").encode("gb18030")
 
 

@@ -27,6 +27,7 @@ def answer_files(
     """The simulated bank answers the exported files (the plan says which accounts it
     reports closed, frozen or pending, and which lines it tampers with)."""
     bank.closed = plan.closed.get(period, set())
+    bank.uncollected = plan.uncollected.get(period, set())
     if day < 15:
         bank.frozen = set(plan.frozen.get(period, set()))
         bank.pending = plan.pending.get(period, set())
@@ -39,9 +40,10 @@ def answer_files(
             {
                 "file": answer.path,
                 "profile": answer.profile,
-                "settled": answer.count("成功"),
-                "failed": answer.count("失败"),
-                "pending": answer.count("处理中"),
+                # A bank's words, or a cash list's (已领取/未领取/待领取).
+                "settled": answer.count("成功") + answer.count("已领取"),
+                "failed": answer.count("失败") + answer.count("未领取"),
+                "pending": answer.count("处理中") + answer.count("待领取"),
                 "tampered": [(line.sequence, line.tampered) for line in answer.tampered],
             }
         )

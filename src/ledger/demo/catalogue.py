@@ -27,6 +27,7 @@ COUNTS = {
     "account_changed_before_payment": 4,
     "clearing_unresolved": 2,
     "failed_not_followed_up": 2,
+    "cash_unsigned": 1,
     **ASSET_COUNTS,
 }
 # The findings rule (src/ledger/findings/) that must find each planted kind.
@@ -50,6 +51,7 @@ RULE_OF_KIND = {
     "never_instructed": "D05",
     "clearing_unresolved": "W02",
     "failed_not_followed_up": "W03",
+    "cash_unsigned": "W07",
     "idle_funds": "W04",
     "township_jump": "F01",
     "owns_vehicle": "M11",
@@ -79,4 +81,7 @@ HOLD_OF_KIND = {
 # Ordinary bank failures each month (not anomalies: they are followed up).
 CLOSED_PER_MONTH = 2
 FROZEN_PER_MONTH = 2
-NEGLECTED_BANK = "RCC"  # month 1: its failures are never re-issued nor cancelled
+NEGLECTED_BANK = "RCC"
+# People without an account, paid in cash (现金发放) by the townships every month.
+CASH_PAYEES = 6
+CASH_BANK = "CASH"  # month 1: its failures are never re-issued nor cancelled

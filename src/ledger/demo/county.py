@@ -33,6 +33,8 @@ BANKS = (
     ("ICBC", "中国工商银行示范县支行", "102100099996", "csv_gb18030"),
     ("RCC", "示范县农村信用合作联社", "402100000018", "fixed_gbk"),
     ("BOC", "中国银行示范县支行", "104100000045", "pain001"),
+    # 现金发放 (备用金): people without an account, paid in cash against a signed list.
+    ("CASH", "乡镇现金发放（备用金）", "", "cash_receipt"),
 )
 SPECIAL_ACCOUNT = (
     'special_account = "0402020109300012345"\n'
@@ -109,7 +111,7 @@ def county_toml() -> str:
         out += [
             f"[banks.{code}]",
             f'name = "{name}"',
-            f'cnaps = "{cnaps}"',
+            f'cnaps = "{cnaps}"' if cnaps else "cash = true",
             f'profile = "{profile}"',
             "",
         ]
@@ -233,6 +235,8 @@ def new_people(
         tw = county.townships[township]
         rows["乡镇"] = tw.name
         rows["村"] = [tw.villages[k].name for k in rng.integers(0, len(tw.villages), n)]
+    # Newcomers have a card: one shaped like a cash payee (现金发放) banks with ICBC.
+    rows.loc[rows["开户银行"].isin(county.cash_banks), "开户银行"] = "ICBC"
     rows["银行账号"] = synth.card_numbers(rng, rows["开户银行"].to_numpy(dtype=object))
     rows["起始月份"] = start_month
     # One household id per newcomer, unique across the townships of the month (one call

@@ -66,6 +66,8 @@ class Plan:
     closed: dict[str, set[str]] = field(default_factory=dict)
     frozen: dict[str, set[str]] = field(default_factory=dict)
     pending: dict[str, set[str]] = field(default_factory=dict)
+    # period -> ID numbers of cash payees whose line the signed list leaves 待领取.
+    uncollected: dict[str, set[str]] = field(default_factory=dict)
     # period -> [(kind, account, detail)] lines the bank's return tampers with.
     tampering: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
     # Month-2 roster changes: exits (index -> exit date), account changes (index -> card).

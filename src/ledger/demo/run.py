@@ -23,6 +23,7 @@ from ledger import (
     reconciliation,
     sheets,
 )
+from ledger.cash import receipt_list
 from ledger.county import County
 from ledger.db.engine import database_url, make_engine
 from ledger.db.event_verify import verify_events
@@ -268,8 +269,19 @@ class Demo:
             }
             (summary.batches if regular else summary.reissued).append(record)
             summary.files.append((f"bank file, batch {created.id}", done.path))
+            if created.bank in self.county.cash_banks:  # `ledger report receipts`
+                summary.files.append(
+                    (f"cash receipt list, batch {created.id}", self._receipts(created.id, bank_dir))
+                )
             paths.append(done.path)
         return paths
+
+    def _receipts(self, batch_id: int, bank_dir: Path) -> Path:
+        path = bank_dir / f"batch-{batch_id:06d}-receipts.html"
+        with self.engine.connect() as connection:
+            listed = receipt_list(connection, self.county, batch_id)
+        path.write_text(listed.html, encoding="utf-8")
+        return path
 
     def _answer(self, period: str, exported: list[Path], summary: MonthSummary, day: int) -> None:
         returns = self.dir / "returns" / period

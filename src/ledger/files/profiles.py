@@ -149,6 +149,33 @@ FIXED_GBK = Profile(
     return_status=_RETURN_STATUS,
 )
 
+# 现金发放签收表: the list a township's cash payment (a bank with cash = true) is paid
+# against. Its "file" is the list to print and sign (also `ledger batch receipts` as a
+# page); the signed list comes back typed in as its return: 已领取 settles a line,
+# 未领取 fails it (the cash goes back), 待领取 leaves it pending (the cash is still with
+# the paying officer: W07 after cash_receipt_days). No account number: the payee has none.
+_CASH_DETAIL = (
+    Field("序号", "line_number"),
+    Field("姓名", "account_holder"),
+    Field("身份证号", "id_number"),
+    Field("金额(元)", "amount_yuan"),
+    Field("摘要", "remittance"),
+    Field("业务流水号", "end_to_end_id"),
+)
+
+CASH_RECEIPT = Profile(
+    name="cash_receipt",
+    format="csv",
+    encoding="gb18030",
+    extension="csv",
+    description="现金发放签收表: the cash receipt list to sign (GB18030 CSV); the signed "
+    "list comes back with 领取状态 已领取/未领取/待领取",
+    header=(Field("总笔数", "count"), Field("总金额(元)", "total_yuan")),
+    columns=(*_CASH_DETAIL, Field("领取人签字", "literal:"), Field("领取日期", "literal:")),
+    return_columns=(*_CASH_DETAIL, Field("领取状态", "status"), Field("备注", "reason")),
+    return_status={"已领取": "settled", "未领取": "failed", "待领取": "pending"},
+)
+
 PAIN001 = Profile(
     name="pain001",
     format="pain001",
@@ -159,7 +186,7 @@ PAIN001 = Profile(
     line_ending="\n",
 )
 
-BUILT_IN: dict[str, Profile] = {p.name: p for p in (CSV_GB18030, FIXED_GBK, PAIN001)}
+BUILT_IN: dict[str, Profile] = {p.name: p for p in (CSV_GB18030, FIXED_GBK, CASH_RECEIPT, PAIN001)}
 
 
 def available_profiles(county_path: str | Path | None = None) -> dict[str, Profile]:

@@ -5,12 +5,21 @@
 prints it; the documentation's catalogue is generated from it.
 """
 
-from ledger.findings import diverted, fluctuation, matching, misappropriated, oneoff, withheld
+from ledger.findings import (
+    cash,
+    diverted,
+    fluctuation,
+    matching,
+    misappropriated,
+    oneoff,
+    withheld,
+)
 from ledger.findings.base import CANDIDATE_COLUMNS, Context, Rule
 
 RULES: tuple[Rule, ...] = (
     *withheld.RULES,
     *matching.RULES,
+    *cash.RULES,
     *diverted.RULES,
     *misappropriated.RULES,
     *oneoff.RULES,

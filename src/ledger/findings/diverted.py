@@ -81,7 +81,8 @@ D01 = Rule(
 
 
 def _shared(ctx: Context) -> pd.DataFrame:
-    shared = live_having("account_number", "COUNT(DISTINCT i2.recipient_id) > 1")
+    no_cash = " AND i2.account_number <> ''"  # cash payees (现金发放) have no account
+    shared = live_having("account_number", "COUNT(DISTINCT i2.recipient_id) > 1", no_cash)
     rows = payments(
         ctx,
         {**_PAID_TO, "household_id": "e.household_id"},

@@ -110,7 +110,8 @@ def _clearing(ctx: Context) -> pd.DataFrame:
         return empty()
     limit = ctx.threshold("clearing_days")
     age = (pd.Timestamp(ctx.as_of) - as_dates(rows["exported_at"])).dt.days
-    rows = rows.assign(age=age)[age > limit]
+    # Cash waiting for its signatures is W07's (cash_receipt_days), not the bank's.
+    rows = rows.assign(age=age)[(age > limit) & ~rows["bank"].isin(ctx.county.cash_banks)]
     groups = group_payments(
         rows,
         ["batch_id", "period", "program", "bank", "funding_transaction_id", "file_name"],
@@ -145,7 +146,8 @@ W02 = Rule(
     data=("batches", "payment_instructions"),
     checks=(
         "Instructions still pending in an exported batch more than clearing_days after the "
-        "export: the money left the special account but no bank confirmed or rejected it."
+        "export: the money left the special account but no bank confirmed or rejected it "
+        "(cash banks: W07)."
     ),
     thresholds=("clearing_days",),
     subject="batch",

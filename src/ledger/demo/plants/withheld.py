@@ -5,7 +5,14 @@ allocation never used; the fluctuation of a township's roster (大起大落); an
 ordinary bank failures of every month, which are followed up (not anomalies).
 """
 
-from ledger.demo.catalogue import CLOSED_PER_MONTH, COUNTS, FROZEN_PER_MONTH, NEGLECTED_BANK
+from ledger.demo.catalogue import (
+    CASH_BANK,
+    CASH_PAYEES,
+    CLOSED_PER_MONTH,
+    COUNTS,
+    FROZEN_PER_MONTH,
+    NEGLECTED_BANK,
+)
 from ledger.demo.plan import Planting, person
 
 
@@ -65,3 +72,24 @@ def plant_ordinary_failures(p: Planting, neglected: list[int]) -> None:
             closed.add(str(frame.loc[neglected[0], "银行账号"]))
             frozen.update(str(frame.loc[i, "银行账号"]) for i in neglected[1:])
         plan.closed[period], plan.frozen[period] = closed, frozen
+
+
+def plant_cash(p: Planting) -> None:
+    """People without an account, paid in cash (现金发放) every month against a signed
+    list; in month 1 the paying officer keeps the cash of one of them: the signed list
+    comes back with that line 待领取 and it never changes (W07)."""
+    frame, plan = p.frame, p.plan
+    cash = p.pick(CASH_PAYEES, bank="ICBC")
+    frame.loc[cash, "开户银行"] = CASH_BANK
+    frame.loc[cash, "银行账号"] = ""
+    kept = cash[: COUNTS["cash_unsigned"]]
+    plan.uncollected[p.first] = {str(frame.loc[i, "身份证号"]) for i in kept}
+    plan.add(
+        "withheld",
+        "cash_unsigned",
+        "现金发放未签收 / cash not signed for",
+        f"{CASH_PAYEES} people without an account are paid in cash; in month 1 the signed "
+        "list leaves one line 待领取 (the officer keeps the cash) and nothing resolves it",
+        subjects=[person(frame, i) for i in kept],
+        month=p.first,
+    )

@@ -51,15 +51,20 @@ def _iso_format(path: Path, head: str) -> str:
     raise refuse(path, None, "an XML file with no ISO 20022 Document in it")
 
 
-def _matches(profile: ReturnProfile, lines: list[bytes]) -> bool:
+def _matches(profile: ReturnProfile, lines: list[bytes], *, exact: bool = False) -> bool:
     # The shape only: a file that has the shape but bad bytes or missing columns is
-    # then refused by the parser with the line and the reason.
+    # then refused by the parser with the line and the reason. ``exact``: a CSV's
+    # column titles are all the profile's (two profiles with one header line, such as
+    # a bank's return and a cash receipt list, are told apart by their titles).
     if profile.layout == "csv":
         # A file in another encoding (UTF-8 given to a GB18030 profile) still has the
         # profile's shape: it is matched, then refused by the parser as bad encoding.
-        return _csv_matches(profile, _decode(lines[:2], profile.encoding)) or _csv_matches(
-            profile, _decode(lines[:2], "utf-8")
+        return any(
+            _csv_matches(profile, _decode(lines[:2], encoding), exact)
+            for encoding in (profile.encoding, "utf-8")
         )
+    if exact:
+        return False
     head = [line.decode(profile.encoding, "replace") for line in lines[:1]]
     if profile.delimiter in head[0]:
         return False
@@ -75,10 +80,16 @@ def _decode(lines: list[bytes], encoding: str) -> list[str]:
     return [line.decode(encoding, "replace") for line in lines]
 
 
-def _csv_matches(profile: ReturnProfile, head: list[str]) -> bool:
+def _csv_matches(profile: ReturnProfile, head: list[str], exact: bool = False) -> bool:
     fields = [f.strip().strip('"') for f in head[0].split(profile.delimiter)]
     if profile.header and fields[0] == profile.header[0].title:
+        if exact:
+            titles = {c.title for c in profile.columns}
+            second = head[1].split(profile.delimiter) if len(head) > 1 else []
+            return profile.column_names_row and titles <= {f.strip().strip('"') for f in second}
         return len(head) < 2 or profile.delimiter in head[1]
+    if exact:
+        return False
     if profile.column_names_row:
         titles = {c.title for c in profile.columns}
         return len(fields) > 1 and titles <= set(fields)
@@ -102,9 +113,11 @@ def detect_format(path: Path | str, profiles: Iterable[ReturnProfile] = ()) -> s
     if not lines:
         raise refuse(path, None, "the file is empty")
     candidates = [*profiles, *PROFILES.values()]
-    for profile in candidates:
-        if _matches(profile, lines):
-            return profile.name
+    # A profile whose column titles are all there first, then the first that has the shape.
+    for exact in (True, False):
+        for profile in candidates:
+            if _matches(profile, lines, exact=exact):
+                return profile.name
     raise refuse(
         path,
         1,

@@ -156,9 +156,10 @@ def _derived(export: export_profiles.Profile) -> ReturnProfile:
 
 CSV_GB18030 = _derived(export_profiles.CSV_GB18030)
 FIXED_GBK = _derived(export_profiles.FIXED_GBK)
+CASH_RECEIPT = _derived(export_profiles.CASH_RECEIPT)
 
 PROFILES: Mapping[str, ReturnProfile] = MappingProxyType(
-    {p.name: p for p in (CSV_GB18030, FIXED_GBK)}
+    {p.name: p for p in (CSV_GB18030, FIXED_GBK, CASH_RECEIPT)}
 )
 
 
