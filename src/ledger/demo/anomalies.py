@@ -36,7 +36,7 @@ from ledger.demo.catalogue import (
 from ledger.demo.county import Roster
 from ledger.demo.legacy_records import insert_unvalidated
 from ledger.demo.plan import NUMBER_FIELDS, Plan, Planted, Planting, masked, person
-from ledger.demo.plants import diverted, misappropriated, oneoff, withheld
+from ledger.demo.plants import diverted, kinds, misappropriated, oneoff, withheld
 from ledger.demo.plants.assets import plant_assets
 
 __all__ = [
@@ -69,6 +69,7 @@ def make_plan(county: County, roster: Roster, periods: list[str], rng: np.random
     plant_assets(planting.plan, planting.frame, planting.pick, rng, person)
     # Before the ordinary failures, which pick per month: month 1 is the same for a seed.
     withheld.plant_cash(planting)
+    kinds.plant(planting)
     withheld.plant_ordinary_failures(planting, neglected)
     oneoff.plant(planting)  # last: it draws from a generator of its own
     planting.plan.extra_rows = pd.concat(planting.extra)
@@ -101,6 +102,8 @@ def apply_month(
                 more = new_people_frame(county, roster, max(1, n // 6), rng, period, code)
                 roster.frame = pd.concat([roster.frame, more], ignore_index=True)
     frame = pd.concat([roster.frame, plan.extra_rows])
+    if k >= 1 and plan.late_rows is not None:  # approved late, from month 1 (补发)
+        frame = pd.concat([frame, plan.late_rows])
     if k >= 1:
         for i, day in plan.late_exits.items():
             frame.loc[i, "状态"] = "退出"

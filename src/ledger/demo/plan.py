@@ -51,6 +51,10 @@ class Plan:
     near_misses: list[dict[str, Any]] = field(default_factory=list)
     # Rows added to the roster file (duplicates, region outside county, adult orphan).
     extra_rows: pd.DataFrame | None = None
+    # Issue 18's kinds (ledger.demo.plants.kinds): the categories list (分类施保) imported
+    # in month 1, and an enrolment approved late, in the roster from month 2 (补发).
+    categories: pd.DataFrame | None = None
+    late_rows: pd.DataFrame | None = None
     # Rows the demo inserts directly (see ledger.demo.anomalies).
     unvalidated: pd.DataFrame | None = None
     deaths: pd.DataFrame | None = None

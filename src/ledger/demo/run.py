@@ -22,6 +22,7 @@ from ledger import (
     payments,
     reconciliation,
     sheets,
+    supplements,
 )
 from ledger.cash import receipt_list
 from ledger.county import County
@@ -146,6 +147,8 @@ class Demo:
             operator=CIVIL_AFFAIRS,
             now=at(period, 1, 9),
         )
+        if k == 0:
+            self._categories(period)
         with UnitOfWork(self.engine) as uow:
             assert self.plan.unvalidated is not None
             anomalies.insert_unvalidated(
@@ -191,6 +194,18 @@ class Demo:
                 )
                 uow.commit()
         return summary
+
+    def _categories(self, period: str) -> None:
+        """Civil affairs imports the categories list (分类施保, `ledger registry
+        categories`): from month 1 on, the batch adds the supplements."""
+        assert self.plan.categories is not None
+        path = self.dir / "refdata" / "categories.csv"
+        self.plan.categories.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        with UnitOfWork(self.engine) as uow:
+            supplements.import_categories(
+                uow, self.county, path, operator=CIVIL_AFFAIRS, now=at(period, 1, 10)
+            )
+        self.files.append(("reference list: categories (分类施保)", path))
 
     def _allocations(self, period: str, frame: pd.DataFrame) -> None:
         fen = frame["月发放金额(元)"].str.replace(".", "", regex=False).astype("int64")
