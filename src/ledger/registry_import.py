@@ -17,7 +17,7 @@ imported before (same SHA-256) raises ``AlreadyImported``.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import pandas as pd
 import sqlalchemy as sa
@@ -46,47 +46,43 @@ class ImportResult:
     townships: list[dict[str, Any]] = field(default_factory=list)
 
 
+class ImportOptions(TypedDict, total=False):
+    """What ``run_import`` passes on to ``import_roster``, as its keywords."""
+
+    file_name: Required[str]
+    file_sha256: Required[str]
+    operator: Required[str]
+    roster_month: Required[str]
+    partial: bool
+    progress: Callable[[int], None] | None
+    now: datetime | None
+
+
 def run_import(
     uow: UnitOfWork,
     table: Table,
     county: County,
     *,
-    file_name: str,
-    file_sha256: str,
-    operator: str,
-    roster_month: str,
-    partial: bool = False,
-    progress: Callable[[int], None] | None = None,
-    now: datetime | None = None,
     dry_run: bool = False,
+    **options: Unpack[ImportOptions],
 ) -> ImportResult:
-    """Import a roster file in ``uow``, record ``roster.imported`` and commit, or with
-    ``dry_run`` leave the commit out (the caller's unit of work rolls back)."""
-    result = import_roster(
-        uow.connection,
-        table,
-        county,
-        file_name=file_name,
-        file_sha256=file_sha256,
-        operator=operator,
-        roster_month=roster_month,
-        partial=partial,
-        progress=progress,
-        now=now,
-    )
+    """Import a roster file in ``uow`` (``import_roster`` with ``options``), record
+    ``roster.imported`` and commit, or with ``dry_run`` leave the commit out (the
+    caller's unit of work rolls back)."""
+    result = import_roster(uow.connection, table, county, **options)
     if dry_run:
         return result
     record_event(
         uow.connection,
-        operator=operator,
+        operator=options["operator"],
         action="roster.imported",
         subject_type="roster_import",
         subject_id=result.import_id,
         detail={
-            "file": file_name,
-            "sha256": file_sha256,
-            "month": roster_month,
-            "partial": partial,
+            "file": options["file_name"],
+            "sha256": options["file_sha256"],
+            "month": options["roster_month"],
+            "partial": options.get("partial", False),
             "rows": result.row_count,
             "added": result.added,
             "changed": result.changed,
