@@ -6,8 +6,8 @@ The one path of an import (``ledger registry import``, the demo, the bench):
   ``roster.imported`` and the commit (none for a dry run: the unit of work rolls back);
 - ``import_roster`` (a connection): the file's rows validated chunk by chunk
   (``ledger.roster``, in a worker process one chunk ahead for large files) and staged,
-  the checks across rows, the apply and the import's records, in
-  ``ledger.db.registry_store`` (SQL only).
+  the checks across rows (``ledger.db.registry_checks``), the apply and the import's
+  records (``ledger.db.registry_store``): SQL only.
 
 Every problem names the file, row and column; an error refuses the whole file
 (``ValidationError``, nothing written), warnings are kept with the import. A file
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from ledger import roster
 from ledger.batches import shift_period
 from ledger.county import County
-from ledger.db import registry_queries, registry_store
+from ledger.db import registry_checks, registry_queries, registry_store
 from ledger.db.events import record_event
 from ledger.db.roster_warnings import store_warnings
 from ledger.db.uow import UnitOfWork
@@ -217,11 +217,11 @@ def _check_across_rows(
     within the file; the store's queries look at their rows only.
     """
     id_label, program_label, name_label = labels["id_number"], labels["program"], labels["name"]
-    for row_no, first in registry_store.duplicate_rows(connection):
+    for row_no, first in registry_checks.duplicate_rows(connection):
         problems.add(
             row_no, id_label, f"the same ID and {program_label} as row {first} (duplicate row)"
         )
-    for row_no, first in registry_store.renamed_in_file(connection):
+    for row_no, first in registry_checks.renamed_in_file(connection):
         problems.add(row_no, name_label, f"the same ID has another name in row {first}")
     _check_exclusions(connection, county, program_label, problems, programs)
 
@@ -241,7 +241,7 @@ def _check_backpay_window(
     if window <= 0:  # back pay is off: nothing is owed for past months
         return
     start = shift_period(roster_month, -window)
-    for row_no, program, first, months in registry_store.backpay_beyond_window(connection, start):
+    for row_no, program, first, months in registry_checks.backpay_beyond_window(connection, start):
         problems.add(
             row_no,
             labels["start_month"],
@@ -265,7 +265,7 @@ def _check_exclusions(
     excluded |= {(b, a) for a, b in excluded}
     if not excluded:
         return
-    for row_no, program, other, other_row in registry_store.programs_in_file(connection):
+    for row_no, program, other, other_row in registry_checks.programs_in_file(connection):
         if (program, other) in excluded:
             problems.add(
                 row_no,
@@ -277,7 +277,7 @@ def _check_exclusions(
     others = sorted({b for a, b in excluded if a in programs and b not in programs})
     if not others:
         return
-    for row_no, program, other in registry_store.current_enrolments_in(connection, others):
+    for row_no, program, other in registry_checks.current_enrolments_in(connection, others):
         if (program, other) in excluded:
             problems.add(
                 row_no,
