@@ -23,6 +23,16 @@ CASE_KEY = ("rule", "subject_type", "subject_id", "program")
 _PROGRESS = ("open", "assigned", "rectified")
 
 
+# Whom a finding names, as the listings show it: select ``RECIPIENT`` from
+# ``WITH_RECIPIENT`` (an outer join: not every finding names a recipient).
+RECIPIENT = (
+    recipients.c.key.label("recipient_key"),
+    recipients.c.name.label("recipient_name"),
+    recipients.c.id_number.label("id_number"),
+)
+WITH_RECIPIENT = findings.outerjoin(recipients, recipients.c.id == findings.c.recipient_id)
+
+
 def case_status(statuses: Iterable[str]) -> str:
     present = set(statuses)
     for status in _PROGRESS:
@@ -142,18 +152,8 @@ def overdue_findings(connection: sa.Connection, today: date) -> list[dict[str, A
         .subquery()
     )
     query = (
-        sa.select(
-            findings,
-            recipients.c.key.label("recipient_key"),
-            recipients.c.name.label("recipient_name"),
-            recipients.c.id_number.label("id_number"),
-            escalated.c.escalated_at,
-        )
-        .select_from(
-            findings.outerjoin(recipients, recipients.c.id == findings.c.recipient_id).outerjoin(
-                escalated, escalated.c.finding_id == findings.c.id
-            )
-        )
+        sa.select(findings, *RECIPIENT, escalated.c.escalated_at)
+        .select_from(WITH_RECIPIENT.outerjoin(escalated, escalated.c.finding_id == findings.c.id))
         .where(
             findings.c.status == "assigned",
             findings.c.due_date.is_not(None),
