@@ -16,7 +16,12 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ledger.db.bulk import fill_temporary_table
-from ledger.db.finding_cases import RECIPIENT, WITH_RECIPIENT, reopen_dismissed_recurrences
+from ledger.db.finding_cases import (
+    RECIPIENT,
+    WITH_RECIPIENT,
+    add_events,
+    reopen_dismissed_recurrences,
+)
 from ledger.db.locked_rows import one_row
 from ledger.db.schema import finding_events, findings, recipients
 from ledger.db.schema.base import Timestamp
@@ -136,14 +141,13 @@ def store_candidates(
     ).scalar_one()
     params = {"now": now, "operator": operator, "login": os_login()}
     # Verified (or rectified) findings whose condition is back: reopened, with an event.
-    connection.execute(
-        sa.text(
-            "INSERT INTO finding_events (finding_id, occurred_at, operator, action, note,"
-            " db_login)"
-            " SELECT f.id, :now, :operator, 'reopened', 'detected again: ' || c.summary, :login"
-            f" FROM findings f JOIN {_STAGE} c ON c.fingerprint = f.fingerprint"
-            " WHERE f.status = 'verified'"
-        ).bindparams(_ts("now")),
+    add_events(
+        connection,
+        "f.id",
+        "reopened",
+        "'detected again: ' || c.summary",
+        f" FROM findings f JOIN {_STAGE} c ON c.fingerprint = f.fingerprint"
+        " WHERE f.status = 'verified'",
         params,
     )
     reopened = connection.execute(
@@ -176,15 +180,14 @@ def store_candidates(
         ).bindparams(_ts("now")),
         params,
     )
-    new = connection.execute(
-        sa.text(
-            "INSERT INTO finding_events (finding_id, occurred_at, operator, action, note,"
-            " db_login)"
-            " SELECT id, :now, :operator, 'detected', summary, :login FROM findings"
-            " WHERE id > :last"
-        ).bindparams(_ts("now")),
+    new = add_events(
+        connection,
+        "id",
+        "detected",
+        "summary",
+        " FROM findings WHERE id > :last",
         {**params, "last": int(last_id)},
-    ).rowcount
+    )
     # A dismissed finding whose case comes back in a later period is reopened.
     reopened += reopen_dismissed_recurrences(
         connection, since_id=int(last_id), operator=operator, now=now
