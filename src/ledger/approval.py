@@ -13,6 +13,7 @@ approvals do not meet it.
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.county_fields import section, unknown_keys
 from ledger.money import format_yuan, parse_yuan
 
 
@@ -50,13 +51,8 @@ class ApprovalRules:
 
 def parse_rules(raw: Any, problems: list[str]) -> ApprovalRules:
     """``[approval]`` of county.toml; every problem is appended with its key."""
-    if raw is None:
+    if section(raw, "approval", ("bands",), problems) is None:
         return ApprovalRules()
-    if not isinstance(raw, dict):
-        problems.append("approval: must be a table ([approval])")
-        return ApprovalRules()
-    unknown = sorted(set(raw) - {"bands"})
-    problems += [f"approval.{k}: unknown key (known: bands)" for k in unknown]
     items = raw.get("bands", [])
     if not isinstance(items, list):
         problems.append("approval.bands: must be a list of tables ([[approval.bands]])")
@@ -87,10 +83,7 @@ def parse_rules(raw: Any, problems: list[str]) -> ApprovalRules:
         if not isinstance(other, bool):
             problems.append(f"{where}.other_department: must be true or false, got {other!r}")
             continue
-        for key in sorted(set(item) - {"above", "checkers", "other_department"}):
-            problems.append(
-                f"{where}.{key}: unknown key (known: above, checkers, other_department)"
-            )
+        unknown_keys(item, where, ("above", "checkers", "other_department"), problems)
         if any(b.above_fen == above for b in bands):
             problems.append(f"{where}.above: {format_yuan(above)} is listed twice")
             continue

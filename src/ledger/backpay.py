@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger.batches import end_to_end_prefix, shift_period
+from ledger.county_fields import section
 from ledger.db import backpay_store
 
 DEFAULT_WINDOW_MONTHS = 12
@@ -22,13 +23,8 @@ DEFAULT_WINDOW_MONTHS = 12
 
 def parse_backpay(raw: Any, problems: list[str]) -> int:
     """``[backpay]`` of county.toml: the window in months (0-60)."""
-    if raw is None:
+    if section(raw, "backpay", ("window_months",), problems) is None:
         return DEFAULT_WINDOW_MONTHS
-    if not isinstance(raw, dict):
-        problems.append("backpay: must be a table ([backpay])")
-        return DEFAULT_WINDOW_MONTHS
-    unknown = sorted(set(raw) - {"window_months"})
-    problems += [f"backpay.{k}: unknown key (known: window_months)" for k in unknown]
     value = raw.get("window_months", DEFAULT_WINDOW_MONTHS)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 60:
         problems.append(

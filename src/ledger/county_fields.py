@@ -3,6 +3,7 @@ collected so every problem of the file is reported at once. The small sections
 ([disclosure], [limits]) are read here; ``ledger.county`` builds the county from them."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,14 +33,42 @@ class Disclosure:
     name_mask: str = "given"
 
 
+def section(
+    raw: Any, name: str, known: Sequence[str], problems: list[str], *, word: str = "key"
+) -> dict[str, Any] | None:
+    """The table ``[name]`` of county.toml (``raw``: its value): None when absent, or
+    when it is not a table (a problem); each key not ``known`` a problem
+    (``unknown_keys``)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append(f"{name}: must be a table ([{name}])")
+        return None
+    unknown_keys(raw, name, known, problems, word=word)
+    return raw
+
+
+def unknown_keys(
+    table: dict[str, Any],
+    where: str,
+    known: Sequence[str],
+    problems: list[str],
+    *,
+    word: str = "key",
+) -> None:
+    """A problem for each key of ``table`` not ``known`` (in name order), naming the
+    known ones in the order given: ``where.key: unknown key (known: a, b)``."""
+    problems += [
+        f"{where}.{k}: unknown {word} (known: {', '.join(known)})"
+        for k in sorted(set(table) - set(known))
+    ]
+
+
 def disclosure_of(raw: dict[str, Any], problems: list[str]) -> Disclosure:
-    table = raw.get("disclosure", {})
-    if not isinstance(table, dict):
-        problems.append("disclosure: must be a table ([disclosure])")
+    known = sorted({"days", "hotline", "name_mask"})
+    table = section(raw.get("disclosure", {}), "disclosure", known, problems, word="setting")
+    if table is None:
         return Disclosure()
-    known = {"days", "hotline", "name_mask"}
-    for key in sorted(set(table) - known):
-        problems.append(f"disclosure.{key}: unknown setting (known: {', '.join(sorted(known))})")
     days = table.get("days", 7)
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 90:
         problems.append(f"disclosure.days: must be a number of days from 1 to 90, got {days!r}")
@@ -59,12 +88,8 @@ def disclosure_of(raw: dict[str, Any], problems: list[str]) -> Disclosure:
 
 def limits_of(raw: dict[str, Any], problems: list[str]) -> tuple[int, int]:
     """``[limits]``: ``allocation_max`` (yuan text) and ``future_days`` (whole days)."""
-    limits = raw.get("limits", {})
-    if not isinstance(limits, dict):
-        problems.append("limits: must be a table ([limits])")
-        limits = {}
-    for key in sorted(set(limits) - {"allocation_max", "future_days"}):
-        problems.append(f"limits.{key}: unknown key (known: allocation_max, future_days)")
+    known = ("allocation_max", "future_days")
+    limits = section(raw.get("limits", {}), "limits", known, problems) or {}
     allocation_max = DEFAULT_ALLOCATION_MAX_FEN
     if "allocation_max" in limits:
         text = limits["allocation_max"]

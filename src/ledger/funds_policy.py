@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ledger.county_fields import section
+
 LINEAGES = ("fifo", "proportional")
 YEAR_END = ("carry", "return")
 COUNTY_SOURCE = "county"
@@ -75,14 +77,9 @@ def parse_funds(
     raw: Any, sources: Mapping[str, str], programs: Sequence[str], problems: list[str]
 ) -> FundsConfig:
     """The ``[funds]`` table, every problem named by its key."""
-    if raw is None:
+    known = sorted({"lineage", "required_pace", "year_end", "matching"})
+    if section(raw, "funds", known, problems, word="setting") is None:
         return FundsConfig()
-    if not isinstance(raw, dict):
-        problems.append("funds: must be a table ([funds])")
-        return FundsConfig()
-    known = {"lineage", "required_pace", "year_end", "matching"}
-    for key in sorted(set(raw) - known):
-        problems.append(f"funds.{key}: unknown setting (known: {', '.join(sorted(known))})")
     lineage = raw.get("lineage", "fifo")
     if lineage not in LINEAGES:
         problems.append(f"funds.lineage: must be one of {', '.join(LINEAGES)}, got {lineage!r}")

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.county_fields import section, unknown_keys
 from ledger.money import parse_yuan
 
 _CODE = re.compile(r"[A-Za-z0-9_]{1,16}")
@@ -79,10 +80,7 @@ def parse_supplements(raw: Any, programs: set[str], problems: list[str]) -> tupl
             problems.append(f"{where}: must be a table")
             continue
         before = len(problems)
-        problems += [
-            f"{where}.{k}: unknown key (known: {', '.join(_SUPPLEMENT_KEYS)})"
-            for k in sorted(set(item) - set(_SUPPLEMENT_KEYS))
-        ]
+        unknown_keys(item, where, _SUPPLEMENT_KEYS, problems)
         code = item.get("code")
         if not isinstance(code, str) or not _CODE.fullmatch(code):
             problems.append(f"{where}.code: 1-16 letters, digits or _, got {code!r}")
@@ -153,15 +151,8 @@ def parse_supplements(raw: Any, programs: set[str], problems: list[str]) -> tupl
 
 def parse_deductions(raw: Any, problems: list[str]) -> DeductionRules:
     """``[deductions]``: the per-month ceiling."""
-    if raw is None:
+    if section(raw, "deductions", _DEDUCTION_KEYS, problems) is None:
         return DeductionRules()
-    if not isinstance(raw, dict):
-        problems.append("deductions: must be a table ([deductions])")
-        return DeductionRules()
-    problems += [
-        f"deductions.{k}: unknown key (known: {', '.join(_DEDUCTION_KEYS)})"
-        for k in sorted(set(raw) - set(_DEDUCTION_KEYS))
-    ]
     share = raw.get("max_share_bp", DEFAULT_MAX_SHARE_BP)
     if not isinstance(share, int) or isinstance(share, bool) or not 1 <= share <= 9999:
         problems.append(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.approval import ApprovalRules, Rule
+from ledger.county_fields import section
 from ledger.money import format_yuan, parse_yuan
 
 # Stored value -> what users type and read (急难型 / 支出型 临时救助).
@@ -64,16 +65,9 @@ _KEYS = (
 
 def parse_oneoff(raw: Any, programs: set[str], problems: list[str]) -> OneoffRules | None:
     """``[oneoff]`` of county.toml (None when absent); problems appended with their key."""
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        problems.append("oneoff: must be a table ([oneoff])")
-        return None
     before = len(problems)
-    problems += [
-        f"oneoff.{k}: unknown key (known: {', '.join(_KEYS)})"
-        for k in sorted(set(raw) - set(_KEYS))
-    ]
+    if section(raw, "oneoff", _KEYS, problems) is None:
+        return None
     program = str(raw.get("program", ""))
     if program not in programs:
         problems.append(

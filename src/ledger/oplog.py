@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ledger.county_fields import section
+
 LOGGER = "ledger.operations"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_BACKUPS = 10
@@ -52,14 +54,9 @@ def mask_text(text: str) -> str:
 
 def parse_settings(raw: dict[str, Any], problems: list[str]) -> LogSettings | None:
     """The ``[logging]`` table of a county file (None when absent); problems appended."""
-    table = raw.get("logging")
+    table = section(raw.get("logging"), "logging", KNOWN, problems, word="setting")
     if table is None:
         return None
-    if not isinstance(table, dict):
-        problems.append("logging: must be a table ([logging])")
-        return None
-    for key in sorted(set(table) - set(KNOWN)):
-        problems.append(f"logging.{key}: unknown setting (known: {', '.join(KNOWN)})")
     file = table.get("file")
     if not isinstance(file, str) or not file.strip():
         problems.append("logging.file: must be the path of the log file, as text")

@@ -18,7 +18,8 @@ Ledger entries (docs/ledger.md, "Reconciliation"), all in the file's transaction
 
 The parts: ``reconciliation_lines`` (the file's lines as staged),
 ``reconciliation_decisions`` (what each line does), ``reconciliation_cancel`` (``cancel``
-and ``status``, re-exported here), ``db.reconciliation_store`` (the SQL).
+and ``status``, re-exported here), ``db.reconciliation_store`` (the staged lines,
+matching), ``db.reconciliation_writes`` (the writes), ``db.reconciliation_status``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ import sqlalchemy as sa
 from ledger import accounts
 from ledger.batches import BatchState
 from ledger.db import batches_store, fund_lineage
+from ledger.db import reconciliation_status as status_reads
 from ledger.db import reconciliation_store as store
+from ledger.db import reconciliation_writes as writes
 from ledger.db.events import record_event
 from ledger.db.journal_staged import post_staged, staging_table
 from ledger.db.state_digest import scope_name
@@ -197,12 +200,12 @@ def _post(
     today: date,
 ) -> int:
     """The file's one ledger transaction: two postings per decision with a posting,
-    built in SQL from the staged decisions (see ``store.stage_postings``)."""
+    built in SQL from the staged decisions (see ``writes.stage_postings``)."""
     batch_accounts = [
         (b, accounts.payable(program, ""), accounts.treasury(program), accounts.bank_clearing(bank))
         for b, (_, program, bank) in sorted(work.batch_state.items())
     ]
-    store.stage_postings(connection, staging_table(connection), batch_accounts)
+    writes.stage_postings(connection, staging_table(connection), batch_accounts)
     recorded = post_staged(
         connection,
         StagedTransaction(
@@ -238,7 +241,7 @@ def _record(
         p.value: int(work.amount_fen[work.posting == i].sum()) for i, p in enumerate(POSTINGS)
     }
     n = len(work.outcome)
-    file_id = store.insert_return_file(
+    file_id = writes.insert_return_file(
         connection,
         file_name=source.name,
         file_sha256=source.sha256,
@@ -256,10 +259,10 @@ def _record(
     transaction_id = None
     if (work.posting >= 0).any():
         transaction_id = _post(connection, source, work, counts, file_id, operator, today)
-    store.write_outcomes(connection, file_id, transaction_id, moment)
+    writes.write_outcomes(connection, file_id, transaction_id, moment)
     _write_exceptions(connection, work, file_id, moment)
     matched_batches = sorted({int(b) for b in np.unique(work.batch) if b >= 0})
-    store.insert_exceptions(
+    writes.insert_exceptions(
         connection,
         [
             {
@@ -274,7 +277,7 @@ def _record(
             for a in source.anomalies
         ],
     )
-    store.update_statuses(connection, moment)
+    writes.update_statuses(connection, moment)
     touched = _touched_batches(work)
     changed = _advance_batches(connection, touched, operator, moment)
     record_event(
@@ -324,7 +327,7 @@ def _write_exceptions(
     rows = np.flatnonzero(work.exception_kind >= 0)
     if not len(rows):
         return
-    store.write_exceptions(
+    writes.write_exceptions(
         connection,
         file_id,
         zip(
@@ -351,10 +354,12 @@ def _advance_batches(
     batch's clearing at 0). States only move forward; returns {batch: new state}."""
     if not batch_ids:
         return {}
-    pending = store.pending_counts(connection, batch_ids)
+    pending = status_reads.pending_counts(connection, batch_ids)
     # The journal's word on the clearing balance (the guard that nothing is left in
     # transit); only needed, and only computed, for batches with nothing pending.
-    clearing = store.batch_clearing(connection, [b for b in batch_ids if not pending.get(b, 0)])
+    clearing = status_reads.batch_clearing(
+        connection, [b for b in batch_ids if not pending.get(b, 0)]
+    )
     changed: dict[int, str] = {}
     for batch_id in batch_ids:
         batch = batches_store.load_batch(connection, batch_id)

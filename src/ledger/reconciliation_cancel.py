@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from ledger import accounts, households
 from ledger.batches import InstructionStatus
 from ledger.db import batches_store
-from ledger.db import reconciliation_store as store
+from ledger.db import reconciliation_status as status_reads
 from ledger.db.events import record_event
 from ledger.db.journal_store import post
 from ledger.db.schema import payment_instructions, recipients
@@ -136,4 +136,4 @@ def status(connection: sa.Connection, batch_id: int | None = None) -> list[dict[
     """Per exported batch: counts and amounts per status and the clearing balance."""
     if batch_id is not None:
         batches_store.load_batch(connection, batch_id)  # refuses an unknown batch
-    return store.batch_summaries(connection, None if batch_id is None else [batch_id])
+    return status_reads.batch_summaries(connection, None if batch_id is None else [batch_id])

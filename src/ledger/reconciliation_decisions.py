@@ -179,7 +179,8 @@ def decide_lines(
                 if d.posting is not None:
                     posting[rows_k] = POSTINGS.index(d.posting)
                 if d.status is not None:
-                    if d.status not in ("settled", "failed"):  # store.update_statuses
+                    # reconciliation_writes.update_statuses sets only these two
+                    if d.status not in ("settled", "failed"):
                         raise ValueError(f"a line cannot make an instruction {d.status}")
                     new_status[rows_k] = STATUSES.index(d.status)
                     status[at_k] = STATUSES.index(d.status)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from ledger import wording
 from ledger.batches import mask
-from ledger.db import reconciliation_store as store
+from ledger.db import reconciliation_status as status_reads
 from ledger.db.bulk import fetch_all
 from ledger.db.schema import return_files
 from ledger.errors import LedgerError
@@ -170,7 +170,7 @@ def report_context(
             "clearing": format_yuan(int(b["clearing_fen"]), thousands=True),
             "state_zh": wording.batch_state(str(b["state"]), "zh"),
         }
-        for b in store.batch_summaries(connection, batch_ids)
+        for b in status_reads.batch_summaries(connection, batch_ids)
     ]
     return {
         "file": {

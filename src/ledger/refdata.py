@@ -55,6 +55,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     **refdata_assets.COLUMNS,
 }
 
+
+def headers(kind: str) -> list[str]:
+    """The Chinese headers of a list ``kind``'s columns, in order (a file that has them all)."""
+    return [column.zh for column in COLUMNS[kind]]
+
+
 FILED_WORDS = {
     "是": True,
     "已备案": True,

@@ -6,8 +6,8 @@ The one path of an import (``ledger registry import``, the demo, the bench):
   ``roster.imported`` and the commit (none for a dry run: the unit of work rolls back);
 - ``import_roster`` (a connection): the file's rows validated chunk by chunk
   (``ledger.roster``, in a worker process one chunk ahead for large files) and staged,
-  the checks across rows, the apply and the import's records, in
-  ``ledger.db.registry_store`` (SQL only).
+  the checks across rows (``ledger.db.registry_checks``), the apply and the import's
+  records (``ledger.db.registry_store``): SQL only.
 
 Every problem names the file, row and column; an error refuses the whole file
 (``ValidationError``, nothing written), warnings are kept with the import. A file
@@ -17,7 +17,7 @@ imported before (same SHA-256) raises ``AlreadyImported``.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import pandas as pd
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from ledger import roster
 from ledger.batches import shift_period
 from ledger.county import County
-from ledger.db import registry_queries, registry_store
+from ledger.db import registry_checks, registry_queries, registry_store
 from ledger.db.events import record_event
 from ledger.db.roster_warnings import store_warnings
 from ledger.db.uow import UnitOfWork
@@ -46,47 +46,43 @@ class ImportResult:
     townships: list[dict[str, Any]] = field(default_factory=list)
 
 
+class ImportOptions(TypedDict, total=False):
+    """What ``run_import`` passes on to ``import_roster``, as its keywords."""
+
+    file_name: Required[str]
+    file_sha256: Required[str]
+    operator: Required[str]
+    roster_month: Required[str]
+    partial: bool
+    progress: Callable[[int], None] | None
+    now: datetime | None
+
+
 def run_import(
     uow: UnitOfWork,
     table: Table,
     county: County,
     *,
-    file_name: str,
-    file_sha256: str,
-    operator: str,
-    roster_month: str,
-    partial: bool = False,
-    progress: Callable[[int], None] | None = None,
-    now: datetime | None = None,
     dry_run: bool = False,
+    **options: Unpack[ImportOptions],
 ) -> ImportResult:
-    """Import a roster file in ``uow``, record ``roster.imported`` and commit, or with
-    ``dry_run`` leave the commit out (the caller's unit of work rolls back)."""
-    result = import_roster(
-        uow.connection,
-        table,
-        county,
-        file_name=file_name,
-        file_sha256=file_sha256,
-        operator=operator,
-        roster_month=roster_month,
-        partial=partial,
-        progress=progress,
-        now=now,
-    )
+    """Import a roster file in ``uow`` (``import_roster`` with ``options``), record
+    ``roster.imported`` and commit, or with ``dry_run`` leave the commit out (the
+    caller's unit of work rolls back)."""
+    result = import_roster(uow.connection, table, county, **options)
     if dry_run:
         return result
     record_event(
         uow.connection,
-        operator=operator,
+        operator=options["operator"],
         action="roster.imported",
         subject_type="roster_import",
         subject_id=result.import_id,
         detail={
-            "file": file_name,
-            "sha256": file_sha256,
-            "month": roster_month,
-            "partial": partial,
+            "file": options["file_name"],
+            "sha256": options["file_sha256"],
+            "month": options["roster_month"],
+            "partial": options.get("partial", False),
             "rows": result.row_count,
             "added": result.added,
             "changed": result.changed,
@@ -221,11 +217,11 @@ def _check_across_rows(
     within the file; the store's queries look at their rows only.
     """
     id_label, program_label, name_label = labels["id_number"], labels["program"], labels["name"]
-    for row_no, first in registry_store.duplicate_rows(connection):
+    for row_no, first in registry_checks.duplicate_rows(connection):
         problems.add(
             row_no, id_label, f"the same ID and {program_label} as row {first} (duplicate row)"
         )
-    for row_no, first in registry_store.renamed_in_file(connection):
+    for row_no, first in registry_checks.renamed_in_file(connection):
         problems.add(row_no, name_label, f"the same ID has another name in row {first}")
     _check_exclusions(connection, county, program_label, problems, programs)
 
@@ -245,7 +241,7 @@ def _check_backpay_window(
     if window <= 0:  # back pay is off: nothing is owed for past months
         return
     start = shift_period(roster_month, -window)
-    for row_no, program, first, months in registry_store.backpay_beyond_window(connection, start):
+    for row_no, program, first, months in registry_checks.backpay_beyond_window(connection, start):
         problems.add(
             row_no,
             labels["start_month"],
@@ -269,7 +265,7 @@ def _check_exclusions(
     excluded |= {(b, a) for a, b in excluded}
     if not excluded:
         return
-    for row_no, program, other, other_row in registry_store.programs_in_file(connection):
+    for row_no, program, other, other_row in registry_checks.programs_in_file(connection):
         if (program, other) in excluded:
             problems.add(
                 row_no,
@@ -281,7 +277,7 @@ def _check_exclusions(
     others = sorted({b for a, b in excluded if a in programs and b not in programs})
     if not others:
         return
-    for row_no, program, other in registry_store.current_enrolments_in(connection, others):
+    for row_no, program, other in registry_checks.current_enrolments_in(connection, others):
         if (program, other) in excluded:
             problems.add(
                 row_no,

@@ -22,7 +22,7 @@ Rules, in the order they are checked for each row:
   an exited row needs an exit date or end month; an exit date needs status exited.
 Checks across rows (duplicate ID+program, one ID with two names, programs that
 exclude each other) run in the database over the whole file (``ledger.registry_import``;
-their SQL in ``ledger.db.registry_store``).
+their SQL in ``ledger.db.registry_checks``).
 """
 
 from collections.abc import Iterator

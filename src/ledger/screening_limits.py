@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.county_fields import section
 from ledger.money import parse_yuan
 
 DEFAULT_VEHICLE_EXEMPT = ("摩托车", "残疾人机动轮椅车", "三轮汽车", "低速货车", "拖拉机")
@@ -67,14 +68,9 @@ def format_area(dm2: int) -> str:
 
 def parse_screening(raw: Any, problems: list[str]) -> Screening:
     """``[screening]`` of the county file; every problem named by its key."""
-    if raw is None:
+    known = sorted({key.split(".", 1)[1] for key in DEFAULT_TEXT})
+    if section(raw, "screening", known, problems, word="setting") is None:
         return DEFAULTS
-    if not isinstance(raw, dict):
-        problems.append("screening: must be a table ([screening])")
-        return DEFAULTS
-    known = {key.split(".", 1)[1] for key in DEFAULT_TEXT}
-    for key in sorted(set(raw) - known):
-        problems.append(f"screening.{key}: unknown setting (known: {', '.join(sorted(known))})")
 
     def amount(key: str, default: int) -> int:
         if key not in raw:

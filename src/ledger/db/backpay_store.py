@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from ledger.db.batches_store import e2e_expression
+from ledger.db.added_instructions import insert_following_instructions
 
 _RUNS = (
     "(SELECT program, period, MIN(created_at) AS run_at FROM batches"
@@ -60,24 +60,7 @@ def insert_back_pay(
     ).rowcount
     if not created:
         return 0
-    e2e = e2e_expression(connection, "t.id", "1")
-    connection.execute(
-        sa.text(
-            "INSERT INTO payment_instructions (batch_id, entitlement_id, attempt, recipient_id,"
-            " township, village, amount_fen, bank, account_number, account_holder, id_number,"
-            " end_to_end_id, line_number, status)"
-            " SELECT t.batch_id, t.id, 1, t.recipient_id, t.township, t.village, t.amount_fen,"
-            f" e.bank, e.account_number, e.account_holder, r.id_number, {e2e},"
-            " m.last + ROW_NUMBER() OVER (PARTITION BY t.batch_id"
-            "  ORDER BY t.township, t.village, r.key, t.period), 'pending'"
-            " FROM entitlements t JOIN enrolments e ON e.id = t.enrolment_id"
-            " JOIN recipients r ON r.id = t.recipient_id"
-            " JOIN (SELECT batch_id, MAX(line_number) AS last FROM payment_instructions"
-            f"  WHERE batch_id IN ({ids}) GROUP BY batch_id) m ON m.batch_id = t.batch_id"
-            f" WHERE t.batch_id IN ({ids}) AND t.kind = 'backpay'"
-        ),
-        {"prefix": e2e_prefix},
-    )
+    insert_following_instructions(connection, ids, e2e_prefix, "backpay", "t.period")
     return int(created)
 
 

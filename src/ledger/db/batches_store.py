@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from ledger.approval import ONE_CHECKER, Rule
 from ledger.batches import BatchKind, BatchState, InstructionStatus, period_start
+from ledger.db.locked_rows import one_row
 from ledger.db.schema import batches, payment_instructions
-from ledger.errors import LedgerError
 from ledger.operators import name_key, os_login
 
 # Names the lock that serialises batch state changes among PostgreSQL advisory locks.
@@ -321,12 +321,9 @@ def next_sequence(
 
 def load_batch(connection: sa.Connection, batch_id: int, *, lock: bool = False) -> sa.Row[Any]:
     query = sa.select(batches).where(batches.c.id == batch_id)
-    if lock and connection.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = connection.execute(query).first()
-    if row is None:
-        raise LedgerError(f"batch {batch_id} does not exist (see `ledger batch list`)")
-    return row
+    return one_row(
+        connection, query, f"batch {batch_id} does not exist (see `ledger batch list`)", lock=lock
+    )
 
 
 def township_totals(connection: sa.Connection, batch_id: int) -> list[tuple[str, int, int]]:

@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger.db.journal_store import JOURNAL_POSTED_INFO, lock_journal
+from ledger.db.journal_store import JOURNAL_POSTED_INFO, last_link, lock_journal
 from ledger.db.schema import audit_events, transactions
 from ledger.db.state_digest import related_batches, scope_digest, scope_name
 from ledger.event_chain import canonical_json, event_hash
@@ -172,20 +172,12 @@ def _with_related(connection: sa.Connection, names: list[str]) -> list[str]:
 
 def chain_head(connection: sa.Connection) -> tuple[int, str]:
     """The last event's id and hash (0 and the genesis hash for an empty log)."""
-    last = connection.execute(
-        sa.select(audit_events.c.id, audit_events.c.hash)
-        .order_by(audit_events.c.id.desc())
-        .limit(1)
-    ).first()
+    last = last_link(connection, audit_events)
     if last is None:
         return 0, GENESIS_HASH
     return int(last.id), str(last.hash or GENESIS_HASH)
 
 
 def journal_head(connection: sa.Connection) -> tuple[int | None, str | None]:
-    last = connection.execute(
-        sa.select(transactions.c.id, transactions.c.hash)
-        .order_by(transactions.c.id.desc())
-        .limit(1)
-    ).first()
+    last = last_link(connection, transactions)
     return (None, None) if last is None else (int(last.id), str(last.hash))

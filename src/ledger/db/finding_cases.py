@@ -23,6 +23,16 @@ CASE_KEY = ("rule", "subject_type", "subject_id", "program")
 _PROGRESS = ("open", "assigned", "rectified")
 
 
+# Whom a finding names, as the listings show it: select ``RECIPIENT`` from
+# ``WITH_RECIPIENT`` (an outer join: not every finding names a recipient).
+RECIPIENT = (
+    recipients.c.key.label("recipient_key"),
+    recipients.c.name.label("recipient_name"),
+    recipients.c.id_number.label("id_number"),
+)
+WITH_RECIPIENT = findings.outerjoin(recipients, recipients.c.id == findings.c.recipient_id)
+
+
 def case_status(statuses: Iterable[str]) -> str:
     present = set(statuses)
     for status in _PROGRESS:
@@ -142,18 +152,8 @@ def overdue_findings(connection: sa.Connection, today: date) -> list[dict[str, A
         .subquery()
     )
     query = (
-        sa.select(
-            findings,
-            recipients.c.key.label("recipient_key"),
-            recipients.c.name.label("recipient_name"),
-            recipients.c.id_number.label("id_number"),
-            escalated.c.escalated_at,
-        )
-        .select_from(
-            findings.outerjoin(recipients, recipients.c.id == findings.c.recipient_id).outerjoin(
-                escalated, escalated.c.finding_id == findings.c.id
-            )
-        )
+        sa.select(findings, *RECIPIENT, escalated.c.escalated_at)
+        .select_from(WITH_RECIPIENT.outerjoin(escalated, escalated.c.finding_id == findings.c.id))
         .where(
             findings.c.status == "assigned",
             findings.c.due_date.is_not(None),
@@ -200,6 +200,28 @@ def record_escalations(
     return [int(r["id"]) for r in fresh]
 
 
+def add_events(
+    connection: sa.Connection,
+    finding: str,
+    action: str,
+    note: str,
+    source: str,
+    params: dict[str, Any],
+) -> int:
+    """A finding event ``action`` (a constant) for each row of ``source`` (SQL: ``FROM``
+    and the rest): the ``finding`` id and ``note`` expressions of the row, the time
+    ``:now``, ``:operator`` and ``:login`` from ``params``; returns how many."""
+    return int(
+        connection.execute(
+            sa.text(
+                "INSERT INTO finding_events (finding_id, occurred_at, operator, action, note,"
+                f" db_login) SELECT {finding}, :now, :operator, '{action}', {note}, :login" + source
+            ).bindparams(sa.bindparam("now", type_=Timestamp)),
+            params,
+        ).rowcount
+    )
+
+
 def reopen_dismissed_recurrences(
     connection: sa.Connection, *, since_id: int, operator: str, now: datetime
 ) -> int:
@@ -214,27 +236,22 @@ def reopen_dismissed_recurrences(
         " WHERE d.status = 'dismissed'"
     )
     params = {"since": since_id, "now": now, "operator": operator, "login": os_login()}
-    ts = sa.bindparam("now", type_=Timestamp)
-    connection.execute(
-        sa.text(
-            "INSERT INTO finding_events (finding_id, occurred_at, operator, action, note,"
-            " db_login)"
-            " SELECT d.id, :now, :operator, 'reopened',"
-            " 'dismissed, but found again in ' || MIN(n.period) || ' (finding '"
-            " || CAST(MIN(n.id) AS VARCHAR(20)) || '): reopened', :login" + match + " GROUP BY d.id"
-        ).bindparams(ts),
+    add_events(
+        connection,
+        "d.id",
+        "reopened",
+        "'dismissed, but found again in ' || MIN(n.period) || ' (finding '"
+        " || CAST(MIN(n.id) AS VARCHAR(20)) || '): reopened'",
+        match + " GROUP BY d.id",
         params,
     )
-    connection.execute(
-        sa.text(
-            "INSERT INTO finding_events (finding_id, occurred_at, operator, action, note,"
-            " db_login)"
-            " SELECT n.id, :now, :operator, 'recurrence',"
-            " 'the same subject and rule was dismissed before (finding '"
-            " || CAST(MIN(d.id) AS VARCHAR(20)) || '), now reopened', :login"
-            + match
-            + " GROUP BY n.id"
-        ).bindparams(ts),
+    add_events(
+        connection,
+        "n.id",
+        "recurrence",
+        "'the same subject and rule was dismissed before (finding '"
+        " || CAST(MIN(d.id) AS VARCHAR(20)) || '), now reopened'",
+        match + " GROUP BY n.id",
         params,
     )
     return int(

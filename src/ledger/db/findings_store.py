@@ -16,10 +16,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ledger.db.bulk import fill_temporary_table
-from ledger.db.finding_cases import reopen_dismissed_recurrences
+from ledger.db.finding_cases import (
+    RECIPIENT,
+    WITH_RECIPIENT,
+    add_events,
+    reopen_dismissed_recurrences,
+)
+from ledger.db.locked_rows import one_row
 from ledger.db.schema import finding_events, findings, recipients
 from ledger.db.schema.base import Timestamp
-from ledger.errors import LedgerError
 from ledger.operators import os_login
 
 _STAGE = "ledger_finding_candidates"
@@ -136,14 +141,13 @@ def store_candidates(
     ).scalar_one()
     params = {"now": now, "operator": operator, "login": os_login()}
     # Verified (or rectified) findings whose condition is back: reopened, with an event.
-    connection.execute(
-        sa.text(
-            "INSERT INTO finding_events (finding_id, occurred_at, operator, action, note,"
-            " db_login)"
-            " SELECT f.id, :now, :operator, 'reopened', 'detected again: ' || c.summary, :login"
-            f" FROM findings f JOIN {_STAGE} c ON c.fingerprint = f.fingerprint"
-            " WHERE f.status = 'verified'"
-        ).bindparams(_ts("now")),
+    add_events(
+        connection,
+        "f.id",
+        "reopened",
+        "'detected again: ' || c.summary",
+        f" FROM findings f JOIN {_STAGE} c ON c.fingerprint = f.fingerprint"
+        " WHERE f.status = 'verified'",
         params,
     )
     reopened = connection.execute(
@@ -176,15 +180,14 @@ def store_candidates(
         ).bindparams(_ts("now")),
         params,
     )
-    new = connection.execute(
-        sa.text(
-            "INSERT INTO finding_events (finding_id, occurred_at, operator, action, note,"
-            " db_login)"
-            " SELECT id, :now, :operator, 'detected', summary, :login FROM findings"
-            " WHERE id > :last"
-        ).bindparams(_ts("now")),
+    new = add_events(
+        connection,
+        "id",
+        "detected",
+        "summary",
+        " FROM findings WHERE id > :last",
         {**params, "last": int(last_id)},
-    ).rowcount
+    )
     # A dismissed finding whose case comes back in a later period is reopened.
     reopened += reopen_dismissed_recurrences(
         connection, since_id=int(last_id), operator=operator, now=now
@@ -217,17 +220,15 @@ def add_event(
 
 
 def load(connection: sa.Connection, finding_id: int, *, lock: bool = False) -> sa.Row[Any]:
-    query = (
+    return one_row(
+        connection,
         sa.select(findings, recipients.c.key.label("recipient_key"))
-        .select_from(findings.outerjoin(recipients, recipients.c.id == findings.c.recipient_id))
-        .where(findings.c.id == finding_id)
+        .select_from(WITH_RECIPIENT)
+        .where(findings.c.id == finding_id),
+        f"no finding {finding_id}",
+        lock=lock,
+        of=findings,
     )
-    if lock and connection.dialect.name == "postgresql":
-        query = query.with_for_update(of=findings)
-    row = connection.execute(query).first()
-    if row is None:
-        raise LedgerError(f"no finding {finding_id}")
-    return row
 
 
 def update(connection: sa.Connection, finding_id: int, **values: Any) -> None:
@@ -256,13 +257,8 @@ def list_findings(
     township: str | None = None,
 ) -> list[dict[str, Any]]:
     query = (
-        sa.select(
-            findings,
-            recipients.c.key.label("recipient_key"),
-            recipients.c.name.label("recipient_name"),
-            recipients.c.id_number.label("id_number"),
-        )
-        .select_from(findings.outerjoin(recipients, recipients.c.id == findings.c.recipient_id))
+        sa.select(findings, *RECIPIENT)
+        .select_from(WITH_RECIPIENT)
         .order_by(findings.c.category, findings.c.rule, findings.c.period, findings.c.id)
     )
     if period is not None:

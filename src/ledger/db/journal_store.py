@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import repeat
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -188,13 +189,16 @@ def _unknown_accounts(connection: sa.Connection, *, by_id: bool = False) -> None
         raise LedgerError(f"accounts that are not open: {shown}{more}")
 
 
+def last_link(connection: sa.Connection, table: sa.Table) -> sa.Row[Any] | None:
+    """The last row (id, hash) of a hash-chained table (``transactions``,
+    ``audit_events``); None while it is empty."""
+    query: sa.Select[Any] = sa.select(table.c.id, table.c.hash)
+    return connection.execute(query.order_by(table.c.id.desc()).limit(1)).first()
+
+
 def _chain_end(connection: sa.Connection) -> tuple[int, str]:
     """The id the next transaction takes and the hash it chains to."""
-    last = connection.execute(
-        sa.select(transactions.c.id, transactions.c.hash)
-        .order_by(transactions.c.id.desc())
-        .limit(1)
-    ).first()
+    last = last_link(connection, transactions)
     if last is None:
         return 1, GENESIS_HASH
     return int(last.id) + 1, str(last.hash)

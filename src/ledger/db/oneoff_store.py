@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from ledger.batches import BatchKind
 from ledger.db.batches_store import Group, e2e_expression, insert_batch, next_sequence
+from ledger.db.locked_rows import one_row
 from ledger.db.schema import oneoff_approvals, oneoff_cases, recipients
-from ledger.errors import LedgerError
 from ledger.identity import birth_date, sex_of
 
 
@@ -67,12 +67,8 @@ def insert_case(connection: sa.Connection, **values: Any) -> int:
 
 def load_case(connection: sa.Connection, case_id: int, *, lock: bool = False) -> sa.Row[Any]:
     query = sa.select(oneoff_cases).where(oneoff_cases.c.id == case_id)
-    if lock and connection.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = connection.execute(query).first()
-    if row is None:
-        raise LedgerError(f"one-off case {case_id} does not exist (see `ledger oneoff list`)")
-    return row
+    missing = f"one-off case {case_id} does not exist (see `ledger oneoff list`)"
+    return one_row(connection, query, missing, lock=lock)
 
 
 def approvals(connection: sa.Connection, case_id: int) -> list[sa.Row[Any]]:

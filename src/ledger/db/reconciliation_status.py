@@ -1,6 +1,6 @@
 """Per-batch reconciliation reads: counts and amounts per instruction status, the
 clearing balance computed from the journal, and how many instructions are pending.
-Read-only SQL; ``reconciliation_store`` re-exports these for its callers.
+Read-only SQL.
 """
 
 from __future__ import annotations

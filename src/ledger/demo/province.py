@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ledger import payments, reconciliation, synth
+from ledger import payments, reconciliation, refdata, synth
 from ledger.batches import shift_period
 from ledger.county import County, load_county
 from ledger.db.engine import database_url, make_engine
@@ -113,18 +113,9 @@ class _County:
         folder = self.dir / "refdata"
         folder.mkdir()
         headers = {
-            "deaths": ["身份证号", "姓名", "死亡日期", "数据来源"],
+            "deaths": refdata.headers("deaths"),
             "staff": ["身份证号", "姓名", "工作单位", "银行账号"],
-            "cadres": [
-                "干部身份证号",
-                "干部姓名",
-                "工作单位",
-                "职务",
-                "亲属身份证号",
-                "亲属姓名",
-                "关系",
-                "是否备案",
-            ],
+            "cadres": refdata.headers("cadres"),
         }
         for kind, rows in self.lists.items():
             path = folder / f"{kind}.csv"

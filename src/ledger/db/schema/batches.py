@@ -41,7 +41,7 @@ instruction they concern (``postings.instruction_id``).
 
 import sqlalchemy as sa
 
-from ledger.db.schema.base import BigId, Timestamp, metadata
+from ledger.db.schema.base import BigId, Timestamp, metadata, partial_unique
 
 BATCH_STATES = (
     "draft",
@@ -111,16 +111,28 @@ batches = sa.Table(
     sa.Index(None, "state"),
     sa.Index(None, "file_sha256"),
     # At most one live regular batch per period, program and bank.
-    sa.Index(
+    partial_unique(
         "uq_batches_live_regular",
         "period",
         "program",
         "bank",
-        unique=True,
-        sqlite_where=sa.text("kind = 'regular' AND state <> 'voided'"),
-        postgresql_where=sa.text("kind = 'regular' AND state <> 'voided'"),
+        where="kind = 'regular' AND state <> 'voided'",
     ),
 )
+
+
+def _one_live(kind: str, *more: str) -> sa.Index:
+    """At most one live (not voided) entitlement of ``kind`` per recipient, program and
+    period (and the ``more`` columns): ``uq_entitlements_live_{kind}``."""
+    return partial_unique(
+        f"uq_entitlements_live_{kind}",
+        "recipient_id",
+        "program",
+        "period",
+        *more,
+        where=f"kind = '{kind}' AND status <> 'voided'",
+    )
+
 
 entitlements = sa.Table(
     "entitlements",
@@ -148,43 +160,14 @@ entitlements = sa.Table(
     sa.Index(None, "period", "program"),
     # Every entitlement of a person, voided ones too (audit history).
     sa.Index(None, "recipient_id"),
-    sa.Index(
-        "uq_entitlements_live_regular",
-        "recipient_id",
-        "program",
-        "period",
-        unique=True,
-        sqlite_where=sa.text("kind = 'regular' AND status <> 'voided'"),
-        postgresql_where=sa.text("kind = 'regular' AND status <> 'voided'"),
-    ),
+    _one_live("regular"),
     # 补发: at most one live back-pay entitlement per recipient, program and month.
-    sa.Index(
-        "uq_entitlements_live_backpay",
-        "recipient_id",
-        "program",
-        "period",
-        unique=True,
-        sqlite_where=sa.text("kind = 'backpay' AND status <> 'voided'"),
-        postgresql_where=sa.text("kind = 'backpay' AND status <> 'voided'"),
-    ),
+    _one_live("backpay"),
     # 分类施保: at most one live supplement of a code per recipient, program and month.
-    sa.Index(
-        "uq_entitlements_live_supplement",
-        "recipient_id",
-        "program",
-        "period",
-        "supplement",
-        unique=True,
-        sqlite_where=sa.text("kind = 'supplement' AND status <> 'voided'"),
-        postgresql_where=sa.text("kind = 'supplement' AND status <> 'voided'"),
-    ),
+    _one_live("supplement", "supplement"),
     # A one-off case is paid once: at most one live entitlement names it.
-    sa.Index(
-        "uq_entitlements_live_case",
-        "case_id",
-        unique=True,
-        sqlite_where=sa.text("case_id IS NOT NULL AND status <> 'voided'"),
-        postgresql_where=sa.text("case_id IS NOT NULL AND status <> 'voided'"),
+    partial_unique(
+        "uq_entitlements_live_case", "case_id", where="case_id IS NOT NULL AND status <> 'voided'"
     ),
 )
 

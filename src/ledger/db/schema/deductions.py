@@ -22,17 +22,13 @@ entitlement is accrued (docs/ledger.md, "扣减 deductions").
 
 import sqlalchemy as sa
 
-from ledger.db.schema.base import BigId, Timestamp, metadata
+from ledger.db.schema.base import BigId, Timestamp, imported_file, metadata
 
 category_imports = sa.Table(
     "category_imports",
     metadata,
     sa.Column("id", BigId, primary_key=True),
-    sa.Column("file_name", sa.String(255), nullable=False),
-    sa.Column("file_sha256", sa.String(64), nullable=False),
-    sa.Column("row_count", sa.Integer, nullable=False),
-    sa.Column("operator", sa.String(64), nullable=False),
-    sa.Column("imported_at", Timestamp, nullable=False),
+    *imported_file(),
 )
 
 recipient_categories = sa.Table(

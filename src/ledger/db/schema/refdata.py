@@ -13,18 +13,14 @@ square decimetres (1 ㎡ = 100 dm²).
 
 import sqlalchemy as sa
 
-from ledger.db.schema.base import BigId, Timestamp, metadata
+from ledger.db.schema.base import BigId, imported_file, metadata
 
 refdata_imports = sa.Table(
     "refdata_imports",
     metadata,
     sa.Column("id", BigId, primary_key=True),
     sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("file_name", sa.String(255), nullable=False),
-    sa.Column("file_sha256", sa.String(64), nullable=False),
-    sa.Column("row_count", sa.Integer, nullable=False),
-    sa.Column("operator", sa.String(64), nullable=False),
-    sa.Column("imported_at", Timestamp, nullable=False),
+    *imported_file(),
     sa.Column("db_login", sa.String(64)),
     sa.CheckConstraint(
         "kind IN ('deaths', 'staff', 'cadres', 'vehicles', 'property', 'business', "

@@ -8,17 +8,13 @@ version's ``valid_to`` is ever set after insert; nothing is deleted.
 
 import sqlalchemy as sa
 
-from ledger.db.schema.base import BigId, Timestamp, metadata
+from ledger.db.schema.base import BigId, Timestamp, imported_file, metadata
 
 roster_imports = sa.Table(
     "roster_imports",
     metadata,
     sa.Column("id", BigId, primary_key=True),
-    sa.Column("file_name", sa.String(255), nullable=False),
-    sa.Column("file_sha256", sa.String(64), nullable=False),
-    sa.Column("row_count", sa.Integer, nullable=False),
-    sa.Column("operator", sa.String(64), nullable=False),
-    sa.Column("imported_at", Timestamp, nullable=False),
+    *imported_file(),
     sa.Column("db_login", sa.String(64)),
 )
 

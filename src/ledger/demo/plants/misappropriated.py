@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ledger import synth
+from ledger import refdata, synth
 from ledger.demo.catalogue import COUNTS
 from ledger.demo.county import COUNTY_CODE, OTHER_COUNTY_CODE
 from ledger.demo.plan import Planting, day, person
@@ -235,19 +235,7 @@ def plant_staff_and_cadres(p: Planting) -> None:
                 filed,
             )
         )
-    plan.cadres = pd.DataFrame(
-        cadre_rows,
-        columns=[
-            "干部身份证号",
-            "干部姓名",
-            "工作单位",
-            "职务",
-            "亲属身份证号",
-            "亲属姓名",
-            "关系",
-            "是否备案",
-        ],
-    )
+    plan.cadres = pd.DataFrame(cadre_rows, columns=refdata.headers("cadres"))
     plan.add(
         "misappropriated",
         "cadre_relative_unfiled",
