@@ -5,13 +5,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy.engine import Engine
 
 from ledger import allocations, operator_register, refdata_import, registry_import
 from ledger.county import County
 from ledger.db.bulk import fetch_all
 from ledger.db.uow import UnitOfWork
-from ledger.demo.roles import ADMIN, MAKER, OPERATORS
+from ledger.demo.roles import ADMIN, CIVIL_AFFAIRS, MAKER, OPERATORS
 from ledger.errors import ValidationError
 from ledger.files_util import sha256_of
 from ledger.funds import make_allocation
@@ -95,3 +96,45 @@ def allocate(
         raise ValidationError("the allocation was refused:", [m for _, m in problems])
     with UnitOfWork(engine) as uow:
         allocations.allocate(uow, allocation, operator=MAKER, county=county)
+
+
+def import_categories(
+    engine: Engine, county: County, frame: pd.DataFrame, path: Path, period: str
+) -> None:
+    """Civil affairs imports the categories list (分类施保, `ledger registry categories`)
+    written to ``path``: from then on each batch adds the supplements."""
+    from ledger import supplements
+    from ledger.demo.summary import at
+
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    with UnitOfWork(engine) as uow:
+        supplements.import_categories(
+            uow, county, path, operator=CIVIL_AFFAIRS, now=at(period, 1, 10)
+        )
+
+
+def write_receipt_list(engine: Engine, county: County, batch_id: int, folder: Path) -> Path:
+    """The cash receipt list of an exported cash batch, as `ledger report receipts`."""
+    from ledger.cash import receipt_list
+
+    path = folder / f"batch-{batch_id:06d}-receipts.html"
+    with engine.connect() as connection:
+        path.write_text(receipt_list(connection, county, batch_id).html, encoding="utf-8")
+    return path
+
+
+def close_month(engine: Engine, period: str, *, operator: str) -> None:
+    """Close the period, as `ledger journal close-period` does."""
+    from ledger.db.events import record_event
+    from ledger.db.periods_store import close_period
+
+    with UnitOfWork(engine) as uow:
+        close_period(uow.connection, period, operator=operator)
+        record_event(
+            uow.connection,
+            operator=operator,
+            action="period.closed",
+            subject_type="period",
+            subject_id=period,
+        )
+        uow.commit()

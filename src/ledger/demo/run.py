@@ -22,26 +22,25 @@ from ledger import (
     payments,
     reconciliation,
     sheets,
-    supplements,
 )
-from ledger.cash import receipt_list
 from ledger.county import County
 from ledger.db.engine import database_url, make_engine
 from ledger.db.event_verify import verify_events
-from ledger.db.events import record_event
 from ledger.db.migrate import upgrade
-from ledger.db.periods_store import close_period
 from ledger.db.uow import UnitOfWork
 from ledger.db.verify import verify
 from ledger.demo import anomalies, bank_days, tally
 from ledger.demo.bank import SimulatedBank
 from ledger.demo.commands import (
     allocate,
+    close_month,
     failed_instructions,
     fetch_all_rows,
+    import_categories,
     import_reference_list,
     import_roster,
     register_operators,
+    write_receipt_list,
 )
 from ledger.demo.county import base_roster, month_of, write_county
 from ledger.demo.plants import oneoff
@@ -148,7 +147,10 @@ class Demo:
             now=at(period, 1, 9),
         )
         if k == 0:
-            self._categories(period)
+            assert self.plan.categories is not None
+            path = self.dir / "refdata" / "categories.csv"
+            import_categories(self.engine, self.county, self.plan.categories, path, period)
+            self.files.append(("reference list: categories (分类施保)", path))
         with UnitOfWork(self.engine) as uow:
             assert self.plan.unvalidated is not None
             anomalies.insert_unvalidated(
@@ -183,29 +185,8 @@ class Demo:
         self._findings(period, summary)
         today = date.today()
         if period < f"{today.year:04d}-{today.month:02d}":
-            with UnitOfWork(self.engine) as uow:  # as `ledger journal close-period` does
-                close_period(uow.connection, period, operator=CHECKER)
-                record_event(
-                    uow.connection,
-                    operator=CHECKER,
-                    action="period.closed",
-                    subject_type="period",
-                    subject_id=period,
-                )
-                uow.commit()
+            close_month(self.engine, period, operator=CHECKER)
         return summary
-
-    def _categories(self, period: str) -> None:
-        """Civil affairs imports the categories list (分类施保, `ledger registry
-        categories`): from month 1 on, the batch adds the supplements."""
-        assert self.plan.categories is not None
-        path = self.dir / "refdata" / "categories.csv"
-        self.plan.categories.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-        with UnitOfWork(self.engine) as uow:
-            supplements.import_categories(
-                uow, self.county, path, operator=CIVIL_AFFAIRS, now=at(period, 1, 10)
-            )
-        self.files.append(("reference list: categories (分类施保)", path))
 
     def _allocations(self, period: str, frame: pd.DataFrame) -> None:
         fen = frame["月发放金额(元)"].str.replace(".", "", regex=False).astype("int64")
@@ -285,22 +266,10 @@ class Demo:
             (summary.batches if regular else summary.reissued).append(record)
             summary.files.append((f"bank file, batch {created.id}", done.path))
             if created.bank in self.county.cash_banks:  # `ledger report receipts`
-                summary.files.append(
-                    (f"cash receipt list, batch {created.id}", self._receipts(created.id, bank_dir))
-                )
+                listed = write_receipt_list(self.engine, self.county, created.id, bank_dir)
+                summary.files.append((f"cash receipt list, batch {created.id}", listed))
             paths.append(done.path)
         return paths
-
-    def _receipts(self, batch_id: int, bank_dir: Path) -> Path:
-        path = bank_dir / f"batch-{batch_id:06d}-receipts.html"
-        with self.engine.connect() as connection:
-            listed = receipt_list(connection, self.county, batch_id)
-        path.write_text(listed.html, encoding="utf-8")
-        return path
-
-    def _answer(self, period: str, exported: list[Path], summary: MonthSummary, day: int) -> None:
-        returns = self.dir / "returns" / period
-        bank_days.answer_files(self.bank, self.plan, returns, period, exported, summary, day=day)
 
     def _follow_up(self, period: str, k: int, summary: MonthSummary) -> None:
         """Closed accounts and name mismatches are cancelled (the roster must be fixed

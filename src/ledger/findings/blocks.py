@@ -19,7 +19,8 @@ SQL (``?`` placeholders, one ``ctx.period`` per period block):
   ``e`` in the batch's program), ``SETTLED_OUTCOME`` (the bank's settled outcome ``o``,
   left joined): what a payment is joined to;
 - ``live_having(column, having)``: the values of one instruction column whose live
-  payments of the period satisfy a ``HAVING`` (one account, several recipients ...);
+  payments of the period satisfy a ``HAVING``; ``shared_cards(having)`` the account
+  numbers so (one card, several recipients; cash payees have none);
 - ``latest_list(alias, kind)``: the row belongs to the latest import of a reference list;
 - ``on_list(table, alias, on, latest)``: joins the rows of a reference list naming the
   payment's recipient (or account).
@@ -117,6 +118,12 @@ def live_having(column: str, having: str, where: str = "") -> str:
         " WHERE b2.period = ? AND b2.state <> 'voided' AND i2.status IN ('pending', 'settled')"
         f"{where} GROUP BY i2.{column} HAVING {having}"
     )
+
+
+def shared_cards(having: str) -> str:
+    """The account numbers whose live payments of the period (one ``?``) satisfy
+    ``having``; never the empty number of cash payees (现金发放), who have no card."""
+    return live_having("account_number", having, " AND i2.account_number <> ''")
 
 
 def latest_list(alias: str, kind: str) -> str:

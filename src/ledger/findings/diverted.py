@@ -16,12 +16,12 @@ from ledger.findings.blocks import (
     PAID_ENROLMENT,
     PAYMENT,
     instructions,
-    live_having,
     on_list,
     payments,
     per_account,
     per_recipient,
     select,
+    shared_cards,
 )
 
 # A payment and the account it went to, as sent to the bank.
@@ -81,8 +81,7 @@ D01 = Rule(
 
 
 def _shared(ctx: Context) -> pd.DataFrame:
-    no_cash = " AND i2.account_number <> ''"  # cash payees (现金发放) have no account
-    shared = live_having("account_number", "COUNT(DISTINCT i2.recipient_id) > 1", no_cash)
+    shared = shared_cards("COUNT(DISTINCT i2.recipient_id) > 1")
     rows = payments(
         ctx,
         {**_PAID_TO, "household_id": "e.household_id"},
