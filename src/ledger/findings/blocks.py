@@ -18,6 +18,7 @@ SQL (``?`` placeholders, one ``ctx.period`` per period block):
   enrolment version ``e``), ``CURRENT_ENROLMENT`` (the recipient's current enrolment
   ``e`` in the batch's program), ``SETTLED_OUTCOME`` (the bank's settled outcome ``o``,
   left joined): what a payment is joined to;
+- ``UNANSWERED``: sent and not answered (pending in an exported batch);
 - ``live_having(column, having)``: the values of one instruction column whose live
   payments of the period satisfy a ``HAVING``; ``shared_cards(having)`` the account
   numbers so (one card, several recipients; cash payees have none);
@@ -32,7 +33,8 @@ columns; ``list_matches`` the period's payments matched to a reference list.
 Candidates (pandas):
 
 - ``per_recipient``: one finding per recipient, the matching payments summed;
-- ``per_instruction``: one finding per instruction (the age rules);
+- ``per_instruction``: one finding per instruction (the age rules, whose rows
+  ``overdue`` keeps: older than a threshold, with their age);
 - ``per_account``: one finding per account (treasury or bank account);
 - ``reference_evidence``: the reference list, import and line a match came from.
 """
@@ -42,7 +44,7 @@ from typing import Any
 
 import pandas as pd
 
-from ledger.findings.base import Context, empty, finish, group_payments
+from ledger.findings.base import Context, as_dates, empty, finish, group_payments
 
 Columns = Mapping[str, str]
 
@@ -67,6 +69,11 @@ CURRENT_ENROLMENT = (
     " JOIN enrolments e ON e.recipient_id = i.recipient_id AND e.program = b.program"
     "  AND e.valid_to_import IS NULL"
 )
+UNANSWERED = (
+    "b.period <= ? AND b.state IN ('exported', 'partially_reconciled') AND i.status = 'pending'"
+)
+"""Sent and not answered: instructions still pending in an exported batch of the period
+(one ``?``) or earlier."""
 SETTLED_OUTCOME = (
     " LEFT JOIN instruction_outcomes o ON o.instruction_id = i.id AND o.outcome = 'settled'"
 )
@@ -259,6 +266,16 @@ def per_account(
         evidence=evidence,
         summary=summary,
     )
+
+
+def overdue(
+    ctx: Context, rows: pd.DataFrame, since: str, threshold: str
+) -> tuple[pd.DataFrame, int]:
+    """The rows more than the county's ``threshold`` days old on the day of the run,
+    counted from their ``since`` column, with that ``age``; and the threshold."""
+    limit = ctx.threshold(threshold)
+    age = (pd.Timestamp(ctx.as_of) - as_dates(rows[since])).dt.days
+    return rows.assign(age=age)[age > limit], limit
 
 
 def per_instruction(

@@ -10,8 +10,15 @@ payment, naming the township and the batch it was drawn for.
 
 import pandas as pd
 
-from ledger.findings.base import Context, Rule, as_dates, empty
-from ledger.findings.blocks import PAYMENT, instructions, per_instruction, select
+from ledger.findings.base import Context, Rule, empty
+from ledger.findings.blocks import (
+    PAYMENT,
+    UNANSWERED,
+    instructions,
+    overdue,
+    per_instruction,
+    select,
+)
 
 
 def _unreceipted(ctx: Context) -> pd.DataFrame:
@@ -31,19 +38,13 @@ def _unreceipted(ctx: Context) -> pd.DataFrame:
             "line_number": "i.line_number",
             "village": "i.village",
         },
-        lambda columns: instructions(
-            columns,
-            "b.period <= ? AND b.state IN ('exported', 'partially_reconciled')"
-            f" AND i.status = 'pending' AND b.bank IN ({marks})",
-        ),
+        lambda columns: instructions(columns, f"{UNANSWERED} AND b.bank IN ({marks})"),
         ctx.period,
         *cash,
     )
     if rows.empty:
         return empty()
-    limit = ctx.threshold("cash_receipt_days")
-    age = (pd.Timestamp(ctx.as_of) - as_dates(rows["exported_at"])).dt.days
-    rows = rows.assign(age=age)[age > limit]
+    rows, limit = overdue(ctx, rows, "exported_at", "cash_receipt_days")
     return per_instruction(
         rows,
         lambda r: {

@@ -9,7 +9,6 @@ import pandas as pd
 from ledger.findings.base import (
     Context,
     Rule,
-    as_dates,
     empty,
     finish,
     group_payments,
@@ -21,7 +20,9 @@ from ledger.findings.blocks import (
     PAYMENT,
     RECIPIENT,
     SETTLED_OUTCOME,
+    UNANSWERED,
     instructions,
+    overdue,
     per_instruction,
     select,
 )
@@ -98,20 +99,14 @@ def _clearing(ctx: Context) -> pd.DataFrame:
             "instruction_id": "i.id",
             "amount_fen": "i.amount_fen",
         },
-        lambda columns: instructions(
-            columns,
-            "b.period <= ? AND b.state IN ('exported', 'partially_reconciled')"
-            " AND i.status = 'pending'",
-            joins="",
-        ),
+        lambda columns: instructions(columns, UNANSWERED, joins=""),
         ctx.period,
     )
     if rows.empty:
         return empty()
-    limit = ctx.threshold("clearing_days")
-    age = (pd.Timestamp(ctx.as_of) - as_dates(rows["exported_at"])).dt.days
+    rows, limit = overdue(ctx, rows, "exported_at", "clearing_days")
     # Cash waiting for its signatures is W07's (cash_receipt_days), not the bank's.
-    rows = rows.assign(age=age)[(age > limit) & ~rows["bank"].isin(ctx.county.cash_banks)]
+    rows = rows[~rows["bank"].isin(ctx.county.cash_banks)]
     groups = group_payments(
         rows,
         ["batch_id", "period", "program", "bank", "funding_transaction_id", "file_name"],
@@ -166,9 +161,7 @@ def _failed(ctx: Context) -> pd.DataFrame:
     )
     if rows.empty:
         return empty()
-    limit = ctx.threshold("failed_followup_days")
-    age = (pd.Timestamp(ctx.as_of) - as_dates(rows["failed_at"])).dt.days
-    rows = rows.assign(age=age)[age > limit]
+    rows, limit = overdue(ctx, rows, "failed_at", "failed_followup_days")
     return per_instruction(
         rows,
         lambda r: {"batch_id": int(r.batch_id), "reason_code": r.reason_code},
