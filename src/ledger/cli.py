@@ -11,41 +11,35 @@ from datetime import UTC, datetime
 from typing import Any
 
 import click
-import sqlalchemy as sa
 
 from ledger import __version__, oplog
-from ledger.batch import (
-    audit,
-    config,
-    db,
-    demo,
-    findings,
-    findings_close,  # noqa: F401 (adds its commands to the findings group)
-    funds,
-    funds_year,  # noqa: F401 (adds its commands to the funds group)
-    journal,
-    kinds,  # noqa: F401 (adds batch deduction, registry categories)
-    oneoff,
-    operators,
-    payments,
-    province,
-    reconcile,
-    refdata,
-    registry,
-    report,
-    report_documents,  # noqa: F401 (adds its commands to the report group)
-    web,
-)
-from ledger.cli_support import make_context
-from ledger.db import uow
-from ledger.db.engine import connection_failure
-from ledger.db.journal_store import database_refusal
-from ledger.errors import LedgerError
+from ledger.cli_commands import LAZY, Commands
 from ledger.operators import os_login
 
 
 class LedgerGroup(click.Group):
-    """The root group: turns expected operating errors into click errors."""
+    """The root group: turns expected operating errors into click errors; imports each
+    group when it is used (``ledger.cli_commands``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands: Commands = Commands(self.commands)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of groups, each with its one-line help, importing none of them."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            command = (
+                self.commands[name]
+                if self.commands.loaded(name)
+                else click.Command(name, help=LAZY[name].summary)
+            )
+            if not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta["ledger.args"] = [str(a) for a in args]  # tests may pass Paths
@@ -91,6 +85,13 @@ class LedgerGroup(click.Group):
                 click.echo(f"Warning: operations log {settings.file}: {failure}", err=True)
 
     def _invoke(self, ctx: click.Context) -> Any:
+        import sqlalchemy as sa
+
+        from ledger.db import uow
+        from ledger.db.engine import connection_failure
+        from ledger.db.journal_store import database_refusal
+        from ledger.errors import LedgerError
+
         saved_before = uow.commits()
         try:
             return super().invoke(ctx)
@@ -145,30 +146,9 @@ def cli(ctx: click.Context, db: str | None, read_only: bool) -> None:
     with tamper evidence. Start with `ledger demo` to watch a county's months, or with
     `ledger db upgrade` for a new ledger.
     """
+    from ledger.cli_support import make_context
+
     ctx.obj = make_context(db, read_only)
-
-
-for _command in (
-    db.db,
-    audit.audit,
-    journal.journal,
-    config.config,
-    registry.registry,
-    refdata.refdata,
-    funds.funds,
-    payments.batch,
-    demo.demo,
-    reconcile.reconcile,
-    findings.findings,
-    oneoff.oneoff_group,
-    operators.operators,
-    province.province,
-    web.web,
-    # One group: the exception report (report) and the documents (report_documents).
-    report.report,
-):
-    cli.add_command(_command)
-demo.demo.add_command(province.demo_province)
 
 
 def main() -> None:
