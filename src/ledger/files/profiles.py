@@ -84,6 +84,16 @@ class Profile:
 
 _RETURN_STATUS = {"成功": "settled", "失败": "failed", "处理中": "pending"}
 
+_CSV_DETAIL = (
+    Field("序号", "line_number"),
+    Field("户名", "account_holder"),
+    Field("身份证号", "id_number"),
+    Field("卡号", "account_number"),
+    Field("金额(元)", "amount_yuan"),
+    Field("摘要", "remittance"),
+    Field("业务流水号", "end_to_end_id"),
+)
+
 CSV_GB18030 = Profile(
     name="csv_gb18030",
     format="csv",
@@ -91,26 +101,8 @@ CSV_GB18030 = Profile(
     extension="csv",
     description="CSV in GB18030 (every Unicode character, e.g. 𠮷), CRLF lines",
     header=(Field("总笔数", "count"), Field("总金额(元)", "total_yuan")),
-    columns=(
-        Field("序号", "line_number"),
-        Field("户名", "account_holder"),
-        Field("身份证号", "id_number"),
-        Field("卡号", "account_number"),
-        Field("金额(元)", "amount_yuan"),
-        Field("摘要", "remittance"),
-        Field("业务流水号", "end_to_end_id"),
-    ),
-    return_columns=(
-        Field("序号", "line_number"),
-        Field("户名", "account_holder"),
-        Field("身份证号", "id_number"),
-        Field("卡号", "account_number"),
-        Field("金额(元)", "amount_yuan"),
-        Field("摘要", "remittance"),
-        Field("业务流水号", "end_to_end_id"),
-        Field("状态", "status"),
-        Field("失败原因", "reason"),
-    ),
+    columns=_CSV_DETAIL,
+    return_columns=(*_CSV_DETAIL, Field("状态", "status"), Field("失败原因", "reason")),
     return_status=_RETURN_STATUS,
 )
 

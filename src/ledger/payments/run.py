@@ -147,9 +147,9 @@ def run_batches(
     )
     if not new_ids:
         return result
-    households.screen_members(connection, county, period, new_ids, moment)
-    holds.screen_batches(connection, county, period, new_ids, moment)
-    finish_created(connection, result, new_ids, operator, "batch.created")
+    _screen_and_finish(
+        connection, county, period, result, new_ids, operator, "batch.created", moment
+    )
     uow.commit()
     return result
 
@@ -203,11 +203,26 @@ def reissue_failed(
     reissue_store.insert_reissued_instructions(
         connection, period, new_ids, end_to_end_prefix(county.code, period), with_held=with_held
     )
-    households.screen_members(connection, county, period, new_ids, moment)
-    holds.screen_batches(connection, county, period, new_ids, moment)
-    finish_created(connection, result, new_ids, operator, "batch.reissue_created")
+    action = "batch.reissue_created"
+    _screen_and_finish(connection, county, period, result, new_ids, operator, action, moment)
     uow.commit()
     return result
+
+
+def _screen_and_finish(
+    connection: sa.Connection,
+    county: County,
+    period: str,
+    result: RunResult,
+    new_ids: list[int],
+    operator: str,
+    action: str,
+    moment: datetime,
+) -> None:
+    """Screen the new batches (household members, then every payee) and record them."""
+    households.screen_members(connection, county, period, new_ids, moment)
+    holds.screen_batches(connection, county, period, new_ids, moment)
+    finish_created(connection, result, new_ids, operator, action)
 
 
 def finish_created(
