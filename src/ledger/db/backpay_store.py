@@ -45,6 +45,9 @@ def insert_back_pay(
             "  AND b.program = s.program AND b.bank = s.bank"
             f" JOIN {_RUNS} pb ON pb.program = s.program AND pb.period >= e.start_month"
             "  AND pb.period >= :window_start AND pb.period < :period"
+            # The current version imported after the month was run: necessary for the
+            # first one to be (cheap: it rules out at once the rows not changed since).
+            " JOIN roster_imports ci ON ci.id = e.valid_from_import AND ci.imported_at > pb.run_at"
             " WHERE e.start_month < :period"
             " AND (e.end_month IS NULL OR e.end_month >= pb.period)"
             f" AND (e.exit_date IS NULL OR e.exit_date >= {first_day})"

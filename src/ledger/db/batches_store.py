@@ -257,10 +257,10 @@ def insert_staged(
     skip_sql, skip_params = in_list("s.program", household_programs, "household")
     if skip_sql:
         skip_sql = " WHERE" + skip_sql.replace(" AND s.program IN", " s.program NOT IN", 1)
-    net, join = "s.amount_fen", " JOIN"
-    if deducted:
-        net = "s.amount_fen - COALESCE(dd.amount_fen, 0)"
-        join = f" LEFT JOIN {deducted} dd ON dd.ordinal = s.ordinal JOIN"
+    net = "s.amount_fen"
+    if deducted:  # a primary-key lookup per row: the join order stays the planner's
+        net = f"s.amount_fen - COALESCE((SELECT dd.amount_fen FROM {deducted} dd"
+        net += " WHERE dd.ordinal = s.ordinal), 0)"
     connection.execute(
         sa.text(
             "INSERT INTO payment_instructions (batch_id, entitlement_id, attempt, recipient_id,"
@@ -269,9 +269,7 @@ def insert_staged(
             " SELECT b.id, :base + s.ordinal, 1, s.recipient_id, s.township, s.village,"
             f" {net}, s.bank, s.account_number, s.account_holder, s.id_number,"
             f" {e2e}, s.ordinal - g.before, 'pending'"
-            + source.replace(" JOIN", join, 1).replace(
-                " ORDER BY s.ordinal", skip_sql + " ORDER BY s.ordinal"
-            )
+            + source.replace(" ORDER BY s.ordinal", skip_sql + " ORDER BY s.ordinal")
         ),
         {**params, **skip_params},
     )
