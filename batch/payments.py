@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ledger.batch.batch_reads import list_, payments_text, show, verify_file
+from ledger.batch.residents import residents
 from ledger.cli_support import (
     AppContext,
     county_option,
@@ -352,3 +353,4 @@ def export(
 batch.add_command(verify_file)
 batch.add_command(list_)
 batch.add_command(show)
+batch.add_command(residents)

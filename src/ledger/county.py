@@ -32,6 +32,7 @@ from ledger.county_fields import (
 )
 from ledger.errors import ValidationError
 from ledger.funds_policy import FundsConfig, parse_funds
+from ledger.institution_rules import Institution, parse_institutions
 from ledger.journal import DEFAULT_FUTURE_DAYS
 from ledger.kinds_rules import DeductionRules, Supplement, parse_deductions, parse_supplements
 from ledger.money import parse_yuan
@@ -136,6 +137,8 @@ class County:
     # [[supplements]] 分类施保 and [deductions] 扣减 (ledger.kinds_rules).
     supplements: tuple[Supplement, ...] = ()
     deductions: DeductionRules = field(default_factory=DeductionRules)
+    # [institutions.CODE] 集中供养 care institutions (ledger.institution_rules).
+    institutions: dict[str, Institution] = field(default_factory=dict)
 
     @property
     def province_prefix(self) -> str:
@@ -337,6 +340,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
     backpay_window = parse_backpay(raw.get("backpay"), problems)
     supplements = parse_supplements(raw.get("supplements"), set(programs), problems)
     deductions = parse_deductions(raw.get("deductions"), problems)
+    institutions = parse_institutions(raw.get("institutions"), townships, banks, problems)
 
     unique_names(
         problems,
@@ -378,4 +382,5 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         backpay_window=backpay_window,
         supplements=supplements,
         deductions=deductions,
+        institutions=institutions,
     )

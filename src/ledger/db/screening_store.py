@@ -177,6 +177,8 @@ def screen(
                 " JOIN entitlements t ON t.id = j.entitlement_id"
                 " JOIN enrolments e ON e.id = t.enrolment_id WHERE ",
             )
+            # An institution's account pays its residents by right (ledger.institutions).
+            + " AND j.entitlement_id NOT IN (SELECT entitlement_id FROM institution_payments)"
             # Accounts paid more than once this period first (cheap, no joins): only
             # those are joined to their enrolments for the households.
             + " AND j.account_number IN (SELECT k.account_number"

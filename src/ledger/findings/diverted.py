@@ -42,8 +42,14 @@ def _holder(ctx: Context) -> pd.DataFrame:
         ),
         ctx.period,
     )
-    # A household's members are paid to the head's card by right.
-    paid = payments(ctx, _PAID_TO, "", " AND i.account_holder <> r.name AND i.household_member = 0")
+    # A household's members are paid to the head's card by right, an institution's
+    # residents to the institution's account.
+    paid = payments(
+        ctx,
+        _PAID_TO,
+        "",
+        " AND i.account_holder <> r.name AND i.household_member = 0 AND i.institution_resident = 0",
+    )
     paid = paid[paid["account_holder"] != paid["name"]]
     rows = pd.concat([paid, be01], ignore_index=True).drop_duplicates(
         ["instruction_id", "recipient_id"]
@@ -73,7 +79,9 @@ D01 = Rule(
         "Payments of the period whose account holder (as sent to the bank) differs from the "
         "recipient's registered name, and instructions the bank rejected with BE01 "
         "(inconsistent with end customer). The members of a household payment (pay_to = "
-        "household) are paid to the 户主's card by right: only the head's name is compared."
+        "household) are paid to the 户主's card by right: only the head's name is compared; the "
+        "residents of a care institution (集中供养) are paid to the institution's account by "
+        "right and are not compared."
     ),
     amount="the period's payments to the recipient through such instructions",
     detect=_holder,
@@ -86,7 +94,7 @@ def _shared(ctx: Context) -> pd.DataFrame:
         ctx,
         {**_PAID_TO, "household_id": "e.household_id"},
         PAID_ENROLMENT,
-        f" AND i.account_number IN ({shared})",
+        f" AND i.account_number IN ({shared}) AND i.institution_resident = 0",
         ctx.period,
     )
     if rows.empty:
@@ -130,7 +138,7 @@ D02 = Rule(
     checks=(
         "An account number that receives payments of the period for recipients of more "
         "than one household (members of one household sharing an account are related and "
-        "not a finding)."
+        "not a finding; nor is a care institution's account paid for its residents, 集中供养)."
     ),
     subject="account",
     amount="the payments into the account except those of the household paid most through it",
