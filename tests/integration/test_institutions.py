@@ -250,3 +250,13 @@ def test_d02_does_not_count_an_institutions_residents_of_two_programs_as_unrelat
         a=HOME.account_number,
     ) == [(2, "pending", "pending")]
     assert detect(engine, "D02") == {}
+
+
+def test_without_a_credit_code_the_line_carries_no_id_and_is_exported(books):
+    county = replace(COUNTY, institutions={"JLY01": replace(HOME, credit_code="")})
+    exported = books.export([*RESIDENTS, OTHER], county=county)
+    assert rows(books, "SELECT id_number FROM payment_instructions WHERE line_number = 2") == [
+        ("",)
+    ]
+    body = exported.path.read_bytes().decode("gb18030").rstrip("\r\n").split("\r\n")[2:]
+    assert HOME.account_number in body[1] and "662.35" in body[1]
