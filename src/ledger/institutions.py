@@ -40,6 +40,8 @@ from ledger.money import format_yuan
 def check_groups(connection: sa.Connection, county: County, groups: Sequence[Group]) -> None:
     """Refuse the run (nothing created) when a staged resident of the new groups cannot
     be paid through their institution."""
+    if not store.any_residents(connection):
+        return
     new = {(g.program, g.bank) for g in groups}
     per_household = household_programs(county)
     problems = []
@@ -76,7 +78,7 @@ def check_groups(connection: sa.Connection, county: County, groups: Sequence[Gro
 def unstage_deductions(connection: sa.Connection, staged: str | None) -> str | None:
     """The run's staged deductions less the residents' (a resident's deduction waits:
     the institution is paid one instruction for every resident)."""
-    if staged is not None:
+    if staged is not None and store.any_residents(connection):
         store.unstage_deductions(connection, staged)
     return staged
 
@@ -89,6 +91,8 @@ def add_to_run(
     e2e_prefix: str,
 ) -> int:
     """The institution instructions (shares, payments) of the new regular batches."""
+    if not store.any_residents(connection):
+        return 0
     accounts = {
         code: (i.township, i.bank, i.account_number, i.account_holder, i.credit_code)
         for code, i in county.institutions.items()
@@ -103,11 +107,15 @@ def screen_residents(
 ) -> None:
     """Hold rows for the dead residents of the new batches' institution lines
     (``holds.screen_batches``, run next, sets those instructions ``held``)."""
+    if not store.any_payments(connection):
+        return
     store.hold_deceased_residents(connection, batch_ids, period_start(period), now)
 
 
 def sheet_line(connection: sa.Connection, batch_id: int) -> dict[str, object] | None:
     """The approval sheet's line 其中：集中供养（机构） (None: the batch has none)."""
+    if not store.any_payments(connection):
+        return None
     lines, residents, total = store.batch_totals(connection, batch_id)
     if not lines:
         return None

@@ -26,6 +26,19 @@ RESIDENT = "(SELECT id FROM enrolments WHERE institution IS NOT NULL)"
 CARRIERS = "(SELECT entitlement_id FROM institution_payments)"
 
 
+def any_residents(connection: sa.Connection) -> bool:
+    """Whether any enrolment version names an institution (the partial index answers):
+    a county without residents pays nothing for the steps below."""
+    return bool(
+        fetch_all(connection, "SELECT 1 FROM enrolments WHERE institution IS NOT NULL LIMIT 1")
+    )
+
+
+def any_payments(connection: sa.Connection) -> bool:
+    """Whether any institution payment was ever made."""
+    return bool(fetch_all(connection, "SELECT 1 FROM institution_payments LIMIT 1"))
+
+
 def staged_problems(connection: sa.Connection) -> list[tuple[str, str, str, str, int]]:
     """(program, bank, institution, recipient key, roster row count) of the staged
     residents: every (program, bank, institution) with its first resident's key, for
