@@ -234,6 +234,13 @@ def validate_chunk(
         "institution",
         "unknown institution (county.toml [institutions])",
     )
+    home_bank = out["institution"].map({i.code: i.bank for i in county.institutions.values()})
+    check.flag(
+        home_bank.notna() & out["bank"].notna() & (home_bank != out["bank"]),
+        "institution",
+        "the institution's account is at another bank than this row's 开户银行 "
+        "(its residents are paid in the batch of the institution's bank)",
+    )
 
     # Money: exact fen, at most the program's cap
     parsed_fen = check.yuan(frame["monthly_amount"], "monthly_amount")

@@ -60,6 +60,21 @@ def test_an_unknown_institution_refuses_the_file_naming_file_row_and_column(
     assert counts(db_url) == before
 
 
+def test_a_resident_at_another_bank_than_the_institution_refuses_the_file(
+    db_url: str, tmp_path: Path
+) -> None:
+    frame = _frame(3)
+    frame["供养机构"] = ["JLY01", "", ""]
+    frame.loc[0, "开户银行"] = "RCC"
+    before = counts(db_url)
+    result = import_roster(db_url, county_file(tmp_path), write_csv(frame, tmp_path / "bank.csv"))
+    assert result.exit_code == 1
+    assert "bank.csv, row 2, column 供养机构: the institution's account is at another bank" in (
+        result.stderr
+    )
+    assert counts(db_url) == before
+
+
 def test_batch_residents_writes_the_attachment_of_the_institution_line(
     db_url: str, tmp_path: Path
 ) -> None:
