@@ -260,3 +260,24 @@ def test_without_a_credit_code_the_line_carries_no_id_and_is_exported(books):
     ]
     body = exported.path.read_bytes().decode("gb18030").rstrip("\r\n").split("\r\n")[2:]
     assert HOME.account_number in body[1] and "662.35" in body[1]
+
+
+def test_two_institutions_without_a_credit_code_are_not_one_person_in_two_townships(books):
+    county = replace(
+        COUNTY,
+        institutions={
+            "JLY01": replace(HOME, credit_code=""),
+            "JLY02": replace(
+                HOME, code="JLY02", name="河口乡敬老院", township="T02",
+                account_number="0402020109300099999", account_holder="河口乡敬老院",
+                credit_code="",
+            ),
+        },
+    )  # fmt: skip
+    other_home = person(5, institution="JLY02", township="T02", village="V0201")
+    (batch,) = run(books, [*RESIDENTS, other_home], county).created
+    assert batch.held_count == 0
+    assert [(t, a) for _, _, _, a, _, _, t, _ in instructions(books)] == [
+        ("T01", HOME_TOTAL),
+        ("T02", 600_00),
+    ]

@@ -160,6 +160,8 @@ def screen(
             " WHERE ",
             " JOIN (SELECT j.id_number, COUNT(DISTINCT j.township) AS n"
             + period_live
+            # A care institution's line without a credit code has no ID (institutions).
+            + " AND j.id_number <> ''"
             + " GROUP BY j.id_number HAVING COUNT(DISTINCT j.township) > 1) dup"
             " ON dup.id_number = i.id_number WHERE ",
         ),
