@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from ledger import payments, reconciliation, sheets
+from ledger import documents, payments, reconciliation, sheets
 from ledger.db.audit_reads import load_history
 from ledger.db.uow import UnitOfWork
 from ledger.errors import ValidationError
@@ -236,6 +236,12 @@ def test_a_residents_history_shows_the_institution_payment_as_theirs(books):
     assert paid, document["events"]
     assert all(HOME.account_number not in str(e) for e in document["events"])
     assert any(HOME.account_number[:6] in str(e) for e in paid)
+    # The 对账单 shows their 212.34, not the line's 662.35.
+    with books.engine.connect() as connection:
+        statement = documents.render_statement(
+            documents.statement_context(load_history(connection, "R0000002"), COUNTY, 2026)
+        )
+    assert "212.34" in statement and "662.35" not in statement
 
 
 def test_d02_does_not_count_an_institutions_residents_of_two_programs_as_unrelated(books, engine):
