@@ -287,3 +287,17 @@ def test_two_institutions_without_a_credit_code_are_not_one_person_in_two_townsh
         ("T01", HOME_TOTAL),
         ("T02", 600_00),
     ]
+
+
+def test_institution_payments_are_append_only(books):
+    run(books, [*RESIDENTS, OTHER])
+    for sql in (
+        "UPDATE institution_payments SET institution = 'JLY02'",
+        "DELETE FROM institution_payments",
+    ):
+        with (
+            pytest.raises(sa.exc.DBAPIError, match=r"append-only|never"),
+            books.engine.begin() as connection,
+        ):
+            connection.exec_driver_sql(sql)
+    assert rows(books, "SELECT institution FROM institution_payments") == [("JLY01",)]
