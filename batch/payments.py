@@ -304,7 +304,7 @@ def void(app: AppContext, batch_id: int, reason: str, operator: str) -> None:
     "out_dir",
     required=True,
     type=click.Path(file_okay=False),
-    help="Folder for the bank file, its manifest and the approval sheet.",
+    help="Folder for the bank file, its manifest, the approval sheet (and residents attachment).",
 )
 @click.option(
     "--profile",
@@ -327,7 +327,9 @@ def export(
     """Write an approved batch's bank file and post the funding entry.
 
     Refused unless approved, and if the program's treasury cannot pay the total.
-    Exporting again writes the identical file (same bytes) and posts nothing.
+    Exporting again writes the identical file (same bytes) and posts nothing. A batch
+    with care institution lines (集中供养) also gets its residents attachment (masked;
+    see `ledger batch residents`).
     """
     from ledger import payments, sheets
 
@@ -347,7 +349,10 @@ def export(
         path = sheets.write_sheet(
             uow.connection, county, batch_id, out_dir, stage="export", lang=lang
         )
+        attachment = sheets.write_residents(uow.connection, county, batch_id, out_dir, lang=lang)
     click.echo(f"  approval sheet {path}")
+    if attachment is not None:
+        click.echo(f"  residents attachment (集中供养) {attachment}")
 
 
 batch.add_command(verify_file)

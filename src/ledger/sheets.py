@@ -268,3 +268,22 @@ def render_residents(
         bank_name=bank.name if bank else batch.bank,
         **context,
     )
+
+
+def write_residents(
+    connection: sa.Connection,
+    county: County,
+    batch_id: int,
+    out_dir: str | Path,
+    *,
+    lang: str = "zh",
+) -> Path | None:
+    """The residents attachment, masked, beside the bank file (None: the batch has no
+    institution line)."""
+    if institutions.sheet_line(connection, batch_id) is None:
+        return None
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"batch-{batch_id:06d}-residents.html"
+    path.write_text(render_residents(connection, county, batch_id, lang=lang), encoding="utf-8")
+    return path

@@ -5,6 +5,9 @@ attachment of a batch lists the institution's line with its residents."""
 
 from pathlib import Path
 
+from ledger.db.engine import make_engine
+from ledger.db.uow import UnitOfWork
+from tests.helpers import post_lines
 from tests.roster_support import (
     counts,
     county_file,
@@ -99,3 +102,24 @@ def test_batch_residents_writes_the_attachment_of_the_institution_line(
     assert frame["身份证号"][0] not in text  # masked by default
     sheet = (tmp_path / f"batch-{batch_id:06d}-draft-sheet.html").read_text(encoding="utf-8")
     assert "其中：集中供养（机构）" in sheet and "1 个机构 / 2 人" in sheet
+    # The export writes the attachment beside the bank file.
+    engine = make_engine(db_url)
+    with UnitOfWork(engine) as uow:
+        post_lines(
+            uow.connection,
+            [
+                ("Assets:Treasury:tekun", 10_000_00),
+                ("Income:Appropriation:central:tekun", -10_000_00),
+            ],
+        )
+        uow.commit()
+    engine.dispose()
+    assert run(db_url, "batch", "approve", batch_id, "--operator", "checker").exit_code == 0
+    exported = run(
+        db_url, "batch", "export", batch_id, "--out", tmp_path / "out", "--operator", "cashier",
+        "--county", county,
+    )  # fmt: skip
+    assert exported.exit_code == 0, exported.output + exported.stderr
+    beside = tmp_path / "out" / f"batch-{batch_id:06d}-residents.html"
+    assert f"residents attachment (集中供养) {beside}" in exported.output
+    assert beside.read_text(encoding="utf-8") == text
