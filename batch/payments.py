@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ledger.batch.batch_reads import list_, payments_text, show, verify_file
+from ledger.batch.residents import residents
 from ledger.cli_support import (
     AppContext,
     county_option,
@@ -303,7 +304,7 @@ def void(app: AppContext, batch_id: int, reason: str, operator: str) -> None:
     "out_dir",
     required=True,
     type=click.Path(file_okay=False),
-    help="Folder for the bank file, its manifest and the approval sheet.",
+    help="Folder for the bank file, its manifest, the approval sheet (and residents attachment).",
 )
 @click.option(
     "--profile",
@@ -326,7 +327,9 @@ def export(
     """Write an approved batch's bank file and post the funding entry.
 
     Refused unless approved, and if the program's treasury cannot pay the total.
-    Exporting again writes the identical file (same bytes) and posts nothing.
+    Exporting again writes the identical file (same bytes) and posts nothing. A batch
+    with care institution lines (集中供养) also gets its residents attachment (masked;
+    see `ledger batch residents`).
     """
     from ledger import payments, sheets
 
@@ -346,9 +349,13 @@ def export(
         path = sheets.write_sheet(
             uow.connection, county, batch_id, out_dir, stage="export", lang=lang
         )
+        attachment = sheets.write_residents(uow.connection, county, batch_id, out_dir, lang=lang)
     click.echo(f"  approval sheet {path}")
+    if attachment is not None:
+        click.echo(f"  residents attachment (集中供养) {attachment}")
 
 
 batch.add_command(verify_file)
 batch.add_command(list_)
 batch.add_command(show)
+batch.add_command(residents)

@@ -32,6 +32,7 @@ from ledger.county_fields import (
 )
 from ledger.errors import ValidationError
 from ledger.funds_policy import FundsConfig, parse_funds
+from ledger.institution_rules import Institution, parse_institutions
 from ledger.journal import DEFAULT_FUTURE_DAYS
 from ledger.kinds_rules import DeductionRules, Supplement, parse_deductions, parse_supplements
 from ledger.money import parse_yuan
@@ -108,10 +109,8 @@ class Bank:
     name: str
     cnaps: str
     profile: str
-    # cash = true: not a bank but the townships' cash payment (现金发放, 备用金) for people
-    # without an account: roster rows at it have no account number, its "bank file" is
-    # the receipt list to sign (ledger batch receipts) and the signed list comes back as
-    # its return file (docs/ledger.md "Cash payments").
+    # cash = true: the townships' cash payment (现金发放, 备用金) for people without an
+    # account, against a signed receipt list (docs/ledger.md "Cash payments").
     cash: bool = False
 
 
@@ -144,6 +143,8 @@ class County:
     # [[supplements]] 分类施保 and [deductions] 扣减 (ledger.kinds_rules).
     supplements: tuple[Supplement, ...] = ()
     deductions: DeductionRules = field(default_factory=DeductionRules)
+    # [institutions.CODE] 集中供养 care institutions (ledger.institution_rules).
+    institutions: dict[str, Institution] = field(default_factory=dict)
 
     @property
     def province_prefix(self) -> str:
@@ -232,10 +233,9 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         where = f"banks.{bcode}"
         if not CODE.fullmatch(bcode):
             problems.append(f"{where}: a bank code uses letters, digits and _ only")
-        cash = item.get("cash", False)
-        if not isinstance(cash, bool):
-            problems.append(f"{where}.cash: must be true or false, got {cash!r}")
-            cash = False
+        cash = item.get("cash", False) is True
+        if not isinstance(item.get("cash", False), bool):
+            problems.append(f"{where}.cash: must be true or false, got {item['cash']!r}")
         cnaps = str(item.get("cnaps", ""))
         if not (cash and not cnaps) and not re.fullmatch(r"\d{12}", cnaps):
             problems.append(f"{where}.cnaps: must be the 12-digit CNAPS bank code, got {cnaps!r}")
@@ -354,6 +354,7 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
     backpay_window = parse_backpay(raw.get("backpay"), problems)
     supplements = parse_supplements(raw.get("supplements"), set(programs), problems)
     deductions = parse_deductions(raw.get("deductions"), problems)
+    institutions = parse_institutions(raw.get("institutions"), townships, banks, problems)
 
     unique_names(
         problems,
@@ -395,4 +396,5 @@ def _build(raw: dict[str, Any], problems: list[str]) -> County | None:
         backpay_window=backpay_window,
         supplements=supplements,
         deductions=deductions,
+        institutions=institutions,
     )

@@ -14,6 +14,7 @@ Rules, in the order they are checked for each row:
 - program, township, village (of that township) and bank: known codes or names;
 - household size a whole number 1-99; 是否户主 (household head) 是/否, yes/no, 1/0 or
   empty (否): the 户主 whose card a household program (``pay_to = "household"``) pays;
+  供养机构 (care institution) empty or a county.toml [institutions] code or name;
   amount an exact fen amount (at most 2 decimals), not above the program's monthly cap;
 - account number 8-32 digits (spaces ignored); failing Luhn: warning (passbooks may not
   pass); account holder different from the name: warning;
@@ -46,6 +47,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("household_id", "户编号"),
     Column("household_size", "家庭人口"),
     Column("household_head", "是否户主", required=False, also=("户主标识",)),
+    Column("institution", "供养机构", required=False, also=("集中供养机构",)),
     Column("monthly_amount", "月发放金额(元)", also=("月发放金额（元）", "月发放金额")),
     Column("bank", "开户银行"),
     Column("account_number", "银行账号"),
@@ -71,6 +73,7 @@ VERSIONED = (
     "exit_date",
     "status",
     "household_head",
+    "institution",
 )
 # The normalised row the registry stores, in staging-table order.
 STAGED = (
@@ -230,6 +233,22 @@ def validate_chunk(
     head = head_text.map(HEAD_WORDS)
     check.flag(head.isna(), "household_head", "must be 是/否 (yes/no), or empty (否)")
     out["household_head"] = head.where(head.notna(), False).astype(bool)
+    # 供养机构: a care institution of county.toml (code or name); empty for everyone else.
+    institutions = {i.code: i.code for i in county.institutions.values()}
+    institutions |= {i.name: i.code for i in county.institutions.values()}
+    out["institution"] = check.lookup(
+        frame["institution"],
+        institutions,
+        "institution",
+        "unknown institution (county.toml [institutions])",
+    )
+    home_bank = out["institution"].map({i.code: i.bank for i in county.institutions.values()})
+    check.flag(
+        home_bank.notna() & out["bank"].notna() & (home_bank != out["bank"]),
+        "institution",
+        "the institution's account is at another bank than this row's 开户银行 "
+        "(its residents are paid in the batch of the institution's bank)",
+    )
 
     # Money: exact fen, at most the program's cap
     parsed_fen = check.yuan(frame["monthly_amount"], "monthly_amount")

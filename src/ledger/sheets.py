@@ -18,7 +18,7 @@ import jinja2
 import pandas as pd
 import sqlalchemy as sa
 
-from ledger import deductions, households, supplements
+from ledger import deductions, households, institutions, supplements
 from ledger.batches import BatchKind, mask, previous_period
 from ledger.county import County
 from ledger.db import backpay_store, oneoff_store
@@ -147,6 +147,7 @@ def sheet_context(
     if batch.kind == BatchKind.ONEOFF:
         context["cases"] = oneoff_cases(connection, batch_id, lang)
     context["households"] = households.sheet_line(connection, batch_id)
+    context["institutions"] = institutions.sheet_line(connection, batch_id)
     back_pay = backpay_store.back_pay_of_batch(connection, batch_id)
     context["back_pay"] = [
         {
@@ -240,4 +241,49 @@ def write_sheet(
     path.write_text(
         render_sheet(connection, county, batch_id, stage=stage, lang=lang), encoding="utf-8"
     )
+    return path
+
+
+def render_residents(
+    connection: sa.Connection,
+    county: County,
+    batch_id: int,
+    *,
+    lang: str = "zh",
+    unmask: bool = False,
+) -> str:
+    """The residents attachment (集中供养人员明细) of a batch's institution lines as HTML:
+    each line with its residents and shares (``ledger.institutions``)."""
+    batch = store.load_batch(connection, batch_id)
+    program = county.programs.get(batch.program)
+    bank = county.banks.get(batch.bank)
+    context = institutions.residents_context(connection, county, batch_id, unmask=unmask)
+    template = environment().get_template("institution_residents.html.j2")
+    return template.render(
+        lang=lang,
+        batch=batch,
+        county=county,
+        program_zh=program.name_zh if program else batch.program,
+        program_en=program.name_en if program else batch.program,
+        bank_name=bank.name if bank else batch.bank,
+        **context,
+    )
+
+
+def write_residents(
+    connection: sa.Connection,
+    county: County,
+    batch_id: int,
+    out_dir: str | Path,
+    *,
+    lang: str = "zh",
+) -> Path | None:
+    """The residents attachment, masked, beside the bank file (None: the batch has no
+    institution line)."""
+    if institutions.sheet_line(connection, batch_id) is None:
+        return None
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"batch-{batch_id:06d}-residents.html"
+    path.write_text(render_residents(connection, county, batch_id, lang=lang), encoding="utf-8")
     return path

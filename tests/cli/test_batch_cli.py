@@ -13,7 +13,8 @@ from tests.helpers import post_lines
 from tests.support.roster import Person, add_people
 
 COMMANDS = [
-    "run", "reissue", "approve", "release", "void", "export", "verify-file", "list", "show"
+    "run", "reissue", "approve", "release", "void", "export", "verify-file", "list", "show",
+    "residents",
 ]  # fmt: skip
 
 

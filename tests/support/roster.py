@@ -31,6 +31,7 @@ class Person:
     account_holder: str | None = None
     household_id: str | None = None  # default: a household of one, H{key}
     household_head: bool = False
+    institution: str | None = None  # 供养机构: a county.toml [institutions] code
 
 
 def _timestamp(connection: sa.Connection) -> object:
@@ -103,8 +104,8 @@ def add_people(connection: sa.Connection, people: list[Person]) -> dict[str, int
         connection,
         "INSERT INTO enrolments (recipient_id, program, township, village, household_id,"
         " household_size, amount_fen, bank, account_number, account_holder, start_month,"
-        " end_month, exit_date, status, valid_from_import, household_head) VALUES"
-        " (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " end_month, exit_date, status, valid_from_import, household_head, institution)"
+        " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 ids[p.key],
@@ -122,6 +123,7 @@ def add_people(connection: sa.Connection, people: list[Person]) -> dict[str, int
                 p.status,
                 import_id,
                 p.household_head,
+                p.institution,
             )
             for p in people
         ],

@@ -120,7 +120,8 @@ def stage_eligible(
         + (" ON COMMIT DROP" if postgres else "")
     )
     where, params, binds = _eligible_params(period, programs, banks)
-    order = "e.program, e.bank, e.township, e.village, r.key"
+    # 集中供养 residents last: their lines are their institutions', after the others.
+    order = "e.program, e.bank, e.institution IS NOT NULL, e.township, e.village, r.key"
     columns = (
         " e.recipient_id, e.id, e.program, e.bank, e.amount_fen, e.township, e.village,"
         " e.account_number, e.account_holder, r.id_number"
@@ -255,8 +256,11 @@ def insert_staged(
     )
     e2e = e2e_expression(connection, "(:base + s.ordinal)", "1")
     skip_sql, skip_params = in_list("s.program", household_programs, "household")
-    if skip_sql:
-        skip_sql = " WHERE" + skip_sql.replace(" AND s.program IN", " s.program NOT IN", 1)
+    # 集中供养 residents' instructions are their institution's (ledger.institutions).
+    skip_sql = (
+        " WHERE s.enrolment_id NOT IN (SELECT id FROM enrolments WHERE institution IS NOT NULL)"
+        + skip_sql.replace(" AND s.program IN", " AND s.program NOT IN", 1)
+    )
     net = "s.amount_fen"
     if deducted:  # a primary-key lookup per row: the join order stays the planner's
         net = f"s.amount_fen - COALESCE((SELECT dd.amount_fen FROM {deducted} dd"

@@ -169,7 +169,9 @@ def batch_households(connection: sa.Connection, batch_id: int) -> tuple[int, int
         "SELECT COUNT(DISTINCT i.id), COUNT(*), COALESCE(SUM(s.amount_fen), 0)"
         " FROM payment_instructions i"
         " JOIN household_shares s ON s.household_entitlement_id = i.entitlement_id"
-        " WHERE i.batch_id = ?",
+        # An institution's residents (ledger.institutions) are not a household.
+        " WHERE i.batch_id = ? AND i.entitlement_id NOT IN"
+        " (SELECT entitlement_id FROM institution_payments)",
         (int(batch_id),),
     )
     households, members, total = rows[0] if rows else (0, 0, 0)

@@ -56,6 +56,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "payment_instructions",
         "instruction_holds",  # screening at batch run and reissue
         "household_shares",  # household payments at batch run (ledger.households)
+        "institution_payments",  # 集中供养 institution payments at batch run
         "deduction_plans",  # 扣减: batch deduction add
         "deductions",  # taken at batch run
         "transactions",

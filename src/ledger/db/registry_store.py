@@ -75,7 +75,8 @@ def create_staging(connection: sa.Connection) -> None:
             village VARCHAR(32), household_id VARCHAR(200), household_size INTEGER,
             amount_fen BIGINT, bank VARCHAR(32), account_number VARCHAR(40),
             account_holder VARCHAR(200), start_month VARCHAR(7), end_month VARCHAR(7),
-            exit_date DATE, status VARCHAR(16), household_head BOOLEAN)"""
+            exit_date DATE, status VARCHAR(16), household_head BOOLEAN,
+            institution VARCHAR(32))"""
     )
 
 

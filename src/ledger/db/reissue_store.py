@@ -90,6 +90,9 @@ def closed_unchanged(
     )
 
 
+_INSTITUTION = "i.entitlement_id IN (SELECT entitlement_id FROM institution_payments)"
+
+
 def insert_reissued_instructions(
     connection: sa.Connection,
     period: str,
@@ -118,8 +121,12 @@ def insert_reissued_instructions(
             "   WHERE q.entitlement_id = i.entitlement_id) + 1 AS attempt,"
             "  i.recipient_id, i.township, i.village, i.amount_fen,"
             "  COALESCE(e.bank, i.bank) AS bank,"
-            "  COALESCE(e.account_number, i.account_number) AS account_number,"
-            "  COALESCE(e.account_holder, i.account_holder) AS account_holder,"
+            # An institution's line (ledger.institutions) keeps the institution's
+            # account, not the carrier resident's roster card.
+            f"  CASE WHEN {_INSTITUTION} THEN i.account_number"
+            "  ELSE COALESCE(e.account_number, i.account_number) END AS account_number,"
+            f"  CASE WHEN {_INSTITUTION} THEN i.account_holder"
+            "  ELSE COALESCE(e.account_holder, i.account_holder) END AS account_holder,"
             "  i.id_number, r.key AS recipient_key, i.id AS failed_id"
             + _REISSUE_SOURCE.replace(
                 "WHERE ob.period",

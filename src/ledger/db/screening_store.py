@@ -160,6 +160,8 @@ def screen(
             " WHERE ",
             " JOIN (SELECT j.id_number, COUNT(DISTINCT j.township) AS n"
             + period_live
+            # A care institution's line without a credit code has no ID (institutions).
+            + " AND j.id_number <> ''"
             + " GROUP BY j.id_number HAVING COUNT(DISTINCT j.township) > 1) dup"
             " ON dup.id_number = i.id_number WHERE ",
         ),
@@ -177,6 +179,8 @@ def screen(
                 " JOIN entitlements t ON t.id = j.entitlement_id"
                 " JOIN enrolments e ON e.id = t.enrolment_id WHERE ",
             )
+            # An institution's account pays its residents by right (ledger.institutions).
+            + " AND j.entitlement_id NOT IN (SELECT entitlement_id FROM institution_payments)"
             # Accounts paid more than once this period first (cheap, no joins): only
             # those are joined to their enrolments for the households.
             + " AND j.account_number IN (SELECT k.account_number"

@@ -80,6 +80,7 @@ TABLES = {
             "entitlement_id household_entitlement_id batch_id recipient_id amount_fen household_id",
             ("entitlement_id",),
         ),
+        _spec("institution_payments", "entitlement_id batch_id institution", ("entitlement_id",)),
         _spec(
             "roster_imports", "id file_name file_sha256 row_count operator imported_at:t db_login"
         ),
@@ -161,6 +162,7 @@ SCOPES: dict[str, tuple[tuple[str, str | None], ...]] = {
         ("instruction_holds", "batch_id"),
         ("hold_releases", "batch_id"),
         ("household_shares", "batch_id"),  # migration 0019 (ledger.households)
+        ("institution_payments", "batch_id"),  # migration 0020 (ledger.institutions)
         ("deductions", "batch_id"),
     ),
     "refdata": (

@@ -96,14 +96,24 @@ PERSON_PAYMENTS = (
     " p.account_number, p.account_holder, p.id_number, p.end_to_end_id, p.line_number,"
     " p.status, p.reissue_of, p.reason_code, p.reason_text, p.settled_at, p.failed_at,"
     " p.cancelled_at, CASE WHEN s.recipient_id IS NOT NULL AND s.recipient_id <> p.recipient_id"
-    " THEN 1 ELSE 0 END AS household_member"
+    " THEN 1 ELSE 0 END AS household_member,"
+    " CASE WHEN ip.entitlement_id IS NULL THEN 0 ELSE 1 END AS institution_resident"
     " FROM payment_instructions p"
-    " LEFT JOIN household_shares s ON s.household_entitlement_id = p.entitlement_id)"
+    " LEFT JOIN household_shares s ON s.household_entitlement_id = p.entitlement_id"
+    " LEFT JOIN institution_payments ip ON ip.entitlement_id = p.entitlement_id)"
 )
 """The instructions as payments to persons: a household payment (``ledger.households``)
 is one row per member (the member's entitlement, recipient and share; the payee's card;
 ``household_member`` 1 for the members besides the head, who share the head's card by
-right); any other instruction is itself."""
+right); an institution's payment (``ledger.institutions``) one row per resident, with
+``institution_resident`` 1 (paid to the institution's account by right); any other
+instruction is itself."""
+
+
+PAID_BY_RIGHT = " AND i.household_member = 0 AND i.institution_resident = 0"
+"""Leaves out the persons paid to another's account by right (``PERSON_PAYMENTS``): a
+household's members (to the head's card) and an institution's residents (集中供养, to
+the institution's account)."""
 
 
 def period_payments(select: str, joins: str = "", where: str = "") -> str:

@@ -13,6 +13,7 @@ from ledger.findings.base import (
 )
 from ledger.findings.blocks import (
     NOT_VOIDED,
+    PAID_BY_RIGHT,
     PAID_ENROLMENT,
     PAYMENT,
     instructions,
@@ -42,8 +43,7 @@ def _holder(ctx: Context) -> pd.DataFrame:
         ),
         ctx.period,
     )
-    # A household's members are paid to the head's card by right.
-    paid = payments(ctx, _PAID_TO, "", " AND i.account_holder <> r.name AND i.household_member = 0")
+    paid = payments(ctx, _PAID_TO, "", " AND i.account_holder <> r.name" + PAID_BY_RIGHT)
     paid = paid[paid["account_holder"] != paid["name"]]
     rows = pd.concat([paid, be01], ignore_index=True).drop_duplicates(
         ["instruction_id", "recipient_id"]
@@ -72,8 +72,9 @@ D01 = Rule(
     checks=(
         "Payments of the period whose account holder (as sent to the bank) differs from the "
         "recipient's registered name, and instructions the bank rejected with BE01 "
-        "(inconsistent with end customer). The members of a household payment (pay_to = "
-        "household) are paid to the 户主's card by right: only the head's name is compared."
+        "(inconsistent with end customer). Persons paid to another's account by right are "
+        "not compared: a household's members (pay_to = household: the 户主's card; only the "
+        "head's name is compared) and a care institution's residents (集中供养)."
     ),
     amount="the period's payments to the recipient through such instructions",
     detect=_holder,
@@ -86,7 +87,7 @@ def _shared(ctx: Context) -> pd.DataFrame:
         ctx,
         {**_PAID_TO, "household_id": "e.household_id"},
         PAID_ENROLMENT,
-        f" AND i.account_number IN ({shared})",
+        f" AND i.account_number IN ({shared}) AND i.institution_resident = 0",
         ctx.period,
     )
     if rows.empty:
@@ -130,7 +131,7 @@ D02 = Rule(
     checks=(
         "An account number that receives payments of the period for recipients of more "
         "than one household (members of one household sharing an account are related and "
-        "not a finding)."
+        "not a finding; nor is a care institution's account paid for its residents, 集中供养)."
     ),
     subject="account",
     amount="the payments into the account except those of the household paid most through it",
@@ -272,9 +273,7 @@ def _tampered(ctx: Context) -> pd.DataFrame:
             {
                 "subject_type": subject_type,
                 "subject": subject,
-                "program": group["program"].dropna().iloc[0]
-                if group["program"].notna().any()
-                else None,
+                "program": next(iter(group["program"].dropna()), None),
                 "amount_fen": int(group["amount_fen"].sum()),
                 "evidence": {
                     "exception_ids": ids_list(group["exception_id"]),

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ledger import backpay, deductions, holds, households, oneoff, supplements
+from ledger import backpay, deductions, holds, households, institutions, oneoff, supplements
 from ledger.batches import (
     BatchKind,
     end_to_end_prefix,
@@ -99,7 +99,9 @@ def run_batches(
         )
     store.lock_batches(connection)
     store.stage_eligible(connection, period, programs, banks)
-    deducted = deductions.stage_for_run(connection, county)
+    deducted = institutions.unstage_deductions(
+        connection, deductions.stage_for_run(connection, county)
+    )
     groups = store.staged_groups(connection)
     _check_groups(county, groups)
     existing = store.live_regular_batches(connection, period)
@@ -111,6 +113,7 @@ def run_batches(
         result.existing.append((program, bank, batch_id, late))
     new_groups = [g for g in groups if (g.program, g.bank) not in existing]
     households.check_groups(connection, county, new_groups)
+    institutions.check_groups(connection, county, new_groups)
     moment = now_utc(now)
     new_ids = [
         store.insert_batch(
@@ -136,6 +139,7 @@ def run_batches(
             household_programs=households.household_programs(county),
         )
         households.add_to_run(connection, county, new_ids, prefix)
+        institutions.add_to_run(connection, county, period, new_ids, prefix)
         if deducted:
             deductions.record_for_run(connection, base, new_ids)
         backpay.add_to_run(connection, county.backpay_window, period, new_ids, county.code)
@@ -219,8 +223,10 @@ def _screen_and_finish(
     action: str,
     moment: datetime,
 ) -> None:
-    """Screen the new batches (household members, then every payee) and record them."""
+    """Screen the new batches (household members, institutions' residents, then every
+    payee) and record them."""
     households.screen_members(connection, county, period, new_ids, moment)
+    institutions.screen_residents(connection, period, new_ids, moment)
     holds.screen_batches(connection, county, period, new_ids, moment)
     finish_created(connection, result, new_ids, operator, action)
 

@@ -21,6 +21,7 @@ from ledger.db.schema.findings import finding_events, findings
 from ledger.db.schema.funds import allocations, fund_lineage
 from ledger.db.schema.holds import hold_releases, instruction_holds
 from ledger.db.schema.households import household_shares
+from ledger.db.schema.institutions import institution_payments
 from ledger.db.schema.oneoff import oneoff_approvals, oneoff_cases
 from ledger.db.schema.operators import batch_approvals, operator_roles, operators
 from ledger.db.schema.reconciliation import (
@@ -59,6 +60,7 @@ __all__ = [
     "fund_lineage",
     "hold_releases",
     "household_shares",
+    "institution_payments",
     "instruction_holds",
     "instruction_outcomes",
     "metadata",

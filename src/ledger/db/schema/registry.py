@@ -45,6 +45,10 @@ enrolments = sa.Table(
     # 户主: the household head (roster column 是否户主); a household program
     # (county.toml pay_to = "household") pays the household to the head's card.
     sa.Column("household_head", sa.Boolean, nullable=False, server_default=sa.false()),
+    # 供养机构: the care institution (county.toml [institutions.CODE]) a 集中供养
+    # resident lives in; NULL for everyone else. ledger.institutions pays the residents'
+    # entitlements to the institution's account, one instruction per institution.
+    sa.Column("institution", sa.String(32)),
     # Monthly entitlement in fen.
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
     sa.Column("bank", sa.String(32), nullable=False),
@@ -73,5 +77,12 @@ enrolments = sa.Table(
         unique=True,
         sqlite_where=sa.text("valid_to_import IS NULL"),
         postgresql_where=sa.text("valid_to_import IS NULL"),
+    ),
+    # The few 集中供养 residents, found at every batch run (ledger.institutions).
+    sa.Index(
+        "ix_enrolments_institution",
+        "institution",
+        sqlite_where=sa.text("institution IS NOT NULL"),
+        postgresql_where=sa.text("institution IS NOT NULL"),
     ),
 )
