@@ -33,8 +33,8 @@ columns; ``list_matches`` the period's payments matched to a reference list.
 Candidates (pandas):
 
 - ``per_recipient``: one finding per recipient, the matching payments summed;
-- ``per_instruction``: one finding per instruction (the age rules, whose rows
-  ``overdue`` keeps: older than a threshold, with their age);
+- ``per_recipient_month``: one finding per recipient, program and month (the age
+  rules, whose rows ``overdue`` keeps: older than a threshold, with their age);
 - ``per_account``: one finding per account (treasury or bank account);
 - ``reference_evidence``: the reference list, import and line a match came from.
 """
@@ -288,24 +288,32 @@ def overdue(
     return rows.assign(age=age)[age > limit], limit
 
 
-def per_instruction(
+def per_recipient_month(
     rows: pd.DataFrame,
     evidence: Callable[[Any], dict[str, Any]],
     summary: Callable[..., str],
     *,
     severity: str = "high",
 ) -> pd.DataFrame:
-    """One finding per instruction row (columns of ``PAYMENT`` plus ``period``)."""
+    """One finding per recipient, program and period of the instruction rows (columns of
+    ``PAYMENT`` plus ``period``; the age rules): a person's lines of one month, such as
+    the regular one and its supplements (分类施保), are one finding, their amounts summed
+    and their instructions listed; the evidence and the summary are the first line's."""
+    if rows.empty:
+        return empty()
+    first = {c: (c, "first") for c in rows.columns if c not in ("instruction_id", "amount_fen")}
+    by = ["key", "program", "period"]
+    groups = group_payments(rows.sort_values("instruction_id"), by, extra=first)
     return finish(
-        rows,
+        groups,
         subject_type="recipient",
-        subject_id=rows["key"],
-        period=rows["period"],
-        amount_fen=rows["amount_fen"],
-        township=rows["township"],
-        program=rows["program"],
-        recipient_id=rows["recipient_id"],
+        subject_id=groups["key"],
+        period=groups["period"],
+        amount_fen=groups["amount_fen"],
+        township=groups["township"],
+        program=groups["program"],
+        recipient_id=groups["recipient_id"],
         severity=severity,
-        evidence=lambda r: {"instruction_ids": [int(r.instruction_id)], **evidence(r)},
+        evidence=lambda g: {"instruction_ids": g.instruction_ids, **evidence(g)},
         summary=summary,
     )

@@ -16,7 +16,7 @@ from ledger.findings.blocks import (
     UNANSWERED,
     instructions,
     overdue,
-    per_instruction,
+    per_recipient_month,
     select,
 )
 
@@ -45,7 +45,7 @@ def _unreceipted(ctx: Context) -> pd.DataFrame:
     if rows.empty:
         return empty()
     rows, limit = overdue(ctx, rows, "exported_at", "cash_receipt_days")
-    return per_instruction(
+    return per_recipient_month(
         rows,
         lambda r: {
             "batch_id": int(r.batch_id),

@@ -23,7 +23,7 @@ from ledger.findings.blocks import (
     UNANSWERED,
     instructions,
     overdue,
-    per_instruction,
+    per_recipient_month,
     select,
 )
 from ledger.findings.idle import W04
@@ -59,7 +59,7 @@ def _unpaid(ctx: Context) -> pd.DataFrame:
     ends = {p: pd.Timestamp(period_end(p)) for p in rows["due"].unique()}
     overdue = (pd.Timestamp(ctx.as_of) - rows["due"].map(ends)).dt.days > limit
     rows = rows[overdue]
-    return per_instruction(
+    return per_recipient_month(
         rows,
         lambda r: {"batch_id": int(r.batch_id), "batch_state": r.state},
         lambda r: (
@@ -162,7 +162,7 @@ def _failed(ctx: Context) -> pd.DataFrame:
     if rows.empty:
         return empty()
     rows, limit = overdue(ctx, rows, "failed_at", "failed_followup_days")
-    return per_instruction(
+    return per_recipient_month(
         rows,
         lambda r: {"batch_id": int(r.batch_id), "reason_code": r.reason_code},
         lambda r: (
