@@ -265,6 +265,10 @@ class Demo:
             }
             (summary.batches if regular else summary.reissued).append(record)
             summary.files.append((f"bank file, batch {created.id}", done.path))
+            with self.engine.connect() as connection:  # as `ledger batch export` does
+                residents = sheets.write_residents(connection, self.county, created.id, bank_dir)
+            if residents is not None:
+                summary.files.append((f"residents attachment, batch {created.id}", residents))
             if created.bank in self.county.cash_banks:  # `ledger report receipts`
                 listed = write_receipt_list(self.engine, self.county, created.id, bank_dir)
                 summary.files.append((f"cash receipt list, batch {created.id}", listed))

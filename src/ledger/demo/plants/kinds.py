@@ -1,6 +1,7 @@
 """Kinds of money besides the monthly allowance (issue 18), shown by the demo: 分类施保
-supplements for the people a categories list names, and 补发 back pay for one enrolment
-approved late. They are not anomalies: the approval sheets, the statements and the
+supplements for the people a categories list names, 补发 back pay for one enrolment
+approved late, and 集中供养: 特困 residents of the county's care institution, paid to
+its account in one line. They are not anomalies: the approval sheets, the statements and the
 summary show them; the findings must not take them for anomalies."""
 
 import pandas as pd
@@ -12,6 +13,8 @@ from ledger.demo.plan import Planting
 CATEGORY_PEOPLE = 4
 LOW_INCOME = ("dibao_urban", "dibao_rural")
 LATE_INDEX = 900_000  # the late enrolment's row label, apart from the roster's
+INSTITUTION = "JLY01"  # the demo county's care institution (示范县中心敬老院, at ICBC)
+RESIDENTS = 3
 
 
 def plant(p: Planting) -> None:
@@ -25,6 +28,10 @@ def plant(p: Planting) -> None:
         category = "severe_disability" if disabled else "aged_80"
         rows.append((str(frame.loc[i, "身份证号"]), program, category))
     plan.categories = pd.DataFrame(rows, columns=["身份证号", "救助项目", "类别"])
+    residents = p.pick(RESIDENTS, bank="ICBC")
+    frame["供养机构"] = ""
+    frame.loc[residents, "救助项目"] = "tekun"
+    frame.loc[residents, "供养机构"] = INSTITUTION
     if p.months < 2:
         return
     late = p.newcomer()
