@@ -312,3 +312,50 @@ def test_export_refuses_a_batch_edited_behind_the_applications_back(engine, tmp_
         payments.export(uow, COUNTY, created.id, tmp_path / "out", operator="exporter")
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.csv"))
     assert books.state(created.id) == "approved"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE enrolments SET household_head = NOT household_head WHERE id = 2",  # 户主 moved
+        "UPDATE enrolments SET institution = 'JLY01' WHERE id = 2",  # into a care home
+    ],
+    ids=["household_head", "institution"],
+)
+def test_a_moved_household_head_or_institution_is_named(books, change):
+    # Both decide whose card or which institution's account the money goes to.
+    assert problems(books.engine) == []
+    tamper(books.engine, ("enrolments",), change)
+    (problem,) = problems(books.engine)
+    assert "roster: enrolments: row 2 differs" in problem
+
+
+def test_migration_0021_records_the_roster_with_the_head_and_the_institution(books):
+    config = alembic_config()
+    with books.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0020_i18_institutions")
+    with books.engine.connect() as connection:
+        narrowed = connection.execute(
+            sa.text("SELECT state FROM audit_events ORDER BY id DESC LIMIT 1")
+        ).scalar_one()
+        columns = state_digest.present_columns(connection)
+        columns["enrolments"] -= {"household_head", "institution"}
+        # What the code of revision 0020 digests: the roster without the two columns.
+        assert json.loads(narrowed)["roster"] == state_digest.scope_digest(
+            connection, "roster", only=columns
+        )
+    with books.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with books.engine.connect() as connection:
+        actions = connection.execute(
+            sa.text("SELECT action, subject_id FROM audit_events ORDER BY id DESC LIMIT 2")
+        ).all()
+    assert [tuple(a) for a in actions] == [
+        ("chain.digest_extended", "roster"),
+        ("chain.digest_narrowed", "roster"),
+    ]
+    assert problems(books.engine) == []
+    tamper(books.engine, ("enrolments",), "UPDATE enrolments SET household_head = TRUE")
+    assert "roster: enrolments: row 1 differs" in problems(books.engine)[0]

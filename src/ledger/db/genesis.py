@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from ledger.db.state_digest import current_scopes, scope_digest
+from ledger.db.state_digest import current_scopes, present_columns, scope_digest
 from ledger.event_chain import canonical_json, event_hash
 from ledger.journal import GENESIS_HASH
 
@@ -38,6 +38,23 @@ EVENTS = sa.table(
 
 def write_genesis(bind: sa.Connection, *, operator: str) -> int:
     """Append a genesis event for every scope the tables hold rows of; return how many."""
+    # The tables this revision has: a migration's genesis runs before later tables exist.
+    existing = present_columns(bind)
+    names = current_scopes(bind, only=existing)
+    return write_scope_events(bind, names, "chain.genesis", operator=operator, only=existing)
+
+
+def write_scope_events(
+    bind: sa.Connection,
+    names: list[str],
+    action: str,
+    *,
+    operator: str,
+    only: dict[str, set[str]] | None = None,
+) -> int:
+    """Append one chained event per scope of ``names`` recording its rows as they are
+    (digests of ``only``'s tables and columns, by default what the database has)."""
+    existing = present_columns(bind) if only is None else only
     last = bind.execute(
         sa.text("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")
     ).first()
@@ -47,16 +64,13 @@ def write_genesis(bind: sa.Connection, *, operator: str) -> int:
     ).first()
     journal_id, journal_hash = (None, None) if head is None else (int(head[0]), str(head[1]))
     now = datetime.now(UTC)
-    # The tables this revision has: a migration's genesis runs before later tables exist.
-    existing = set(sa.inspect(bind).get_table_names())
-    names = current_scopes(bind, only=existing)
     for name in names:
         last_id += 1
         values: dict[str, object] = {
             "id": last_id,
             "occurred_at": now,
             "operator": operator,
-            "action": "chain.genesis",
+            "action": action,
             "subject_type": "scope",
             "subject_id": name,
             "detail": "{}",

@@ -13,7 +13,9 @@ given, as text (booleans 0/1, dates YYYY-MM-DD, timestamps in UTC to the microse
 length-prefixed, NULL as ``-``, joined by the unit separator. PostgreSQL hashes the
 chunks itself; SQLite returns the lines and Python hashes them; both hash the same
 bytes. The column lists are fixed here, not read from the models: a column added later
-is covered once it is added here (and the scope's next event records it).
+is covered once it is added here and a migration records the scope anew (0021 did so
+for the roster's ``household_head`` and ``institution``); a migration's events digest
+the columns its revision has (``only``: the tables and their columns).
 
 Migrations import this module (0017 builds the genesis events), so it depends on
 nothing else of the package.
@@ -21,7 +23,7 @@ nothing else of the package.
 
 import hashlib
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +91,7 @@ TABLES = {
             "enrolments",
             "id recipient_id program township village household_id household_size amount_fen"
             " bank account_number account_holder start_month end_month exit_date:d status"
-            " valid_from_import valid_to_import",
+            " valid_from_import valid_to_import household_head:b institution",
         ),
         _spec(
             "refdata_imports",
@@ -222,12 +224,21 @@ def _key_text(spec: TableSpec) -> str:
 
 
 def table_digest(
-    connection: sa.Connection, table: str, where: str | None, key: int | None, k: int | None = None
+    connection: sa.Connection,
+    table: str,
+    where: str | None,
+    key: int | None,
+    k: int | None = None,
+    columns: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """{"n": rows, "k": rows per chunk, "chunks": [[first row's key, digest], ...]} of
     the rows of ``table`` (those whose ``where`` column equals ``key``, or all). ``k``
-    None: chosen from the row count (at most ``CHUNKS`` chunks)."""
+    None: chosen from the row count (at most ``CHUNKS`` chunks). ``columns``: the
+    columns the table has (a migration's revision; default: every column of TABLES)."""
     spec = TABLES[table]
+    if columns is not None:
+        kept = tuple(c for c in spec.columns if c.split(":")[0] in columns)
+        spec = TableSpec(spec.name, kept, spec.key)
     dialect = connection.dialect.name
     condition = "" if where is None else f' WHERE "{where}" = {int(key or 0)}'
     if k is None:
@@ -285,16 +296,32 @@ def scope_digest(
     name: str,
     sizes: dict[str, int] | None = None,
     *,
-    only: Collection[str] | None = None,
+    only: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """{table: table_digest} of one scope. ``sizes``: the chunk size per table to use
     (verify recomputes with the sizes an event recorded). ``only``: the tables to
-    digest (a migration's genesis: the tables its revision has)."""
+    digest and their columns (a migration's events: what its revision has)."""
     family, key = parse_scope(name)
     return {
-        table: table_digest(connection, table, where, key, (sizes or {}).get(table))
+        table: table_digest(
+            connection,
+            table,
+            where,
+            key,
+            (sizes or {}).get(table),
+            None if only is None else only[table],
+        )
         for table, where in SCOPES[family]
         if only is None or table in only
+    }
+
+
+def present_columns(connection: sa.Connection) -> dict[str, set[str]]:
+    """Every table of the database and its columns (what a migration's revision has)."""
+    inspector = sa.inspect(connection)
+    return {
+        table: {c["name"] for c in inspector.get_columns(table)}
+        for table in inspector.get_table_names()
     }
 
 
