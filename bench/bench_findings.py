@@ -123,18 +123,28 @@ def build(engine: sa.Engine, n: int) -> None:
             rows,
         )
         del rows
+        # Every month pays every enrolment of a program: a batch's count and total are
+        # its program's (the batch is written approved with them: its totals, like its
+        # export below, are recorded once, as the database requires).
+        program_totals = {
+            str(p): (int(count), int(total))
+            for p, count, total in c.exec_driver_sql(
+                "SELECT program, COUNT(*), SUM(amount_fen) FROM enrolments GROUP BY program"
+            )
+        }
         batch_id = 0
         for index, period in enumerate(PERIODS):
             for program in PROGRAMS:
                 batch_id += 1
-                exported = datetime(2026, index + 1, 4, tzinfo=UTC)
+                approved = datetime(2026, index + 1, 3, tzinfo=UTC)
+                count, total = program_totals.get(program, (0, 0))
                 c.execute(
                     sa.text(
                         "INSERT INTO batches (id, period, program, bank, kind, sequence, state,"
                         " instruction_count, amount_fen_total, created_by, created_at,"
-                        " approved_by, approved_at, exported_by, exported_at, pay_date)"
-                        " VALUES (:id, :p, :g, 'ICBC', 'regular', 0, 'exported', 1, 1, 'maker',"
-                        " :t, 'checker', :t, 'cashier', :t, :d)"
+                        " approved_by, approved_at, pay_date)"
+                        " VALUES (:id, :p, :g, 'ICBC', 'regular', 0, 'approved', :n, :total,"
+                        " 'maker', :t, 'checker', :t, :d)"
                     ).bindparams(
                         sa.bindparam("t", type_=sa.DateTime(timezone=True)),
                         sa.bindparam("d", type_=sa.Date),
@@ -143,7 +153,9 @@ def build(engine: sa.Engine, n: int) -> None:
                         "id": batch_id,
                         "p": period,
                         "g": program,
-                        "t": exported,
+                        "n": count,
+                        "total": total,
+                        "t": approved,
                         "d": date(2026, index + 1, 10),
                     },
                 )
@@ -172,22 +184,14 @@ def build(engine: sa.Engine, n: int) -> None:
             " 'B' || CAST(t.id AS VARCHAR(20)), t.id,"
             " CASE WHEN t.id % 9973 = 0 THEN 'pending' WHEN t.id % 7919 = 0 THEN 'failed'"
             "  ELSE 'settled' END,"
-            " NULL, NULL, CASE WHEN t.id % 7919 = 0 THEN 'AC04' END"
+            " NULL, CASE WHEN t.id % 7919 = 0 THEN "
+            + ("'2026-06-05 00:00:00'" if engine.dialect.name == "sqlite" else "'2026-06-05'")
+            + " END, CASE WHEN t.id % 7919 = 0 THEN 'AC04' END"
             " FROM entitlements t JOIN enrolments e ON e.id = t.enrolment_id"
             " JOIN recipients r ON r.id = t.recipient_id",
         )
         if engine.dialect.name == "postgresql":
             c.exec_driver_sql("SET LOCAL session_replication_role = origin")
-        c.exec_driver_sql(
-            "UPDATE batches SET instruction_count = (SELECT COUNT(*) FROM payment_instructions"
-            " i WHERE i.batch_id = batches.id), amount_fen_total = (SELECT SUM(amount_fen)"
-            " FROM payment_instructions i WHERE i.batch_id = batches.id)"
-        )
-        c.exec_driver_sql(
-            "UPDATE payment_instructions SET failed_at = "
-            + ("'2026-06-05 00:00:00'" if engine.dialect.name == "sqlite" else "'2026-06-05'")
-            + " WHERE status = 'failed'"
-        )
         # Exits recorded after payment: a new version for every 50 000th recipient.
         c.exec_driver_sql(
             "INSERT INTO roster_imports (id, file_name, file_sha256, row_count, operator,"
@@ -232,9 +236,16 @@ def build(engine: sa.Engine, n: int) -> None:
                                PostingColumns(["Assets:BankClearing:ICBC",
                                                accounts.treasury(program)],
                                               [total, -total])))  # fmt: skip
-                c.execute(
-                    sa.text("UPDATE batches SET funding_transaction_id = :t WHERE id = :b"),
-                    {"t": funding.id, "b": batch_id},
+                c.execute(  # exported, as `batch export` records it
+                    sa.text(
+                        "UPDATE batches SET state = 'exported', exported_by = 'cashier',"
+                        " exported_at = :at, funding_transaction_id = :t WHERE id = :b"
+                    ).bindparams(sa.bindparam("at", type_=sa.DateTime(timezone=True))),
+                    {
+                        "t": funding.id,
+                        "b": batch_id,
+                        "at": datetime(2026, index + 1, 4, tzinfo=UTC),
+                    },
                 )
         uow.commit()
     step = max(n // 1000, 1)
