@@ -9,6 +9,7 @@ import click
 from ledger.batches import BatchState
 from ledger.cli_support import AppContext, emit, format_option, pass_app
 from ledger.db import batches_store as store
+from ledger.db.batch_list import list_batches
 from ledger.money import format_yuan
 
 
@@ -41,6 +42,7 @@ _LIST_COLUMNS = [
     "created_by",
     "approved_by",
     "exported_by",
+    "held",
 ]
 
 
@@ -72,10 +74,11 @@ def _summary(row: Any) -> dict[str, Any]:
 @format_option
 @pass_app
 def list_(app: AppContext, period: str | None, state: str | None, output_format: str) -> None:
-    """List batches with their state and totals."""
+    """List batches with their state and totals; `held`: how many of a batch's payments
+    (counted in `count`) the screening holds, outside its bank file (`batch show`)."""
     with app.reader() as uow:
-        rows = store.list_batches(uow.connection, period=period, state=state)
-    emit([_summary(r) for r in rows], _LIST_COLUMNS, output_format)
+        rows = list_batches(uow.connection, period=period, state=state)
+    emit([_summary(r) | {"held": int(r.held)} for r in rows], _LIST_COLUMNS, output_format)
 
 
 @click.command()

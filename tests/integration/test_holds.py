@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from ledger import holds, payments
 from ledger.db.balances import account_balance
+from ledger.db.batch_list import list_batches
 from ledger.db.uow import UnitOfWork
 from ledger.errors import LedgerError
 from tests.support.findings import COUNTY, enrol, fund, person, pid, refdata
@@ -74,6 +75,12 @@ def test_a_person_reported_dead_before_the_period_is_held_but_not_one_dead_durin
     ((list_name, ref, day, source, detail),) = evidence(engine, "deceased")
     assert (list_name, source, detail) == ("ref_deaths", "公安", "人1")
     assert str(day)[:10] == "2026-10-15" and ref.endswith("row 2")
+    # `batch list` says how many of the batch's two payments are held.
+    with engine.connect() as connection:
+        ((count, held_count),) = [
+            (int(b.instruction_count), int(b.held)) for b in list_batches(connection)
+        ]
+    assert (count, held_count) == (2, 1)
 
 
 def test_a_public_employee_on_the_latest_staff_list_is_held(engine):

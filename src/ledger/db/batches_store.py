@@ -386,14 +386,3 @@ def find_by_sha256(connection: sa.Connection, sha256: str) -> sa.Row[Any] | None
 
 def find_by_file_name(connection: sa.Connection, name: str) -> sa.Row[Any] | None:
     return connection.execute(sa.select(batches).where(batches.c.file_name == name)).first()
-
-
-def list_batches(
-    connection: sa.Connection, *, period: str | None = None, state: str | None = None
-) -> list[sa.Row[Any]]:
-    query = sa.select(batches).order_by(batches.c.id)
-    if period is not None:
-        query = query.where(batches.c.period == period)
-    if state is not None:
-        query = query.where(batches.c.state == state)
-    return list(connection.execute(query))
