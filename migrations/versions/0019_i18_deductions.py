@@ -154,13 +154,20 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """The four tables and the supplement column go. Like 0017_i18_backpay's, this
-    downgrade is for a ledger without supplement entitlements: on PostgreSQL the
-    narrower kind CHECK refuses any that exist."""
-    postgres = op.get_bind().dialect.name == "postgresql"
-    op.execute(
-        "UPDATE entitlements SET status = 'voided' WHERE kind = 'supplement' AND status = 'open'"
-    )
+    """The four tables and the supplement column go. Only for a ledger without
+    supplement entitlements: it is refused, with the count, when there are any (the
+    narrower kind CHECK could not hold them)."""
+    bind = op.get_bind()
+    postgres = bind.dialect.name == "postgresql"
+    found = bind.exec_driver_sql(
+        "SELECT COUNT(*) FROM entitlements WHERE kind = 'supplement'"
+    ).scalar_one()
+    if found:
+        raise RuntimeError(
+            f"0019_i18_deductions cannot be downgraded: the ledger has {found} supplement "
+            "entitlement(s) (分类施保), which the narrower kind of 0019_i18_households "
+            "cannot hold and the journal never forgets; nothing was changed"
+        )
     if postgres:
         op.execute("DROP TRIGGER IF EXISTS entitlements_supplement_fixed ON entitlements")
     else:
