@@ -211,11 +211,12 @@ def reissue(
             banks=banks,
             with_held=with_held,
         )
+    meaning = {"AC04": "account closed", "AC06": "account frozen"}
     for instruction_id, key, bank, reason in result.blocked:
         click.echo(
             f"Not re-issued: instruction {instruction_id} ({key}): {bank} answered {reason} "
-            "(account closed or frozen) and the account is unchanged; record the new "
-            "account in the roster first.",
+            f"({meaning.get(reason, 'account closed or frozen')}) and the account is "
+            "unchanged; record the new account in the roster first.",
             err=True,
         )
     if not result.created:

@@ -6,8 +6,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from ledger import holds, payments
+from ledger.cli import cli
+from ledger.county import example_path
 from ledger.db.balances import account_balance
 from ledger.db.batch_list import list_batches
 from ledger.db.uow import UnitOfWork
@@ -352,6 +355,14 @@ def test_a_failure_on_a_closed_account_is_re_issued_only_to_a_changed_account(en
     assert result.created == [] and [b[1:] for b in result.blocked] == [
         ("R0000001", "ICBC", "AC04")
     ]
+    # The command says which: closed (AC04), not "closed or frozen".
+    said = CliRunner().invoke(
+        cli,
+        ["--db", engine.url.render_as_string(hide_password=False), "batch", "reissue",
+         "--period", "2026-11", "--operator", "maker", "--county", str(example_path()),
+         "--sheet-dir", str(tmp_path)],
+    )  # fmt: skip
+    assert "answered AC04 (account closed) and the account is unchanged" in said.stderr
     enrol(engine, [person(1, account_number="6217000000099999999")])  # the new card
     result = _reissue(engine, with_held=False)
     assert result.blocked == [] and result.created[0].count == 1
