@@ -1,14 +1,15 @@
 """The province job (``ledger province detect``) over synthetic county extracts.
 
-Writes extracts in the province format (``ledger.province.schema``, version 1) straight
+Writes extracts in the province format (``ledger.province.schema``, version 2) straight
 from numpy/Arrow, without county ledgers: RECIPIENTS people spread over COUNTIES counties,
 one enrolment and one settled instruction per person and month, MONTHS months, with
 0.1% of the people also paid by a second county (P01), 0.05% paid under a second ID one
 digit apart (P07: shared ``id_near``, same name key and birth date), 0.05% sharing an
 account across counties (P02), and small death, staff and cadre lists (hits planted in
-another county). Then checks the manifests (SHA-256 of every file) and runs the Spark job
-for each month in one session, and prints seconds, rows per second and findings per
-rule, with the number planted. Usage:
+another county; the lists' linkage columns are left null, so they match by exact ID).
+Then checks the manifests (SHA-256 of every file) and runs the Spark job for each month
+in one session, and prints seconds, rows per second and findings per rule, with the
+number planted. Usage:
 
     python bench/bench_province.py --recipients 200000 --months 1
     python bench/bench_province.py --recipients 10000000 --months 1 --master spark://h:7077

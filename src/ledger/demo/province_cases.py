@@ -10,8 +10,9 @@ account (P06) paid in another, one person under two IDs one digit apart (P07); a
 (P03) and a cadre's relative (P04) listed by one county with one digit of the ID wrong,
 same name and birth date, paid by another (``match: near``). Near misses: a person who
 moved (closed in the first county the month before the second county's first payment);
-a death listed with a recipient's name and birth date but an ID two digits apart; one
-with the recipient's name and an ID one digit apart in the birth date.
+deaths listed near a recipient of another county: same name and birth date, ID two
+digits apart; same name, ID one digit apart in the birth date; ID one sequence digit
+apart, same birth date, another name.
 """
 
 from collections.abc import Sequence
@@ -250,18 +251,29 @@ def plant(
         match="near",
         subjects=[{"id_number": relative}, {"id_number": typed}],
     )
-    # Decoys (no finding): a death listed with the same name and birth date but an ID two
-    # digits apart; a death listed with the same name, one digit apart in the birth date.
+    # Decoys (no finding): deaths listed in A near a person B pays: the same name and
+    # birth date, IDs two digits apart; the same name, one digit apart in the birth year;
+    # one sequence digit apart, same birth date, another name.
     a, b = pair(11)
-    for how, change in (
-        ("same name and birth date, IDs two digits apart", lambda v: _typed(v, {5: 1, 16: 2})),
-        ("same name, one digit apart in the birth year", _birth_year_typed),
+    for how, change, same_name in (
+        (
+            "same name and birth date, IDs two digits apart",
+            lambda v: _typed(v, {5: 1, 16: 2}),
+            True,
+        ),
+        ("same name, IDs one digit apart in the birth year", _birth_year_typed, True),
+        ("IDs one sequence digit apart, same birth date, another name", _one_digit_apart, False),
     ):
         alive, name = next(ids), next(names)
         b.enrol(alive, name, next(cards), next(fen), earlier)
         listed = change(alive)
         a.lists["deaths"].append(
-            {"身份证号": listed, "姓名": name, "死亡日期": death, "数据来源": "公安"}
+            {
+                "身份证号": listed,
+                "姓名": name if same_name else next(names),
+                "死亡日期": death,
+                "数据来源": "公安",
+            }
         )
         near.append(
             {
