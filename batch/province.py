@@ -223,8 +223,10 @@ def demo_province(
 
     Each county is a real demo ledger run for one month (DIR/county-<code>/), then
     extracted for the province (DIR/extracts, with the demo key printed below). The
-    planted cases, one per rule P01-P07 with both counties and the amount at risk, and
-    the near miss (a person who moved county) are listed in DIR/manifest.json.
+    planted cases, one per rule P01-P07 with both counties and the amount at risk (and a
+    death and a cadre's relative listed with one ID digit wrong: near matches), and the
+    near misses (a person who moved county; deaths listed near a recipient that must not
+    match) are listed in DIR/manifest.json.
     """
     from ledger.demo.province import run_province
     from ledger.demo.run import default_first_period

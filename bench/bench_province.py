@@ -1,14 +1,15 @@
 """The province job (``ledger province detect``) over synthetic county extracts.
 
-Writes extracts in the province format (``ledger.province.schema``, version 1) straight
+Writes extracts in the province format (``ledger.province.schema``, version 2) straight
 from numpy/Arrow, without county ledgers: RECIPIENTS people spread over COUNTIES counties,
 one enrolment and one settled instruction per person and month, MONTHS months, with
 0.1% of the people also paid by a second county (P01), 0.05% paid under a second ID one
 digit apart (P07: shared ``id_near``, same name key and birth date), 0.05% sharing an
 account across counties (P02), and small death, staff and cadre lists (hits planted in
-another county). Then checks the manifests (SHA-256 of every file) and runs the Spark job
-for each month in one session, and prints seconds, rows per second and findings per
-rule, with the number planted. Usage:
+another county; half the deaths listed one digit off, found as near matches).
+Then checks the manifests (SHA-256 of every file) and runs the Spark job for each month
+in one session, and prints seconds, rows per second and findings per rule, with the
+number planted. Usage:
 
     python bench/bench_province.py --recipients 200000 --months 1
     python bench/bench_province.py --recipients 10000000 --months 1 --master spark://h:7077
@@ -150,9 +151,34 @@ def build(root: Path, counties: int, recipients: int, months: list[str], seed: i
             }
             lists = max(per // 1000, 1)
             other = np.flatnonzero(county_of == (c + 1) % counties)[:lists]
+            # The lists' linkage columns: the listed people's; the second half of the
+            # deaths is listed one digit off (another id_key, one id_near value shared).
+            linked = {
+                "id_key": take(id_key, other),
+                "id_near": pa.ListArray.from_arrays(
+                    pa.array(np.arange(0, (lists + 1) * 9, 9, dtype=np.int32)),
+                    take(near, (other[:, None] * 9 + np.arange(9)).reshape(-1)),
+                ),
+                "name_key": take(name_key, other),
+                "birth_date": take(birth, other),
+            }
+            half = lists // 2
+            off = np.arange(lists) >= half
+            typed_near = np.asarray(linked["id_near"].flatten(), dtype=object).reshape(-1, 9)
+            fresh = np.asarray(hexes(rng, lists * 8), dtype=object).reshape(-1, 8)
+            typed_near[off, 1:] = fresh[off]
+            typed_key = np.asarray(linked["id_key"], dtype=object).copy()
+            typed_key[off] = np.asarray(hexes(rng, int(off.sum())), dtype=object)
+            dead = {
+                **linked,
+                "id_key": pa.array(typed_key, type=pa.string()),
+                "id_near": pa.ListArray.from_arrays(
+                    linked["id_near"].offsets, pa.array(typed_near.reshape(-1), type=pa.string())
+                ),
+            }
             for name, columns in (
-                ("deaths", {"id_key": take(id_key, other), "source": pa.array(["公安"] * lists)}),
-                ("staff", {"id_key": take(id_key, other), "employer": pa.array(["局"] * lists)}),
+                ("deaths", {**dead, "source": pa.array(["公安"] * lists)}),
+                ("staff", {**linked, "employer": pa.array(["局"] * lists)}),
                 (
                     "staff_accounts",
                     {"id_key": take(id_key, other), "account_key": hexes(rng, lists)},

@@ -52,7 +52,7 @@ def test_manifest_holds_rows_hashes_and_the_chain_head(province: ProvinceResult)
     manifests = check_extracts(province.extracts, PERIOD)
     assert [m["county"] for m in manifests] == province.counties
     first = manifests[0]
-    assert first["schema_version"] == 1 and first["id_policy"] == "hashed"
+    assert first["schema_version"] == 2 and first["id_policy"] == "hashed"
     engine = sa.create_engine(f"sqlite:///{_county(province) / 'ledger.db'}")
     with engine.connect() as connection:
         last_id, last_hash = connection.exec_driver_sql(

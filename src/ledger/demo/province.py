@@ -8,12 +8,7 @@ approval, export, the simulated bank's return (every line paid), reconciliation.
 auditor writes each county's province extract to ``DIR/extracts`` with the demo key.
 
 Planted (``DIR/manifest.json``, one entry per case with its rule, both counties and the
-amount at risk in fen): the same ID enrolled in two counties (P01), one account paying
-people of two counties (P02), a death listed by one county and paid by another (P03), an
-unfiled relative of one county's cadre paid by another (P04), one county's staff member
-(P05) and salary account (P06) paid in another, one person under two IDs one digit
-apart (P07). The near miss: a person who moved, closed in the first county the month
-before the second county's first payment (no finding).
+amount at risk in fen) and near misses: ``ledger.demo.province_cases``.
 """
 
 import json
@@ -25,8 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ledger import payments, reconciliation, refdata, synth
-from ledger.batches import shift_period
+from ledger import payments, reconciliation, refdata
 from ledger.county import County, load_county
 from ledger.db.engine import database_url, make_engine
 from ledger.db.migrate import upgrade
@@ -40,9 +34,9 @@ from ledger.demo.commands import (
     register_operators,
 )
 from ledger.demo.county import COUNTY_CODE, base_roster, county_toml
+from ledger.demo.province_cases import plant
 from ledger.demo.roles import AUDITOR, CHECKER, CIVIL_AFFAIRS, MAKER
 from ledger.errors import LedgerError
-from ledger.identity import id_check_char
 from ledger.province.extract import extract
 
 CODES = tuple(f"1301{n:02d}" for n in range(23, 32))
@@ -58,6 +52,7 @@ class ProvinceResult:
     period: str
     counties: list[str]
     planted: list[dict[str, Any]]
+    near_misses: list[dict[str, Any]]
 
 
 def _at(period: str, day: int, hour: int = 9) -> datetime:
@@ -182,162 +177,6 @@ class _County:
         self.engine = engine
 
 
-def _ids(rng: np.random.Generator, n: int, region: str) -> list[str]:
-    return [str(i) for i in synth.id_numbers(rng, n, region)]
-
-
-def _one_digit_apart(id_number: str) -> str:
-    """The same ID with its last sequence digit changed (and a valid check character)."""
-    body = id_number[:16] + str((int(id_number[16]) + 2) % 10)
-    return body + id_check_char(body)
-
-
-def plant(
-    counties: list[_County], rng: np.random.Generator, period: str
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Plant one case of each rule between pairs of counties; return (planted, near misses)."""
-    n = len(counties)
-    planted: list[dict[str, Any]] = []
-    ids = iter(_ids(rng, 40, counties[0].code))
-    names = iter(str(v) for v in synth.names(rng, 40, rare_rate=0.0))
-    cards = iter(str(c) for c in synth.card_numbers(rng, np.array(["ICBC"] * 40, dtype=object)))
-    earlier = shift_period(period, -30)
-    fen = iter(range(50_100, 60_000, 100))  # distinct amounts: 501.00, 502.00 ... yuan
-
-    def pair(k: int) -> tuple[_County, _County]:
-        return counties[k % n], counties[(k + 1) % n]
-
-    def case(rule: str, a: _County, b: _County, amount: int, how: str, **who: Any) -> None:
-        planted.append(
-            {
-                "rule": rule,
-                "county_a": a.code,
-                "county_b": b.code,
-                "amount_fen": amount,
-                "how": how,
-                **who,
-            }
-        )
-
-    # P01: enrolled and paid in two counties (the second enrolment is later).
-    for k in range(2):
-        a, b = pair(k)
-        person, name = next(ids), next(names)
-        a.enrol(person, name, next(cards), next(fen), earlier)
-        amount = next(fen)
-        b.enrol(person, name, next(cards), amount, period)
-        case("P01", a, b, amount, "same ID on both rosters", subjects=[{"id_number": person}])
-    # P02: one card paying a person of each of two counties.
-    a, b = pair(2)
-    card = next(cards)
-    first, second = next(fen), next(fen)
-    p, q = next(ids), next(ids)
-    a.enrol(p, next(names), card, first, earlier)
-    b.enrol(q, next(names), card, second, earlier)
-    low, high = sorted((a, b), key=lambda c: c.code)  # P02 names the counties in order
-    case(
-        "P02",
-        low,
-        high,
-        first + second,
-        "one card on both rosters",
-        subjects=[{"id_number": p}, {"id_number": q}],
-    )
-    # P03: died two months ago, listed in A, still paid in B.
-    a, b = pair(3)
-    dead, name, amount = next(ids), next(names), next(fen)
-    b.enrol(dead, name, next(cards), amount, earlier)
-    death = f"{shift_period(period, -2)}-15"
-    a.lists["deaths"].append(
-        {"身份证号": dead, "姓名": name, "死亡日期": death, "数据来源": "公安"}
-    )
-    case(
-        "P03",
-        a,
-        b,
-        amount,
-        f"died {death}, on the death list of {a.code}",
-        subjects=[{"id_number": dead}],
-    )
-    # P04: an unfiled relative of A's cadre paid in B.
-    a, b = pair(4)
-    cadre, relative, rname, amount = next(ids), next(ids), next(names), next(fen)
-    b.enrol(relative, rname, next(cards), amount, earlier)
-    a.lists["cadres"].append(
-        {
-            "干部身份证号": cadre,
-            "干部姓名": next(names),
-            "工作单位": "示范县民政局",
-            "职务": "股长",
-            "亲属身份证号": relative,
-            "亲属姓名": rname,
-            "关系": "子女",
-            "是否备案": "否",
-        }
-    )
-    case("P04", a, b, amount, "relative of a cadre, not filed", subjects=[{"id_number": relative}])
-    # P05 and P06: A's staff member paid in B; A's staff salary account receiving in B.
-    a, b = pair(5)
-    staff, sname, amount = next(ids), next(names), next(fen)
-    b.enrol(staff, sname, next(cards), amount, earlier)
-    a.lists["staff"].append(
-        {"身份证号": staff, "姓名": sname, "工作单位": "示范县财政局", "银行账号": ""}
-    )
-    case(
-        "P05",
-        a,
-        b,
-        amount,
-        "on the staff roster of the other county",
-        subjects=[{"id_number": staff}],
-    )
-    a, b = pair(6)
-    salary, amount = next(cards), next(fen)
-    b.enrol(next(ids), next(names), salary, amount, earlier)
-    a.lists["staff"].append(
-        {"身份证号": next(ids), "姓名": next(names), "工作单位": "示范县教育局", "银行账号": salary}
-    )
-    case("P06", a, b, amount, "paid into a staff salary account of the other county")
-    # P07: the same person and birth date, IDs one digit apart, in two counties.
-    a, b = pair(7)
-    person, name = next(ids), next(names)
-    a.enrol(person, name, next(cards), next(fen), earlier)
-    amount = next(fen)
-    typo = _one_digit_apart(person)
-    b.enrol(typo, name, next(cards), amount, period)
-    case(
-        "P07",
-        a,
-        b,
-        amount,
-        "last sequence digit differs",
-        subjects=[{"id_number": person}, {"id_number": typo}],
-    )
-    # The near miss: moved from A to B, closed in A the month before B's first payment.
-    a, b = pair(8)
-    mover, name = next(ids), next(names)
-    before = shift_period(period, -1)
-    a.enrol(
-        mover,
-        name,
-        next(cards),
-        next(fen),
-        earlier,
-        **{"终止月份": before, "退出日期": f"{before}-20", "状态": "退出"},
-    )
-    b.enrol(mover, name, next(cards), next(fen), period)
-    near = [
-        {
-            "rule": "P01",
-            "county_a": a.code,
-            "county_b": b.code,
-            "id_number": mover,
-            "how": f"moved: closed in {a.code} from {period}, first paid in {b.code} in {period}",
-        }
-    ]
-    return planted, near
-
-
 def run_province(
     directory: Path,
     *,
@@ -387,4 +226,5 @@ def run_province(
     path.write_text(
         json.dumps(masked(document), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
-    return ProvinceResult(directory, extracts, path, period, [c.code for c in made], planted)
+    codes = [c.code for c in made]
+    return ProvinceResult(directory, extracts, path, period, codes, planted, near)

@@ -21,7 +21,7 @@ from ledger.batches import parse_period
 from ledger.db.verify import verify
 from ledger.errors import LedgerError
 from ledger.province.manifest import chain_head, write_manifest
-from ledger.province.schema import CLEAR_COLUMNS, ID_POLICIES, TABLES, Hasher
+from ledger.province.schema import CLEAR_COLUMNS, ID_POLICIES, TABLES, Hasher, id_birth_dates
 
 _RECIPIENTS = "SELECT key, id_number, name, birth_date FROM recipients"
 _ENROLMENTS = (
@@ -36,19 +36,22 @@ _INSTRUCTIONS = (
     " JOIN payment_instructions i ON i.batch_id = b.id"
     " JOIN recipients r ON r.id = i.recipient_id WHERE b.period = :period"
 )
-_DEATHS = "SELECT id_number, death_date, source, import_id, row_no FROM ref_deaths"
+_DEATHS = "SELECT id_number, name, death_date, source, import_id, row_no FROM ref_deaths"
 
 
 def _latest(kind: str) -> str:
     return f"import_id = (SELECT MAX(id) FROM refdata_imports WHERE kind = '{kind}')"
 
 
-_STAFF = f"SELECT id_number, employer, import_id, row_no FROM ref_staff WHERE {_latest('staff')}"
+_STAFF = (
+    f"SELECT id_number, name, employer, import_id, row_no FROM ref_staff WHERE {_latest('staff')}"
+)
 _STAFF_ACCOUNTS = (
     f"SELECT id_number, account_number, import_id FROM ref_staff_accounts WHERE {_latest('staff')}"
 )
 _CADRES = (
-    "SELECT cadre_id_number, employer, position, relative_id_number, relation, filed,"
+    "SELECT cadre_id_number, employer, position, relative_id_number, relative_name, relation,"
+    " filed,"
     f" import_id, row_no FROM ref_cadre_relatives WHERE {_latest('cadres')}"
 )
 
@@ -71,6 +74,23 @@ def _dates(values: pd.Series) -> pd.Series:
 
 def _stamps(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, errors="coerce", utc=True)
+
+
+def _clear(values: pd.Series) -> list[str | None]:
+    return [None if pd.isna(v) else str(v) for v in values]
+
+
+def _linkage(hasher: Hasher, ids: pd.Series, names: pd.Series) -> dict[str, Any]:
+    """A list entry's linkage columns, computed exactly as for recipients: ``id_key``,
+    ``id_near``, ``name_key``, ``birth_date`` (read from the ID) and the clear ID."""
+    numbers, clear_names = _clear(ids), _clear(names)
+    return {
+        "id_key": hasher.ids(numbers),
+        "id_near": hasher.near(numbers),
+        "name_key": hasher.names(clear_names),
+        "birth_date": id_birth_dates(numbers),
+        "id_number": numbers,
+    }
 
 
 def build_tables(
@@ -130,7 +150,7 @@ def build_tables(
     d = _frame(connection, _DEATHS)
     deaths = pd.DataFrame(
         {
-            "id_key": hasher.ids(d["id_number"]),
+            **_linkage(hasher, d["id_number"], d["name"]),
             "death_date": _dates(d["death_date"]),
             "source": d["source"],
             "import_id": d["import_id"],
@@ -140,7 +160,7 @@ def build_tables(
     s = _frame(connection, _STAFF)
     staff = pd.DataFrame(
         {
-            "id_key": hasher.ids(s["id_number"]),
+            **_linkage(hasher, s["id_number"], s["name"]),
             "employer": s["employer"],
             "import_id": s["import_id"],
             "row_no": s["row_no"],
@@ -155,13 +175,13 @@ def build_tables(
         }
     )
     c = _frame(connection, _CADRES)
-    relatives = c["relative_id_number"].where(c["relative_id_number"].notna(), None)
+    relative = _linkage(hasher, c["relative_id_number"], c["relative_name"])
     cadres = pd.DataFrame(
         {
             "cadre_id_key": hasher.ids(c["cadre_id_number"]),
             "employer": c["employer"],
             "position": c["position"],
-            "relative_id_key": hasher.ids(relatives),
+            **{f"relative_{name}": values for name, values in relative.items()},
             "relation": c["relation"],
             "filed": c["filed"].astype(bool),
             "import_id": c["import_id"],
@@ -186,7 +206,10 @@ def build_tables(
 
 
 def write_table(frame: pd.DataFrame, schema: pa.Schema, path: Path) -> None:
-    table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+    if frame.empty:  # no rows: the columns' dtypes say nothing (a list column is float64)
+        table = schema.empty_table()
+    else:
+        table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
     temporary = path.with_name(path.name + ".part")
     pq.write_table(table, temporary, compression="zstd")
     temporary.replace(path)

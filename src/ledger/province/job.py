@@ -17,11 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from ledger.batches import parse_period, period_start
 from ledger.errors import LedgerError
 from ledger.province.manifest import check_extracts
 from ledger.province.schema import TABLES
+
+# Spark types of the columns an older extract version may lack.
+_SPARK = {pa.string(): "string", pa.list_(pa.string()): "array<string>", pa.date32(): "date"}
 
 
 @dataclass
@@ -101,13 +105,32 @@ def spark_session(
 
 
 def load_tables(spark: Any, manifests: list[dict[str, Any]]) -> dict[str, Any]:
-    """Each table of every county's extract as one Spark DataFrame."""
-    return {
-        name: spark.read.parquet(
-            *[str(Path(m["folder"]) / m["tables"][name]["file"]) for m in manifests]
-        )
-        for name in TABLES
-    }
+    """Each table of every county's extract as one Spark DataFrame with the current
+    schema's columns. Files are read per schema version (one read of mixed schemas would
+    take one file's columns): a column an older version lacks (the lists' linkage columns
+    of version 1) is null, so those lists match by exact ID only."""
+    from pyspark.sql import functions as F
+
+    versions = sorted({int(m["schema_version"]) for m in manifests})
+    tables = {}
+    for name, schema in TABLES.items():
+        parts = []
+        for version in versions:
+            files = [
+                str(Path(m["folder"]) / m["tables"][name]["file"])
+                for m in manifests
+                if int(m["schema_version"]) == version
+            ]
+            frame = spark.read.parquet(*files)
+            for field in schema:
+                if field.name not in frame.columns:
+                    frame = frame.withColumn(field.name, F.lit(None).cast(_SPARK[field.type]))
+            parts.append(frame.select(*schema.names))
+        table = parts[0]
+        for part in parts[1:]:
+            table = table.unionByName(part)
+        tables[name] = table
+    return tables
 
 
 def detect(

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from ledger.errors import LedgerError
 from ledger.files_util import sha256_of
-from ledger.province.schema import FORMAT, SCHEMA_VERSION, TABLES
+from ledger.province.schema import FORMAT, READABLE_VERSIONS, SCHEMA_VERSION, TABLES
 
 MANIFEST = "manifest.json"
 
@@ -79,10 +79,10 @@ def _read(path: Path) -> dict[str, Any]:
         raise LedgerError(f"{path}: not a readable manifest ({error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise LedgerError(f"{path}: not a province extract manifest (format {FORMAT!r})")
-    if document.get("schema_version") != SCHEMA_VERSION:
+    if document.get("schema_version") not in READABLE_VERSIONS:
         raise LedgerError(
             f"{path}: schema_version {document.get('schema_version')!r}; this ledger reads "
-            f"version {SCHEMA_VERSION}"
+            f"versions {', '.join(str(v) for v in READABLE_VERSIONS)}"
         )
     return document
 

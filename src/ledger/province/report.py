@@ -21,9 +21,12 @@ def _evidence(text: str, unmask: bool) -> dict[str, Any]:
     """``{"listed": [...], "paid": [...]}`` whatever the rule's shape, IDs masked."""
     raw = json.loads(text)
     document = raw if isinstance(raw, dict) else {"listed": [], "paid": raw}
-    for line in document["paid"]:
-        if not unmask:
+    if not unmask:
+        for line in document["paid"]:
             line["id_number"] = mask(line.get("id_number"))
+        for entry in document["listed"]:
+            if "id_number" in entry:  # the list entry's own ID (P03-P05; null if hashed)
+                entry["id_number"] = mask(entry["id_number"])
     return document
 
 

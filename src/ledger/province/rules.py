@@ -15,7 +15,9 @@ P03 death listed in one county's registry, paid in another county after the deat
     (the paying county's own list does not hold it: that is a county finding).
 P04 near relative of another county's cadre paid without the relation filed.
 P05 a person on another county's staff roster (财政供养) paid as a recipient.
-P06 a staff salary account of another county receiving payments.
+    P03-P05 match the list entry by ID (``match: exact``) or, as P07 links two IDs, by
+    one ``id_near`` value with the same name key and birth date (``match: near``).
+P06 a staff salary account of another county receiving payments (exact account).
 P07 the same person under two IDs (fuzzy linkage): same name and birth date, 17-digit
     bodies differing in one digit of the region code or sequence number, both paid; at
     risk: what the later enrolment paid.
@@ -153,24 +155,75 @@ def shared_accounts(paid: DataFrame) -> DataFrame:
     )
 
 
+def paid_near(paid: DataFrame, tables: dict[str, DataFrame]) -> DataFrame:
+    """The paid people's ``id_near`` exploded: one row per person and blanked position
+    (``county``, ``id_key``, ``name_key``, ``birth_date``, ``near``), for P03-P05 and P07."""
+    payees = paid.select("county", "id_key").distinct()
+    return (
+        tables["recipients"]
+        .join(payees, ["county", "id_key"])
+        .select("county", "id_key", "name_key", "birth_date", F.explode("id_near").alias("near"))
+    )
+
+
+def _entry(match: str, extra: list[str]) -> Any:
+    return F.struct("list_county", F.lit(match).alias("match"), *extra).alias("entry")
+
+
+def _near_hits(near: DataFrame, listed: DataFrame, extra: list[str]) -> DataFrame:
+    """(paying county, payee, list entry) where the entry's ID is one digit (of
+    NEAR_POSITIONS) from the payee's, with the same name key and birth date: the list's
+    ``id_near`` exploded and joined to the payees' (a blocking join, no pairwise scan)."""
+    entries = listed.where(F.col("name_key").isNotNull() & F.col("birth_date").isNotNull()).select(
+        F.col("id_key").alias("list_id_key"),
+        "name_key",
+        "birth_date",
+        F.explode("id_near").alias("near"),
+        "list_county",
+        *extra,
+    )
+    return (
+        near.join(entries, ["near", "name_key", "birth_date"])
+        .where(F.col("id_key") != F.col("list_id_key"))
+        .select("county", "id_key", _entry("near", extra))
+    )
+
+
 def _paid_elsewhere(
-    paid: DataFrame, listed: DataFrame, on: Any, rule: str, extra: list[str]
+    paid: DataFrame,
+    listed: DataFrame,
+    on: str,
+    rule: str,
+    extra: list[str],
+    near: DataFrame | None = None,
 ) -> DataFrame:
-    """Payments in a county other than the listing one (``listed`` has ``list_county``
-    and the ``extra`` columns), one finding per paying county and person."""
-    hits = paid.join(listed, on).where(F.col("county") != F.col("list_county"))
-    grouped = hits.groupBy("county", "id_key").agg(
-        F.sum("amount_fen").alias("amount_fen"),
-        F.min("list_county").alias("county_a"),
-        F.to_json(
-            F.struct(
-                F.sort_array(F.collect_set(F.struct("list_county", *extra))).alias("listed"),
-                _paid_lines().alias("paid"),
-            )
-        ).alias("evidence"),
-        F.array_join(F.sort_array(F.array_distinct(F.collect_list("list_county"))), ",").alias(
-            "listing"
-        ),
+    """Payments in a county other than the listing one (``listed`` has ``list_county``,
+    ``on`` and the ``extra`` columns), one finding per paying county and person. With
+    ``near`` (the payees' exploded ``id_near``; ``listed`` then has ``id_near``,
+    ``name_key``, ``birth_date``) entries one digit off match too, as ``match: near``.
+    The entries matched are gathered per person before the payments are summed, so a
+    person listed twice (two imports, two counties) is not counted twice."""
+    exact = (
+        paid.select("county", "id_key", on)
+        .distinct()
+        .join(listed, on)
+        .select("county", "id_key", _entry("exact", extra))
+    )
+    hits = exact if near is None else exact.unionByName(_near_hits(near, listed, extra))
+    matched = (
+        hits.where(F.col("county") != F.col("entry.list_county"))
+        .groupBy("county", "id_key")
+        .agg(
+            F.sort_array(F.collect_set("entry")).alias("listed"),
+            F.min("entry.list_county").alias("county_a"),
+            F.array_join(F.sort_array(F.collect_set("entry.list_county")), ",").alias("listing"),
+        )
+    )
+    grouped = (
+        paid.join(matched.select("county", "id_key"), ["county", "id_key"])
+        .groupBy("county", "id_key")
+        .agg(F.sum("amount_fen").alias("amount_fen"), _paid_lines().alias("paid"))
+        .join(matched, ["county", "id_key"])
     )
     return _finding(
         grouped.select(
@@ -180,54 +233,68 @@ def _paid_elsewhere(
             F.concat_ws(",", "listing", "county").alias("counties"),
             "amount_fen",
             F.lit(1).alias("people"),
-            "evidence",
+            F.to_json(F.struct("listed", "paid")).alias("evidence"),
         ),
         rule,
     )
 
 
-def deaths_elsewhere(paid: DataFrame, tables: dict[str, DataFrame], period_start: str) -> DataFrame:
+_LINKAGE = ["id_key", "id_near", "name_key", "birth_date"]
+
+
+def deaths_elsewhere(
+    paid: DataFrame, tables: dict[str, DataFrame], period_start: str, near: DataFrame | None = None
+) -> DataFrame:
     """P03: deaths before the period's first day, paid in a county not listing them."""
     deaths = tables["deaths"].where(F.col("death_date") < F.lit(period_start).cast("date"))
     own = deaths.select("county", "id_key").distinct()
     listed = deaths.select(
         F.col("county").alias("list_county"),
-        "id_key",
+        *_LINKAGE,
+        "id_number",
         F.col("death_date").cast("string").alias("death_date"),
         "source",
         "row_no",
     )
     unknown = paid.join(own, ["county", "id_key"], "left_anti")
-    return _paid_elsewhere(unknown, listed, "id_key", "P03", ["death_date", "source", "row_no"])
+    extra = ["id_number", "death_date", "source", "row_no"]
+    return _paid_elsewhere(unknown, listed, "id_key", "P03", extra, near)
 
 
-def cadre_relatives(paid: DataFrame, tables: dict[str, DataFrame]) -> DataFrame:
+def cadre_relatives(
+    paid: DataFrame, tables: dict[str, DataFrame], near: DataFrame | None = None
+) -> DataFrame:
     """P04."""
     listed = (
         tables["cadres"]
         .where(F.col("relative_id_key").isNotNull() & ~F.col("filed"))
         .select(
             F.col("county").alias("list_county"),
-            F.col("relative_id_key").alias("id_key"),
+            *[F.col(f"relative_{c}").alias(c) for c in _LINKAGE],
+            F.col("relative_id_number").alias("id_number"),
             "employer",
             "position",
             "relation",
             "row_no",
         )
     )
-    return _paid_elsewhere(paid, listed, "id_key", "P04", ["employer", "position", "relation"])
+    extra = ["id_number", "employer", "position", "relation"]
+    return _paid_elsewhere(paid, listed, "id_key", "P04", extra, near)
 
 
-def staff_paid(paid: DataFrame, tables: dict[str, DataFrame]) -> DataFrame:
+def staff_paid(
+    paid: DataFrame, tables: dict[str, DataFrame], near: DataFrame | None = None
+) -> DataFrame:
     """P05."""
     listed = tables["staff"].select(
-        F.col("county").alias("list_county"), "id_key", "employer", "row_no"
+        F.col("county").alias("list_county"), *_LINKAGE, "id_number", "employer", "row_no"
     )
-    return _paid_elsewhere(paid, listed, "id_key", "P05", ["employer", "row_no"])
+    return _paid_elsewhere(paid, listed, "id_key", "P05", ["id_number", "employer", "row_no"], near)
 
 
 def staff_accounts(paid: DataFrame, tables: dict[str, DataFrame]) -> DataFrame:
-    """P06: one finding per paying county and payee whose account is a staff account."""
+    """P06: one finding per paying county and payee whose account is a staff account
+    (exact account match only)."""
     listed = tables["staff_accounts"].select(
         F.col("county").alias("list_county"),
         F.col("id_key").alias("staff_id_key"),
@@ -236,14 +303,9 @@ def staff_accounts(paid: DataFrame, tables: dict[str, DataFrame]) -> DataFrame:
     return _paid_elsewhere(paid, listed, "account_key", "P06", ["staff_id_key"])
 
 
-def two_ids(paid: DataFrame, tables: dict[str, DataFrame], firsts: DataFrame) -> DataFrame:
-    """P07: pairs of paid people sharing name, birth date and one ``id_near`` value."""
-    payees = paid.select("county", "id_key").distinct()
-    near = (
-        tables["recipients"]
-        .join(payees, ["county", "id_key"])
-        .select("county", "id_key", "name_key", "birth_date", F.explode("id_near").alias("near"))
-    )
+def two_ids(paid: DataFrame, near: DataFrame, firsts: DataFrame) -> DataFrame:
+    """P07: pairs of paid people sharing name, birth date and one ``id_near`` value
+    (``near``: ``paid_near``)."""
     a, b = near.alias("a"), near.alias("b")
     pairs = (
         a.join(
@@ -309,14 +371,15 @@ def all_rules(tables: dict[str, DataFrame], period_start: str) -> DataFrame:
     """Every rule's findings, one DataFrame."""
     paid = payments(tables).cache()
     firsts = first_months(tables).cache()
+    near = paid_near(paid, tables).cache()
     parts = [
         duplicate_ids(paid, firsts),
         shared_accounts(paid),
-        deaths_elsewhere(paid, tables, period_start),
-        cadre_relatives(paid, tables),
-        staff_paid(paid, tables),
+        deaths_elsewhere(paid, tables, period_start, near),
+        cadre_relatives(paid, tables, near),
+        staff_paid(paid, tables, near),
         staff_accounts(paid, tables),
-        two_ids(paid, tables, firsts),
+        two_ids(paid, near, firsts),
     ]
     result = parts[0]
     for part in parts[1:]:

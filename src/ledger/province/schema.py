@@ -1,4 +1,4 @@
-"""The province extract, version 1: its tables, their columns, and the keyed hashes.
+"""The province extract, version 2: its tables, their columns, and the keyed hashes.
 
 An extract holds one county's data for one period in ``county=<code>/period=<YYYY-MM>/``:
 one Parquet file per table below and ``manifest.json`` (``ledger.province.manifest``).
@@ -14,18 +14,26 @@ fuzzy linkage, docs/province.md). ``name_key`` is the keyed hash of the name (NF
 spaces). Account numbers become ``account_key`` the same way. Under the ``full`` ID
 policy, the clear ``id_number``, ``name`` and ``account_number`` are added; under
 ``hashed`` (the default) those columns are null.
+
+The reference lists (deaths, staff, cadres' relatives) carry the same ``id_near``,
+``name_key`` and ``birth_date`` (read from the listed ID) as recipients, computed by the
+same functions, so the province matches a list entry typed one digit wrong (version 2;
+version 1 extracts, without these columns, are still read: their lists match exactly).
 """
 
 import hashlib
 import unicodedata
 from collections.abc import Iterable
+from datetime import date
 
 import pyarrow as pa
 
-from ledger.identity import id_check_char
+from ledger.identity import birth_date, id_check_char
 
 FORMAT = "ledger-province-extract"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Versions the job reads: a version 1 extract lacks the lists' linkage columns (null).
+READABLE_VERSIONS = (1, 2)
 ID_POLICIES = ("hashed", "full")
 # Body positions (0-based) blanked in id_near: the region code and the sequence number.
 # A typo in the birth date changes the birth date, which the linkage also compares.
@@ -92,6 +100,10 @@ TABLES: dict[str, pa.Schema] = {
         [
             ("county", _S),
             ("id_key", _S),
+            ("id_near", pa.list_(_S)),
+            ("name_key", _S),
+            ("birth_date", _D),
+            ("id_number", _S),
             ("death_date", _D),
             ("source", _S),
             ("import_id", _I),
@@ -100,7 +112,17 @@ TABLES: dict[str, pa.Schema] = {
     ),
     # The latest staff roster (财政供养人员) and its salary accounts.
     "staff": pa.schema(
-        [("county", _S), ("id_key", _S), ("employer", _S), ("import_id", _I), ("row_no", _I)]
+        [
+            ("county", _S),
+            ("id_key", _S),
+            ("id_near", pa.list_(_S)),
+            ("name_key", _S),
+            ("birth_date", _D),
+            ("id_number", _S),
+            ("employer", _S),
+            ("import_id", _I),
+            ("row_no", _I),
+        ]
     ),
     "staff_accounts": pa.schema(
         [("county", _S), ("id_key", _S), ("account_key", _S), ("import_id", _I)]
@@ -113,6 +135,10 @@ TABLES: dict[str, pa.Schema] = {
             ("employer", _S),
             ("position", _S),
             ("relative_id_key", _S),
+            ("relative_id_near", pa.list_(_S)),
+            ("relative_name_key", _S),
+            ("relative_birth_date", _D),
+            ("relative_id_number", _S),
             ("relation", _S),
             ("filed", _B),
             ("import_id", _I),
@@ -124,6 +150,8 @@ TABLES: dict[str, pa.Schema] = {
 # Columns that hold personal data in clear: null under the hashed policy.
 CLEAR_COLUMNS = {"recipients": ("id_number", "name"), "enrolments": ("account_number",)}
 CLEAR_COLUMNS["instructions"] = ("account_number",)
+CLEAR_COLUMNS["deaths"] = CLEAR_COLUMNS["staff"] = ("id_number",)
+CLEAR_COLUMNS["cadres"] = ("relative_id_number",)
 
 
 class Hasher:
@@ -147,17 +175,21 @@ class Hasher:
     def ids(self, values: Iterable[str | None]) -> list[str | None]:
         return self.many(None if v is None else id18(v) for v in values)
 
-    def near(self, values: Iterable[str]) -> list[list[str]]:
-        """``id_near`` of each ID: one hash per blanked position of NEAR_POSITIONS."""
+    def near(self, values: Iterable[str | None]) -> list[list[str] | None]:
+        """``id_near`` of each ID: one hash per blanked position of NEAR_POSITIONS (None
+        for a missing ID: an entry without one matches nothing)."""
         one = self.one
-        out = []
+        out: list[list[str] | None] = []
         for value in values:
+            if value is None:
+                out.append(None)
+                continue
             body = id18(value)[:17]
             out.append([one(f"{p}:{body[:p]}_{body[p + 1 :]}") for p in NEAR_POSITIONS])
         return out
 
-    def names(self, values: Iterable[str]) -> list[str | None]:
-        return self.many(normal_name(v) for v in values)
+    def names(self, values: Iterable[str | None]) -> list[str | None]:
+        return self.many(None if v is None else normal_name(v) for v in values)
 
     def accounts(self, values: Iterable[str | None]) -> list[str | None]:
         return self.many(None if v is None else "".join(v.split()) for v in values)
@@ -171,6 +203,17 @@ def id18(value: str) -> str:
         body = text[:6] + "19" + text[6:]
         return body + id_check_char(body)
     return text
+
+
+def id_birth_dates(values: Iterable[str | None]) -> list[date | None]:
+    """The birth date written in each ID (18-digit form), None if missing or not a date:
+    a list entry's birth date for the linkage (the lists hold no other)."""
+    out: list[date | None] = []
+    for value in values:
+        text = None if value is None else id18(value)
+        ok = text is not None and len(text) == 18 and text[6:14].isdigit()
+        out.append(birth_date(text) if ok and text is not None else None)
+    return out
 
 
 def normal_name(value: str) -> str:
