@@ -59,6 +59,17 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     )
 
 
+def engine_url(engine: Engine) -> str:
+    """The URL to give ``make_engine`` for another engine on the same database (another
+    process's: the password included, a read-only SQLite file named plainly)."""
+    url = engine.url
+    database = url.database or ""
+    if url.get_backend_name() == "sqlite" and database.startswith("file:"):
+        path = database.removeprefix("file:").split("?", 1)[0]
+        url = url.set(database=path, query={})
+    return url.render_as_string(hide_password=False)
+
+
 def masked_url(url: str) -> str:
     """The URL as it may be shown: the password replaced by ``***``."""
     try:

@@ -2,16 +2,24 @@
 
 Recomputing the journal (``ledger.db.verify``) reads every posting, which at county size
 takes far longer than a page may. The console verifies once when it starts and again
-every ``every_minutes``, in a daemon thread, and the overview says what the last run
-found and when ("verified as of").
+every ``every_minutes``, and the overview says what the last run found and when
+("verified as of"). The verification runs in a process of its own
+(``ledger.web.chain_child``), which a daemon thread waits for: hashing millions of
+postings in the server's own interpreter would hold its lock and slow every page while
+it runs. A ledger only this process can see (SQLite in memory) is verified in the thread.
 """
 
+import json
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from ledger.db.engine import engine_url
 from ledger.db.verify import verify
 
 
@@ -44,22 +52,49 @@ class ChainWatch:
     def check_now(self) -> ChainState:
         started = datetime.now(UTC)
         try:
-            with self._engine.connect() as connection:
-                report = verify(connection)
+            found = self._verify()
+            if "error" in found:
+                raise RuntimeError(found["error"])
             state = ChainState(
                 checked_at=datetime.now(UTC),
-                ok=report.ok,
-                transactions=report.transactions_checked,
-                postings=report.postings_checked,
-                first_bad_transaction=report.first_bad_transaction,
+                ok=bool(found["ok"]),
+                transactions=int(found["transactions"]),
+                postings=int(found["postings"]),
+                first_bad_transaction=found["first_bad_transaction"],
                 seconds=(datetime.now(UTC) - started).total_seconds(),
             )
         except Exception as error:  # the page says so; the console keeps serving
-            state = ChainState(checked_at=datetime.now(UTC), error=str(error).splitlines()[0])
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            state = ChainState(checked_at=datetime.now(UTC), error=message)
         with self._lock:
             self._state = state
         self._done.set()
         return state
+
+    def _verify(self) -> dict[str, Any]:
+        url = self._engine.url
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            with self._engine.connect() as connection:
+                report = verify(connection)
+            return {
+                "ok": report.ok,
+                "transactions": report.transactions_checked,
+                "postings": report.postings_checked,
+                "first_bad_transaction": report.first_bad_transaction,
+            }
+        done = subprocess.run(
+            [sys.executable, "-m", "ledger.web.chain_child"],
+            input=json.dumps({"url": engine_url(self._engine)}),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        lines = done.stdout.strip().splitlines()
+        if done.returncode != 0 or not lines:
+            tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            return {"error": f"the verification process failed: {tail}"}
+        result: dict[str, Any] = json.loads(lines[-1])
+        return result
 
     def start(self) -> None:
         def run() -> None:
