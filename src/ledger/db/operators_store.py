@@ -35,12 +35,14 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "ref_provident_fund",
         "return_files",
         "instruction_outcomes",
+        "return_outcome_counts",  # kept with the outcomes (ledger.db.kept_totals)
         "batches",  # reconciliation moves a batch to (partially_) reconciled
         "reconciliation_exceptions",
         "payment_instructions",
         "entitlements",
         "transactions",
         "postings",
+        "account_balances",  # kept with the postings (ledger.db.kept_totals)
         "accounts",
         "findings",
         "finding_events",
@@ -61,6 +63,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "deductions",  # taken at batch run
         "transactions",
         "postings",
+        "account_balances",  # kept with the postings (ledger.db.kept_totals)
         "accounts",
         "findings",
         "finding_events",
@@ -73,6 +76,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "payment_instructions",
         "transactions",
         "postings",
+        "account_balances",  # kept with the postings (ledger.db.kept_totals)
         "accounts",
         "periods",
         "fund_lineage",  # reversals mirror it; the year end empties allocations
