@@ -1,6 +1,7 @@
-"""Kept totals: each account's balance (``account_balances``) and each return file's
-outcomes per batch (``return_outcome_counts``), kept in the transaction that writes the
-rows they sum, so that the console's trial balance and batch pages read a few rows.
+"""Kept totals: each account's balance (``account_balances``), the payables' balances
+per program and township (``payable_rollups``) and each return file's outcomes per
+batch (``return_outcome_counts``), kept in the transaction that writes the rows they
+sum, so that the console's trial balance and batch pages read a few rows.
 
 They are derived data, not a record: every journal write path adds its postings with
 ``add_postings`` (one ``INSERT ... SELECT ... GROUP BY`` upsert per call, whatever the
@@ -37,11 +38,29 @@ _OUTCOME_COLUMNS = "return_file_id, batch_id, outcome, lines, amount_fen"
 
 def add_postings(connection: sa.Connection, first_transaction: int, last_transaction: int) -> None:
     """Add the postings of transactions ``first_transaction``..``last_transaction`` (just
-    written, in this database transaction) to the kept balances: one upsert. Read by the
-    postings' (transaction_id, account_id) index."""
-    sums = _BALANCE_SUMS.format(
-        where=f"transaction_id BETWEEN {int(first_transaction)} AND {int(last_transaction)}"
-    )
+    written, in this database transaction) to the kept balances: one upsert (read by
+    the postings' (transaction_id, account_id) index), and one for the payables'
+    roll-up, which is rebuilt instead when an enrolment was added since it was made."""
+    where = f"transaction_id BETWEEN {int(first_transaction)} AND {int(last_transaction)}"
+    sums = _BALANCE_SUMS.format(where=where)
+    newest = _newest_enrolment(connection)
+    fresh = _rollup_mark(connection) == newest
+    if fresh:
+        # Before the balances: a payable without a kept balance yet is a new account.
+        connection.exec_driver_sql(
+            f"INSERT INTO payable_rollups ({_ROLLUP_COLUMNS})"
+            " SELECT a.program, COALESCE(e.township, ''), SUM(s.balance_fen),"
+            " SUM(s.debits_fen), SUM(s.credits_fen),"
+            f" SUM(CASE WHEN k.account_id IS NULL THEN 1 ELSE 0 END), {newest}"
+            f" FROM ({sums}) s JOIN accounts a ON a.id = s.account_id"
+            " LEFT JOIN account_balances k ON k.account_id = s.account_id"
+            f"{_CURRENT_TOWNSHIP} WHERE {_IS_PAYABLE} GROUP BY a.program, e.township"
+            " ON CONFLICT (program, township) DO UPDATE SET"
+            " balance_fen = payable_rollups.balance_fen + excluded.balance_fen,"
+            " debits_fen = payable_rollups.debits_fen + excluded.debits_fen,"
+            " credits_fen = payable_rollups.credits_fen + excluded.credits_fen,"
+            " accounts = payable_rollups.accounts + excluded.accounts"
+        )
     connection.exec_driver_sql(
         f"INSERT INTO account_balances ({_BALANCE_COLUMNS}) {sums}"
         " ON CONFLICT (account_id) DO UPDATE SET"
@@ -49,6 +68,56 @@ def add_postings(connection: sa.Connection, first_transaction: int, last_transac
         " debits_fen = account_balances.debits_fen + excluded.debits_fen,"
         " credits_fen = account_balances.credits_fen + excluded.credits_fen,"
         " postings = account_balances.postings + excluded.postings"
+    )
+    if not fresh:
+        rebuild_rollups(connection)
+
+
+# A payable (the accounts.name index's range) and its recipient's current township.
+_IS_PAYABLE = "a.name >= 'Liabilities:Payable:' AND a.name < 'Liabilities:Payable;'"
+_CURRENT_TOWNSHIP = (
+    " LEFT JOIN recipients r ON r.key = a.recipient"
+    " LEFT JOIN enrolments e ON e.recipient_id = r.id AND e.program = a.program"
+    " AND e.valid_to_import IS NULL"
+)
+_ROLLUP_COLUMNS = (
+    "program, township, balance_fen, debits_fen, credits_fen, accounts, enrolments_through"
+)
+# Per program and township, from the kept balances of the payables.
+_ROLLUP_SUMS = (
+    "SELECT a.program, COALESCE(e.township, '') AS township, SUM(k.balance_fen),"
+    " SUM(k.debits_fen), SUM(k.credits_fen), COUNT(*), {newest}"
+    " FROM account_balances k JOIN accounts a ON a.id = k.account_id"
+    f"{_CURRENT_TOWNSHIP} WHERE {_IS_PAYABLE} GROUP BY a.program, e.township"
+)
+
+
+def _newest_enrolment(connection: sa.Connection) -> int:
+    return int(
+        connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM enrolments").scalar_one()
+    )
+
+
+def _rollup_mark(connection: sa.Connection) -> int | None:
+    """The enrolment the roll-up was made with; None if empty or of mixed marks."""
+    low, high = connection.exec_driver_sql(
+        "SELECT MIN(enrolments_through), MAX(enrolments_through) FROM payable_rollups"
+    ).one()
+    return None if low is None or low != high else int(low)
+
+
+def rollup_is_fresh(connection: sa.Connection) -> bool:
+    """The payables' roll-up was made with today's enrolments (the reads trust it)."""
+    return _rollup_mark(connection) == _newest_enrolment(connection)
+
+
+def rebuild_rollups(connection: sa.Connection) -> None:
+    """The payables' roll-up recomputed from the kept balances and today's enrolments
+    (one ``INSERT ... SELECT``): after a roster import, or when found stale."""
+    connection.exec_driver_sql("DELETE FROM payable_rollups")
+    newest = _newest_enrolment(connection)
+    connection.exec_driver_sql(
+        f"INSERT INTO payable_rollups ({_ROLLUP_COLUMNS}) {_ROLLUP_SUMS.format(newest=newest)}"
     )
 
 
@@ -60,7 +129,7 @@ def add_outcomes(connection: sa.Connection, return_file_id: int) -> None:
 
 
 def rebuild(connection: sa.Connection) -> None:
-    """Recompute both kept tables from the postings and the outcomes."""
+    """Recompute the kept tables from the postings, the outcomes and the enrolments."""
     connection.exec_driver_sql("DELETE FROM account_balances")
     connection.exec_driver_sql(
         f"INSERT INTO account_balances ({_BALANCE_COLUMNS}) {_BALANCE_SUMS.format(where='1 = 1')}"
@@ -70,6 +139,7 @@ def rebuild(connection: sa.Connection) -> None:
         f"INSERT INTO return_outcome_counts ({_OUTCOME_COLUMNS})"
         f" {_OUTCOME_SUMS.format(where='1 = 1')}"
     )
+    rebuild_rollups(connection)
 
 
 def _differences(connection: sa.Connection, kept: str, computed: str, key: str) -> list[tuple]:
@@ -135,12 +205,36 @@ def _outcome_problem(connection: sa.Connection) -> str | None:
     )
 
 
+def _rollup_problem(connection: sa.Connection) -> str | None:
+    """Only a fresh roll-up is read, so only a fresh one is checked (against the kept
+    balances, themselves checked against the postings)."""
+    newest = _newest_enrolment(connection)
+    if _rollup_mark(connection) != newest:
+        return None
+    rows = _differences(
+        connection,
+        f"SELECT {_ROLLUP_COLUMNS} FROM payable_rollups",
+        _ROLLUP_SUMS.format(newest=newest),
+        "program, township",
+    )
+    if not rows:
+        return None
+    first = rows[0]
+    return (
+        f"payable_rollups: {len({(r[1], r[2]) for r in rows})} program/township row(s)"
+        f" differ from the payables' balances; first {first[1]}/{first[2] or '?'}"
+        f" ({'as kept' if first[0] == 'kept' else 'as the balances give'}: balance"
+        f" {first[3]} fen, {first[6]} accounts)"
+    )
+
+
 def problems(connection: sa.Connection) -> list[tuple[str, str]]:
     """(table, message) for each kept table that differs from its recomputation."""
     out = []
     for table, check in (
         ("account_balances", _balance_problem),
         ("return_outcome_counts", _outcome_problem),
+        ("payable_rollups", _rollup_problem),
     ):
         message = check(connection)
         if message is not None:

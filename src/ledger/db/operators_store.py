@@ -21,6 +21,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
     Role.CIVIL_AFFAIRS: (
         "recipients",
         "enrolments",
+        "payable_rollups",  # rebuilt by the roster import (ledger.db.kept_totals)
         "roster_imports",
         "roster_import_details",
         "roster_import_warnings",
@@ -64,6 +65,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "transactions",
         "postings",
         "account_balances",  # kept with the postings (ledger.db.kept_totals)
+        "payable_rollups",
         "accounts",
         "findings",
         "finding_events",
@@ -77,6 +79,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "transactions",
         "postings",
         "account_balances",  # kept with the postings (ledger.db.kept_totals)
+        "payable_rollups",
         "accounts",
         "periods",
         "fund_lineage",  # reversals mirror it; the year end empties allocations

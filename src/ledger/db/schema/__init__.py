@@ -22,7 +22,7 @@ from ledger.db.schema.funds import allocations, fund_lineage
 from ledger.db.schema.holds import hold_releases, instruction_holds
 from ledger.db.schema.households import household_shares
 from ledger.db.schema.institutions import institution_payments
-from ledger.db.schema.kept import account_balances, return_outcome_counts
+from ledger.db.schema.kept import account_balances, payable_rollups, return_outcome_counts
 from ledger.db.schema.oneoff import oneoff_approvals, oneoff_cases
 from ledger.db.schema.operators import batch_approvals, operator_roles, operators
 from ledger.db.schema.reconciliation import (
@@ -70,6 +70,7 @@ __all__ = [
     "oneoff_cases",
     "operator_roles",
     "operators",
+    "payable_rollups",
     "payment_instructions",
     "periods",
     "postings",

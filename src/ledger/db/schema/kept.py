@@ -49,3 +49,20 @@ return_outcome_counts = sa.Table(
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
     sa.Index(None, "batch_id"),
 )
+
+# The payables rolled up per program and township (that of each recipient's current
+# enrolment in the program; '' when none): the trial-balance tree's township level.
+# ``enrolments_through`` is the newest enrolment id the roll-up was made with: once an
+# enrolment is added (a roster import), it is stale, read around and rebuilt by the
+# next journal write (``ledger.db.kept_totals``).
+payable_rollups = sa.Table(
+    "payable_rollups",
+    metadata,
+    sa.Column("program", sa.String(32), primary_key=True),
+    sa.Column("township", sa.String(32), primary_key=True),
+    sa.Column("balance_fen", sa.BigInteger, nullable=False),
+    sa.Column("debits_fen", sa.BigInteger, nullable=False),
+    sa.Column("credits_fen", sa.BigInteger, nullable=False),
+    sa.Column("accounts", sa.BigInteger, nullable=False),
+    sa.Column("enrolments_through", sa.BigInteger, nullable=False),
+)
