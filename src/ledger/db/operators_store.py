@@ -91,7 +91,13 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
     Role.AUDITOR: ("findings", "finding_events"),
     Role.ADMIN: ("operators", "operator_roles", "web_credentials"),
 }
-DELETES: dict[Role, tuple[str, ...]] = {Role.ADMIN: ("operator_roles",)}
+# payable_rollups is rebuilt (DELETE, INSERT ... SELECT) by the roles that keep it.
+DELETES: dict[Role, tuple[str, ...]] = {
+    Role.ADMIN: ("operator_roles",),
+    Role.CIVIL_AFFAIRS: ("payable_rollups",),
+    Role.FINANCE_MAKER: ("payable_rollups",),
+    Role.FINANCE_CHECKER: ("payable_rollups",),
+}
 
 
 def load(connection: sa.Connection, key: str) -> Operator | None:
