@@ -17,6 +17,7 @@ from ledger.cli_support import (
     pass_app,
     to_date,
 )
+from ledger.db import kept_totals
 from ledger.db.balances import DEFAULT_DEPTH, Balance, balances, roll_up, trial_balance
 from ledger.db.checkpoint import check_checkpoint, head_document, read_checkpoint
 from ledger.db.event_verify import EventReport, verify_events
@@ -46,7 +47,9 @@ def audit() -> None:
 def verify(app: AppContext, checkpoints: tuple[Path, ...], output_format: str) -> None:
     """Recompute the journal's and the audit events' hash chains, every transaction's
     balance and the totals, and check every batch, import, the roster, findings and
-    operators against what the newest audit event recorded of them.
+    operators against what the newest audit event recorded of them. The kept totals
+    (each account's balance, each return file's outcome counts) are recomputed from the
+    postings and outcomes and must equal them.
 
     Exits 1 and names the first bad transaction, event or row when anything does not
     match. Deleting the newest transactions or events, or re-forging them with
@@ -61,6 +64,10 @@ def verify(app: AppContext, checkpoints: tuple[Path, ...], output_format: str) -
             {"event": event, "scope": scope, "message": message}
             for event, scope, message in events.problems
         ]
+        problems += [
+            {"kept": table, "message": message}
+            for table, message in kept_totals.problems(uow.connection)
+        ]
         for path, document in witnessed:
             problems += [
                 {"checkpoint": str(path), "message": message}
@@ -70,7 +77,7 @@ def verify(app: AppContext, checkpoints: tuple[Path, ...], output_format: str) -
     if output_format != "table":
         emit(
             problems,
-            ["transaction", "event", "scope", "checkpoint", "message"],
+            ["transaction", "event", "scope", "kept", "checkpoint", "message"],
             output_format,
             json_document={
                 "ok": ok,
@@ -92,7 +99,8 @@ def verify(app: AppContext, checkpoints: tuple[Path, ...], output_format: str) -
             f"OK: {report.transactions_checked} transactions and "
             f"{report.postings_checked} postings verified; {events.events_checked} audit "
             f"events and {events.scopes_checked} batches, imports and registers match them"
-            f"{witnessed_text}; the hash chains are intact."
+            f"{witnessed_text}; the hash chains are intact; the kept balances and outcome"
+            " counts equal their recomputation."
         )
         return
     for problem in problems[:50]:
@@ -111,6 +119,8 @@ def _where(problem: dict[str, object]) -> str:
         if problem.get("scope"):
             parts.append(str(problem["scope"]))
         return " ".join(p for p in parts if p)
+    if "kept" in problem:
+        return f"kept totals ({problem['kept']})"
     return f"checkpoint {problem['checkpoint']}"
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ledger import payments, reconciliation
 from ledger.county import example_path, load_county
+from ledger.db import kept_totals
 from ledger.db.balances import account_balance
 from ledger.db.schema import (
     audit_events,
@@ -138,6 +139,7 @@ class Books:
     def verify(self) -> None:
         with self.engine.connect() as c:
             assert verify_journal(c).ok
+            assert kept_totals.problems(c) == []
 
 
 CLEARING = "Assets:BankClearing:ICBC"

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 
 from ledger import payments
 from ledger.county import example_path, load_county
+from ledger.db import kept_totals
 from ledger.db.accounts_store import open_accounts
 from ledger.db.events import record_event
 from ledger.db.journal_store import post
@@ -172,6 +173,8 @@ def _return_file(connection: sa.Connection, name: str, recorded: datetime, lines
             .where(payment_instructions.c.id == instruction_id)
             .values(**values)
         )
+    # What `ledger reconcile import` keeps: the file's outcome counts per batch.
+    kept_totals.add_outcomes(connection, file_id)
     # What `ledger reconcile import` records: the batches' rows are on the event chain.
     batches = connection.execute(
         sa.select(payment_instructions.c.batch_id)

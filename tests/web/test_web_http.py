@@ -295,6 +295,46 @@ def test_pages_are_chinese_by_default_and_english_on_request(client: FlaskClient
     assert "Findings this period" in client.get("/").text  # the choice is kept
 
 
+def test_the_trial_balance_from_the_kept_totals_equals_the_postings_summed(
+    client: FlaskClient,
+) -> None:
+    """Today's tree reads the kept balances and roll-up; as of a day after every posting
+    it sums the postings: the two are the same, to the fen, at every level."""
+    sign_in(client, AUDITOR)
+    for opened in ("", "dibao_rural:T01"):
+        for table in ("trial_balance_tree", "trial_balance"):
+            kept = client.get(f"/trial-balance?open={opened}&download=csv&table={table}")
+            summed = client.get(
+                f"/trial-balance?open={opened}&as_of=2099-12-31&download=csv&table={table}"
+            )
+            assert kept.status_code == summed.status_code == 200
+            assert kept.data == summed.data, (opened, table)
+            assert kept.data.count(b"\n") > (3 if table == "trial_balance" else 4)
+    opened = client.get("/trial-balance?open=dibao_rural:T01&download=csv&table=trial_balance_tree")
+    assert b"R0" in opened.data  # the township's recipients are listed
+
+
+def test_a_return_file_shows_its_outcomes_per_batch_as_kept(
+    client: FlaskClient, demo_ledger: DemoLedger
+) -> None:
+    import csv
+
+    sign_in(client, AUDITOR)
+    expected = {
+        (int(b), str(o)): int(n)
+        for b, o, n in _query(
+            demo_ledger,
+            "SELECT i.batch_id, o.outcome, COUNT(*) FROM instruction_outcomes o"
+            " JOIN payment_instructions i ON i.id = o.instruction_id"
+            " WHERE o.return_file_id = 1 GROUP BY i.batch_id, o.outcome",
+        )
+    }
+    page = client.get("/returns/1?download=csv&table=return_outcomes")
+    assert page.status_code == 200
+    rows = list(csv.reader(io.StringIO(page.data.decode("utf-8-sig"))))[1:]
+    assert expected and {(int(r[0]), r[1]): int(r[2]) for r in rows} == expected
+
+
 def test_every_page_of_the_trail_answers(client: FlaskClient, demo_ledger: DemoLedger) -> None:
     sign_in(client, AUDITOR)
     finding = _open_finding(demo_ledger, "D01")

@@ -1,6 +1,6 @@
 """Read-side queries for auditors: one batch's trail (its row, audit events, status
-counts, return files, clearing lines and, when asked, its instructions), for `ledger
-audit trail` and the console's batch page."""
+counts, return files with their outcome counts as kept at import, clearing lines and,
+when asked, its instructions), for `ledger audit trail` and the console's batch page."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -14,11 +14,11 @@ from ledger.db.schema import (
     accounts,
     audit_events,
     batches,
-    instruction_outcomes,
     payment_instructions,
     postings,
     recipients,
     return_files,
+    return_outcome_counts,
     transactions,
 )
 from ledger.errors import LedgerError
@@ -40,7 +40,7 @@ def load_batch_trail(
     row = connection.execute(sa.select(batches).where(batches.c.id == batch_id)).first()
     if row is None:
         raise LedgerError(f"batch {batch_id} does not exist (see `ledger batch list`)")
-    i, o, f = payment_instructions, instruction_outcomes, return_files
+    i, f = payment_instructions, return_files
     events = rows_of(
         connection,
         sa.select(
@@ -56,6 +56,13 @@ def load_batch_trail(
     status_counts = rows_of(
         connection, totals((i.c.status, i.c.reason_code), i.c.amount_fen, i.c.batch_id == batch_id)
     )
+    # The return files' outcomes for this batch, from the counts kept at each import
+    # (a few rows per file) rather than summed over the batch's outcomes.
+    k = return_outcome_counts
+
+    def lines_of(outcome: str) -> Any:
+        return sa.func.sum(sa.case((k.c.outcome == outcome, k.c.lines), else_=0)).label(outcome)
+
     files = rows_of(
         connection,
         sa.select(
@@ -65,16 +72,12 @@ def load_batch_trail(
             f.c.format,
             f.c.imported_by,
             f.c.imported_at,
-            sa.func.count().label("lines"),
-            sa.func.sum(sa.case((o.c.outcome == "settled", 1), else_=0)).label("settled"),
-            sa.func.sum(sa.case((o.c.outcome == "failed", 1), else_=0)).label("failed"),
-            sa.func.sum(sa.case((o.c.outcome == "pending", 1), else_=0)).label("pending"),
-            sa.func.sum(sa.case((o.c.outcome == "returned", 1), else_=0)).label("returned"),
+            sa.func.sum(k.c.lines).label("lines"),
+            *(lines_of(o) for o in ("settled", "failed", "pending", "returned")),
         )
-        .select_from(i)
-        .join(o, o.c.instruction_id == i.c.id)
-        .join(f, f.c.id == o.c.return_file_id)
-        .where(i.c.batch_id == batch_id)
+        .select_from(k)
+        .join(f, f.c.id == k.c.return_file_id)
+        .where(k.c.batch_id == batch_id)
         .group_by(
             f.c.id, f.c.file_name, f.c.file_sha256, f.c.format, f.c.imported_by, f.c.imported_at
         )

@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledger.db import kept_totals
 from ledger.db.bulk import copy_rows, fill_temporary_table
 from ledger.db.journal_store import (
     Recorded,
@@ -161,6 +162,7 @@ def _record(
     _check_rules(connection, txs, new, accounts)
 
     new_id, prev_hash = _chain_end(connection)
+    first_id = new_id
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     login = os_login()
     date_value = _driver_value(connection, transactions.c.effective_date)
@@ -223,6 +225,8 @@ def _record(
         if message is None:
             raise
         raise LedgerError(f"the database refused the transactions: {message}") from error
+    if headers:
+        kept_totals.add_postings(connection, first_id, new_id - 1)
 
 
 def _insert_staged(

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledger.db import kept_totals
 from ledger.db.bulk import fill_temporary_table
 from ledger.db.journal_store import (
     _STAGE,
@@ -108,6 +109,7 @@ def post_staged(
         prev_hash, header, _recorded_lines(connection, new_id, int(after or 0))
     )
     _insert_header(connection, header, prev_hash, digest)
+    kept_totals.add_postings(connection, new_id, new_id)
     return Recorded(id=new_id, hash=digest, created=True)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledger.db import kept_totals
 from ledger.db.bulk import fill_temporary_table
 from ledger.db.schema import accounts, periods, postings, transactions
 from ledger.errors import LedgerError, ValidationError
@@ -114,6 +115,7 @@ def post(connection: sa.Connection, tx: NewTransaction, *, now: datetime | None 
     )
     connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
     _insert_header(connection, header, prev_hash, digest)
+    kept_totals.add_postings(connection, new_id, new_id)
     return Recorded(id=new_id, hash=digest, created=True)
 
 

@@ -21,6 +21,7 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
     Role.CIVIL_AFFAIRS: (
         "recipients",
         "enrolments",
+        "payable_rollups",  # rebuilt by the roster import (ledger.db.kept_totals)
         "roster_imports",
         "roster_import_details",
         "roster_import_warnings",
@@ -35,12 +36,14 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "ref_provident_fund",
         "return_files",
         "instruction_outcomes",
+        "return_outcome_counts",  # kept with the outcomes (ledger.db.kept_totals)
         "batches",  # reconciliation moves a batch to (partially_) reconciled
         "reconciliation_exceptions",
         "payment_instructions",
         "entitlements",
         "transactions",
         "postings",
+        "account_balances",  # kept with the postings (ledger.db.kept_totals)
         "accounts",
         "findings",
         "finding_events",
@@ -61,6 +64,8 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "deductions",  # taken at batch run
         "transactions",
         "postings",
+        "account_balances",  # kept with the postings (ledger.db.kept_totals)
+        "payable_rollups",
         "accounts",
         "findings",
         "finding_events",
@@ -73,6 +78,8 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
         "payment_instructions",
         "transactions",
         "postings",
+        "account_balances",  # kept with the postings (ledger.db.kept_totals)
+        "payable_rollups",
         "accounts",
         "periods",
         "fund_lineage",  # reversals mirror it; the year end empties allocations
@@ -84,7 +91,13 @@ GROUP_WRITES: dict[Role, tuple[str, ...]] = {
     Role.AUDITOR: ("findings", "finding_events"),
     Role.ADMIN: ("operators", "operator_roles", "web_credentials"),
 }
-DELETES: dict[Role, tuple[str, ...]] = {Role.ADMIN: ("operator_roles",)}
+# payable_rollups is rebuilt (DELETE, INSERT ... SELECT) by the roles that keep it.
+DELETES: dict[Role, tuple[str, ...]] = {
+    Role.ADMIN: ("operator_roles",),
+    Role.CIVIL_AFFAIRS: ("payable_rollups",),
+    Role.FINANCE_MAKER: ("payable_rollups",),
+    Role.FINANCE_CHECKER: ("payable_rollups",),
+}
 
 
 def load(connection: sa.Connection, key: str) -> Operator | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledger.db import kept_totals
 from ledger.db.bulk import fill_temporary_table
 from ledger.db.reconciliation_store import (
     BATCH_ACCOUNTS,
@@ -99,7 +100,8 @@ def write_outcomes(
     connection: sa.Connection, file_id: int, transaction_id: int | None, now: datetime
 ) -> None:
     """One outcome row per decision, in line order: the reason only for a failure or a
-    return, the transaction only where the line posted."""
+    return, the transaction only where the line posted; then the file's kept counts per
+    batch and outcome."""
     # Staged as ISO text; SQLite keeps dates as that text, PostgreSQL casts it.
     booking = (
         "CAST(l.booking_date AS DATE)"
@@ -124,6 +126,7 @@ def write_outcomes(
         ),
         {"file": file_id, "tx": transaction_id, "now": now},
     )
+    kept_totals.add_outcomes(connection, file_id)
 
 
 def write_exceptions(

@@ -26,6 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledger.db import kept_totals
 from ledger.db.bulk import copy_rows
 from ledger.db.schema import roster_import_details, roster_imports
 from ledger.db.schema.base import Timestamp
@@ -224,6 +225,8 @@ def apply(
     counts["exited"] += int(
         connection.exec_driver_sql(f"SELECT COUNT(*) FROM {ABSENT}").scalar_one()
     )
+    # The payables' township roll-up follows today's enrolments (one INSERT ... SELECT).
+    kept_totals.rebuild_rollups(connection)
     return Applied(counts, renamed)
 
 

@@ -21,6 +21,7 @@ from ledger.db.schema import (
     recipients,
     reconciliation_exceptions,
     return_files,
+    return_outcome_counts,
     transactions,
 )
 
@@ -284,6 +285,17 @@ def batch_instructions(connection: sa.Connection, batch_id: int, limit: int | No
 def return_file(connection: sa.Connection, file_id: int) -> dict[str, Any] | None:
     row = connection.execute(sa.select(return_files).where(return_files.c.id == file_id)).first()
     return None if row is None else dict(row._mapping)
+
+
+def return_file_counts(connection: sa.Connection, file_id: int) -> Rows:
+    """The file's outcomes per batch and outcome, as kept at its import (a few rows)."""
+    k = return_outcome_counts
+    return _rows(
+        connection,
+        sa.select(k.c.batch_id, k.c.outcome, k.c.lines, k.c.amount_fen)
+        .where(k.c.return_file_id == file_id)
+        .order_by(k.c.batch_id, k.c.outcome),
+    )
 
 
 def return_lines(connection: sa.Connection, file_id: int, limit: int | None) -> Rows:

@@ -14,9 +14,10 @@ from typing import Any
 
 from flask import Blueprint, abort, g, request, url_for
 
-from ledger.db import web_queries
-from ledger.db.balances import roll_up, trial_balance
+from ledger.db import kept_reads, web_queries
+from ledger.db.balances import Balance, RolledUp, roll_up, trial_balance
 from ledger.db.journal_queries import account_statement
+from ledger.db.kept_reads import PayableSum
 from ledger.errors import LedgerError
 from ledger.web import guard
 from ledger.web.render import as_of_arg, show
@@ -96,19 +97,88 @@ def _node() -> dict[str, int]:
     return {"treasury": 0, "income": 0, "expense": 0, "accrued": 0, "cleared": 0, "owed": 0}
 
 
+def _leaf(b: Balance) -> dict[str, int]:
+    return {**_node(), "accrued": -b.credits_fen, "cleared": b.debits_fen, "owed": -b.balance_fen}
+
+
+Sources = tuple[list[Balance], list[PayableSum], list[tuple[str, Balance]]]
+
+
+def _tree_sources(connection: Any, as_of: date | None, opened: str, limit: int | None) -> Sources:
+    """The accounts that are not payables, the payables per program and township, and
+    the first ``limit`` of the opened township (``PROGRAM:TOWNSHIP``, ``?`` for none).
+    Today's from the kept balances and roll-up; as of a past day from the postings."""
+    program, _, town = opened.partition(":")
+    if as_of is None:
+        members = []
+        if opened:
+            township = None if town == "?" else town
+            members = kept_reads.payables_of_township(connection, program, township, limit)
+        return (
+            kept_reads.shared_balances(connection),
+            kept_reads.payables_by_township(connection),
+            members,
+        )
+    townships = web_queries.payable_townships(connection)
+    shared: list[Balance] = []
+    groups: dict[tuple[str, str | None], list[int]] = {}
+    people: list[tuple[str, Balance]] = []
+    for b in trial_balance(connection, as_of=as_of):
+        parts = b.account.split(":")
+        if parts[:2] != ["Liabilities", "Payable"] or len(parts) != 4:
+            shared.append(b)
+            continue
+        township = townships.get((parts[2], parts[3]))
+        group = groups.setdefault((parts[2], township), [0, 0, 0, 0])
+        for i, value in enumerate((b.balance_fen, b.debits_fen, b.credits_fen, 1)):
+            group[i] += value
+        if opened and (parts[2], township or "?") == (program, town):
+            people.append((parts[3], b))
+    sums = [PayableSum(p, t, *v) for (p, t), v in groups.items()]
+    return shared, sums, sorted(people, key=lambda item: item[0])[:limit]
+
+
+def _kinds(shared: list[Balance], sums: list[PayableSum]) -> list[RolledUp]:
+    """The trial balance by account kind: the shared accounts' and the payables'."""
+    kinds = {k.account: k for k in roll_up(shared, 1)}
+    if sums:
+        payables = RolledUp(
+            "Liabilities",
+            "Liabilities",
+            sum(s.balance_fen for s in sums),
+            sum(s.debits_fen for s in sums),
+            sum(s.credits_fen for s in sums),
+            sum(s.accounts for s in sums),
+        )
+        old = kinds.get("Liabilities")
+        if old is not None:
+            payables = RolledUp(
+                old.account,
+                old.kind,
+                old.balance_fen + payables.balance_fen,
+                old.debits_fen + payables.debits_fen,
+                old.credits_fen + payables.credits_fen,
+                old.accounts + payables.accounts,
+            )
+        kinds["Liabilities"] = payables
+    return [kinds[name] for name in sorted(kinds)]
+
+
 @blueprint.route("/trial-balance")
 @guard.page()
 def trial_balance_tree() -> Any:
     as_of = as_of_arg()
     opened = request.args.get("open") or ""
+    # A township's recipients: a page's worth on the page, all of them in the download.
+    limit = None if request.args.get("download") else context().settings.page_rows
     with reading() as connection:
-        items = trial_balance(connection, as_of=as_of)
-        townships = web_queries.payable_townships(connection)
-    kinds = roll_up(items, 1)
+        shared, sums, members = _tree_sources(connection, as_of, opened, limit)
+    listed = {(s.program, s.township or "?"): s.accounts for s in sums}
+    kinds = _kinds(shared, sums)
     programs: dict[str, dict[str, int]] = {}
     towns: dict[tuple[str, str], dict[str, int]] = {}
     people: dict[tuple[str, str], list[tuple[str, str, dict[str, int]]]] = {}
-    for b in items:
+    for b in shared:
         parts = b.account.split(":")
         if parts[:2] == ["Assets", "Treasury"] and len(parts) == 3:
             programs.setdefault(parts[2], _node())["treasury"] += b.balance_fen
@@ -120,23 +190,18 @@ def trial_balance_tree() -> Any:
                 towns.setdefault((parts[2], parts[3]), _node()),
             ):
                 node["expense"] += b.balance_fen
-        elif parts[:2] == ["Liabilities", "Payable"] and len(parts) == 4:
-            program, key = parts[2], parts[3]
-            town = townships.get((program, key), "?")
-            leaf = {
-                **_node(),
-                "accrued": -b.credits_fen,
-                "cleared": b.debits_fen,
-                "owed": -b.balance_fen,
-            }
-            for node in (
-                programs.setdefault(program, _node()),
-                towns.setdefault((program, town), _node()),
-            ):
-                for k in ("accrued", "cleared", "owed"):
-                    node[k] += leaf[k]
-            if opened == f"{program}:{town}":
-                people.setdefault((program, town), []).append((key, b.account, leaf))
+    for s in sums:
+        town = s.township or "?"
+        for node in (
+            programs.setdefault(s.program, _node()),
+            towns.setdefault((s.program, town), _node()),
+        ):
+            node["accrued"] -= s.credits_fen
+            node["cleared"] += s.debits_fen
+            node["owed"] -= s.balance_fen
+    if members:
+        program, _, town = opened.partition(":")
+        people[(program, town)] = [(key, b.account, _leaf(b)) for key, b in members]
     columns = [
         Column("level", "层级", "level"),
         Column("name", "名称", "name"),
@@ -177,7 +242,8 @@ def trial_balance_tree() -> Any:
                 },
                 links,
             )
-            for person, account_name, leaf in sorted(people.get((program, town), [])):
+            shown = sorted(people.get((program, town), []))
+            for person, account_name, leaf in shown:
                 table.add(
                     {"level": "    对象" if zh else "    recipient", "name": person, **leaf},
                     {
@@ -187,6 +253,14 @@ def trial_balance_tree() -> Any:
                             url_for("money.account", name=account_name),
                         ),
                     },
+                )
+            if shown and len(shown) < listed.get((program, town), 0):
+                more = f"{len(shown)} / {listed[(program, town)]}"
+                table.add(
+                    {
+                        "level": "    …",
+                        "name": f"{more}（全部见下载）" if zh else f"{more} (all in the download)",
+                    }
                 )
     kind_table = Table(
         "trial_balance",

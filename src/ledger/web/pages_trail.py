@@ -269,6 +269,7 @@ def return_file(file_id: int) -> Any:
         if head is None:
             abort(404)
         rows = web_queries.return_lines(connection, file_id, limit)
+        counts = web_queries.return_file_counts(connection, file_id)
     table = Table(
         "return_lines",
         [
@@ -285,9 +286,20 @@ def return_file(file_id: int) -> Any:
     )
     for r in rows:
         table.add(r, page_links(r, "instruction_id", "transaction_id"))
+    by_batch = Table(
+        "return_outcomes",
+        [
+            Column("batch_id", "批次", "batch", "int"),
+            Column("outcome", "结果", "outcome"),
+            Column("lines", "行数", "lines", "int"),
+            Column("amount_fen", "指令金额", "instructions' amount", "money"),
+        ],
+    )
+    for c in counts:
+        by_batch.add(c, {"batch_id": url_for("trail.batch", batch_id=c["batch_id"])})
     return show(
         "return_file.html.j2",
-        {"return_lines": table},
+        {"return_lines": table, "return_outcomes": by_batch},
         title=f"{'回盘文件' if g.lang != 'en' else 'Return file'} {head['file_name']}",
         rf=head,
     )

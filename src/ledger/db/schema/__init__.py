@@ -22,6 +22,7 @@ from ledger.db.schema.funds import allocations, fund_lineage
 from ledger.db.schema.holds import hold_releases, instruction_holds
 from ledger.db.schema.households import household_shares
 from ledger.db.schema.institutions import institution_payments
+from ledger.db.schema.kept import account_balances, payable_rollups, return_outcome_counts
 from ledger.db.schema.oneoff import oneoff_approvals, oneoff_cases
 from ledger.db.schema.operators import batch_approvals, operator_roles, operators
 from ledger.db.schema.reconciliation import (
@@ -45,6 +46,7 @@ from ledger.db.schema.roster_details import roster_import_details, roster_import
 from ledger.db.schema.web import web_credentials
 
 __all__ = [
+    "account_balances",
     "accounts",
     "allocations",
     "audit_events",
@@ -68,6 +70,7 @@ __all__ = [
     "oneoff_cases",
     "operator_roles",
     "operators",
+    "payable_rollups",
     "payment_instructions",
     "periods",
     "postings",
@@ -84,6 +87,7 @@ __all__ = [
     "ref_vehicles",
     "refdata_imports",
     "return_files",
+    "return_outcome_counts",
     "roster_import_details",
     "roster_import_warnings",
     "roster_imports",
