@@ -126,7 +126,7 @@ def cancel_members(connection: sa.Connection, household_entitlement_id: int) -> 
 
 def sheet_line(connection: sa.Connection, batch_id: int) -> dict[str, object] | None:
     """The approval sheet's line for a batch's household payments (None: it has none)."""
-    count, members, total = store.batch_households(connection, batch_id)
+    count, members, total = store.share_totals(connection, batch_id, institutions=False)
     if not count:
         return None
     return {"count": count, "members": members, "total": format_yuan(total, thousands=True)}

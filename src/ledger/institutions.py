@@ -32,6 +32,7 @@ from ledger.county import County
 from ledger.db import institutions_store as store
 from ledger.db.batches_store import Group
 from ledger.db.bulk import fetch_all
+from ledger.db.households_store import share_totals
 from ledger.errors import ValidationError
 from ledger.households import household_programs
 from ledger.money import format_yuan
@@ -116,7 +117,7 @@ def sheet_line(connection: sa.Connection, batch_id: int) -> dict[str, object] | 
     """The approval sheet's line 其中：集中供养（机构） (None: the batch has none)."""
     if not store.any_payments(connection):
         return None
-    lines, residents, total = store.batch_totals(connection, batch_id)
+    lines, residents, total = share_totals(connection, batch_id, institutions=True)
     if not lines:
         return None
     institutions = fetch_all(

@@ -162,17 +162,22 @@ def cancel_member_entitlements(connection: sa.Connection, household_entitlement_
     return int(result.rowcount or 0)
 
 
-def batch_households(connection: sa.Connection, batch_id: int) -> tuple[int, int, int]:
-    """(households, members, amount fen) of a batch's household instructions."""
+def share_totals(
+    connection: sa.Connection, batch_id: int, *, institutions: bool
+) -> tuple[int, int, int]:
+    """(lines, persons, amount fen) of a batch's instructions paid in shares: those of
+    care institutions (集中供养, ``institutions``: lines, residents) or of households
+    (households, members; an institution's residents are not a household). Every
+    attempt in the batch: a batch holds one attempt of a payment."""
+    which = "IN" if institutions else "NOT IN"
     rows = fetch_all(
         connection,
         "SELECT COUNT(DISTINCT i.id), COUNT(*), COALESCE(SUM(s.amount_fen), 0)"
         " FROM payment_instructions i"
         " JOIN household_shares s ON s.household_entitlement_id = i.entitlement_id"
-        # An institution's residents (ledger.institutions) are not a household.
-        " WHERE i.batch_id = ? AND i.entitlement_id NOT IN"
+        f" WHERE i.batch_id = ? AND i.entitlement_id {which}"
         " (SELECT entitlement_id FROM institution_payments)",
         (int(batch_id),),
     )
-    households, members, total = rows[0] if rows else (0, 0, 0)
-    return int(households or 0), int(members or 0), int(total or 0)
+    lines, persons, total = rows[0] if rows else (0, 0, 0)
+    return int(lines or 0), int(persons or 0), int(total or 0)

@@ -175,22 +175,6 @@ def hold_deceased_residents(
     )
 
 
-def batch_totals(connection: sa.Connection, batch_id: int) -> tuple[int, int, int]:
-    """(institution lines, residents, amount fen) of a batch's institution instructions
-    (every attempt in the batch: a batch holds one attempt of a payment)."""
-    rows = fetch_all(
-        connection,
-        "SELECT COUNT(DISTINCT i.id), COUNT(*), COALESCE(SUM(s.amount_fen), 0)"
-        " FROM payment_instructions i"
-        " JOIN institution_payments p ON p.entitlement_id = i.entitlement_id"
-        " JOIN household_shares s ON s.household_entitlement_id = i.entitlement_id"
-        " WHERE i.batch_id = ?",
-        (int(batch_id),),
-    )
-    lines, residents, total = rows[0] if rows else (0, 0, 0)
-    return int(lines or 0), int(residents or 0), int(total or 0)
-
-
 RESIDENT_COLUMNS = (
     "line_number",
     "status",
