@@ -41,8 +41,11 @@ def add_postings(connection: sa.Connection, first_transaction: int, last_transac
     written, in this database transaction) to the kept balances: one upsert (read by
     the postings' (transaction_id, account_id) index), and one for the payables'
     roll-up, which is rebuilt instead when an enrolment was added since it was made."""
-    where = f"transaction_id BETWEEN {int(first_transaction)} AND {int(last_transaction)}"
-    sums = _BALANCE_SUMS.format(where=where)
+    # Bound values, not literals: the statements' text is the same on every call, so
+    # the driver's prepared statements are reused (a ``post`` per transaction).
+    marks = "%s" if connection.dialect.paramstyle in ("format", "pyformat") else "?"
+    sums = _BALANCE_SUMS.format(where=f"transaction_id BETWEEN {marks} AND {marks}")
+    span = (int(first_transaction), int(last_transaction))
     newest = _newest_enrolment(connection)
     fresh = _rollup_mark(connection) == newest
     if fresh:
@@ -51,7 +54,7 @@ def add_postings(connection: sa.Connection, first_transaction: int, last_transac
             f"INSERT INTO payable_rollups ({_ROLLUP_COLUMNS})"
             " SELECT a.program, COALESCE(e.township, ''), SUM(s.balance_fen),"
             " SUM(s.debits_fen), SUM(s.credits_fen),"
-            f" SUM(CASE WHEN k.account_id IS NULL THEN 1 ELSE 0 END), {newest}"
+            f" SUM(CASE WHEN k.account_id IS NULL THEN 1 ELSE 0 END), {marks}"
             f" FROM ({sums}) s JOIN accounts a ON a.id = s.account_id"
             " LEFT JOIN account_balances k ON k.account_id = s.account_id"
             f"{_CURRENT_TOWNSHIP} WHERE {_IS_PAYABLE} GROUP BY a.program, e.township"
@@ -59,7 +62,8 @@ def add_postings(connection: sa.Connection, first_transaction: int, last_transac
             " balance_fen = payable_rollups.balance_fen + excluded.balance_fen,"
             " debits_fen = payable_rollups.debits_fen + excluded.debits_fen,"
             " credits_fen = payable_rollups.credits_fen + excluded.credits_fen,"
-            " accounts = payable_rollups.accounts + excluded.accounts"
+            " accounts = payable_rollups.accounts + excluded.accounts",
+            (newest, *span),
         )
     connection.exec_driver_sql(
         f"INSERT INTO account_balances ({_BALANCE_COLUMNS}) {sums}"
@@ -67,7 +71,8 @@ def add_postings(connection: sa.Connection, first_transaction: int, last_transac
         " balance_fen = account_balances.balance_fen + excluded.balance_fen,"
         " debits_fen = account_balances.debits_fen + excluded.debits_fen,"
         " credits_fen = account_balances.credits_fen + excluded.credits_fen,"
-        " postings = account_balances.postings + excluded.postings"
+        " postings = account_balances.postings + excluded.postings",
+        span,
     )
     if not fresh:
         rebuild_rollups(connection)
