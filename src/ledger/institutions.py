@@ -32,7 +32,7 @@ from ledger.county import County
 from ledger.db import institutions_store as store
 from ledger.db.batches_store import Group
 from ledger.db.bulk import fetch_all
-from ledger.db.households_store import share_totals
+from ledger.db.households_store import hold_members_above_cap, share_totals
 from ledger.errors import ValidationError
 from ledger.households import household_programs
 from ledger.money import format_yuan
@@ -104,13 +104,21 @@ def add_to_run(
 
 
 def screen_residents(
-    connection: sa.Connection, period: str, batch_ids: Collection[int], now: datetime
+    connection: sa.Connection,
+    county: County,
+    period: str,
+    batch_ids: Collection[int],
+    now: datetime,
 ) -> None:
-    """Hold rows for the dead residents of the new batches' institution lines
-    (``holds.screen_batches``, run next, sets those instructions ``held``)."""
+    """Hold rows for the new batches' institution lines: a dead resident's, and a line
+    whose resident's share is above the program's monthly cap (the line's total is its
+    residents' and is never compared with the cap: ``holds.screen_batches``). That
+    step, run next, sets those instructions ``held``."""
     if not store.any_payments(connection):
         return
     store.hold_deceased_residents(connection, batch_ids, period_start(period), now)
+    caps = {p.code: p.monthly_cap_fen for p in county.programs.values() if p.monthly_cap_fen > 0}
+    hold_members_above_cap(connection, list(batch_ids), caps, now, institutions=True)
 
 
 def sheet_line(connection: sa.Connection, batch_id: int) -> dict[str, object] | None:

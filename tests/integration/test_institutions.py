@@ -187,6 +187,31 @@ def test_a_resident_reported_dead_is_left_out_of_the_line_and_held_on_their_own(
     ]
 
 
+CAPPED = replace(
+    COUNTY,
+    programs={**COUNTY.programs, P: replace(COUNTY.programs[P], monthly_cap_fen=500_00)},
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "held"),
+    [
+        (300_00, []),  # the line's 662.35 is above 500.00, no resident is
+        (500_01, [("above_standard", "institution resident R0000001 50001")]),
+    ],
+    ids=["residents-within", "a-resident-above"],
+)
+def test_the_cap_is_each_residents_not_the_institutions_total(books, first, held):
+    # The program's cap is per person: an institution's line is its residents' total and
+    # is never compared with it; a resident above it holds the line, as a household
+    # member above a per-person cap does.
+    people = [replace(RESIDENTS[0], amount_fen=first), *RESIDENTS[1:], OTHER]
+    (batch,) = run(books, people, county=CAPPED).created
+    assert rows(books, "SELECT reason, detail FROM instruction_holds") == held
+    line = first + 212_34 + 150_01
+    assert (batch.held_count, batch.held_fen) == ((1, line) if held else (0, 0))
+
+
 def test_the_sheet_and_the_residents_attachment_add_up_to_the_line(books):
     books.export([*RESIDENTS, OTHER])
     (batch_id,) = rows(books, "SELECT id FROM batches")[0]

@@ -122,13 +122,21 @@ def hold_deceased_members(
 
 
 def hold_members_above_cap(
-    connection: sa.Connection, batch_ids: Sequence[int], caps: dict[str, int], now: Any
+    connection: sa.Connection,
+    batch_ids: Sequence[int],
+    caps: dict[str, int],
+    now: Any,
+    *,
+    institutions: bool = False,
 ) -> None:
     """In a household program whose cap is per person (``paid_per = "person"``), hold
     the household instruction of a member whose share is above the program's cap (the
-    screening compares the instruction's total only for per-household caps)."""
+    screening compares the instruction's total only for per-household caps); with
+    ``institutions``, a care institution's line (集中供养) whose resident's share is
+    above the cap (a line's total is its residents', never compared with the cap)."""
     if not batch_ids or not caps:
         return
+    which, who = ("IN", "institution resident") if institutions else ("NOT IN", "household member")
     ids = ", ".join(str(int(b)) for b in batch_ids)
     cap = "CASE b.program " + " ".join(f"WHEN '{p}' THEN {int(c)}" for p, c in caps.items())
     cap += " END"
@@ -138,11 +146,12 @@ def hold_members_above_cap(
             " evidence_ref, evidence_date, source, detail, created_at)"
             " SELECT i.id, i.batch_id, 'above_standard', 'county programs.monthly_cap',"
             f" CAST({cap} AS VARCHAR(20)), NULL, 'county.toml',"
-            " 'household member ' || r.key || ' ' || CAST(s.amount_fen AS VARCHAR(20)), :now"
+            f" '{who} ' || r.key || ' ' || CAST(s.amount_fen AS VARCHAR(20)), :now"
             " FROM payment_instructions i JOIN batches b ON b.id = i.batch_id"
             " JOIN household_shares s ON s.household_entitlement_id = i.entitlement_id"
             " JOIN recipients r ON r.id = s.recipient_id"
             f" WHERE i.batch_id IN ({ids}) AND s.amount_fen > {cap}"
+            f" AND i.entitlement_id {which} (SELECT entitlement_id FROM institution_payments)"
             " ORDER BY i.id, s.entitlement_id"
         ).bindparams(sa.bindparam("now", type_=Timestamp)),
         {"now": now},

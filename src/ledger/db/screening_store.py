@@ -224,7 +224,10 @@ def screen(
             _INSERT + "SELECT i.id, i.batch_id, 'above_standard', 'county programs.monthly_cap',"
             f" CAST({cap} AS VARCHAR(20)), NULL, 'county.toml', CAST(i.amount_fen AS VARCHAR(20))"
             + base
-            + f" AND i.amount_fen > {cap}",
+            + f" AND i.amount_fen > {cap}"
+            # A care institution's line is its residents' total: each resident's share
+            # is compared with the cap instead (ledger.institutions.screen_residents).
+            + " AND i.entitlement_id NOT IN (SELECT entitlement_id FROM institution_payments)",
             {**params, **cap_params},
         )
     _hold_unencodable(connection, batch_ids, encodings, now)

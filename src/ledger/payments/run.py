@@ -226,7 +226,7 @@ def _screen_and_finish(
     """Screen the new batches (household members, institutions' residents, then every
     payee) and record them."""
     households.screen_members(connection, county, period, new_ids, moment)
-    institutions.screen_residents(connection, period, new_ids, moment)
+    institutions.screen_residents(connection, county, period, new_ids, moment)
     holds.screen_batches(connection, county, period, new_ids, moment)
     finish_created(connection, result, new_ids, operator, action)
 
