@@ -21,7 +21,8 @@ def check(file: Path) -> None:
     click.echo(
         f"{file}: OK: county {county.code} {county.name}: {len(county.townships)} townships, "
         f"{villages} villages, {len(county.programs)} programs, {len(county.banks)} banks, "
-        f"{len(county.sources)} fund sources, {len(county.institutions)} care institutions, "
+        f"{len(county.sources)} fund sources, {len(county.institutions)} care "
+        f"institution{'' if len(county.institutions) == 1 else 's'}, "
         f"pay day {county.pay_day}."
     )
 

@@ -151,7 +151,7 @@ def disclosure_command(
 
 
 @report.command("receipts")
-@click.argument("batch_id", type=int)
+@click.argument("batch_id", metavar="BATCH", type=int)
 @out_option
 @lang_option
 @unmask_option
@@ -166,7 +166,7 @@ def receipts_command(
     officers' signatures. The signed list comes back typed into the batch file's layout
     with 领取状态 已领取/未领取 and is imported with `ledger reconcile import`.
 
-    BATCH_ID is a batch of a cash bank (cash = true in county.toml). ID numbers are
+    BATCH is a batch of a cash bank (cash = true in county.toml). ID numbers are
     masked unless --unmask.
     """
     from ledger.cash import receipt_list  # Jinja2
