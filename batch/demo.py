@@ -119,9 +119,14 @@ def _print_summary(result: "DemoResult") -> None:
         )
         count = sum(b["count"] for b in month.batches)
         amount = sum(b["amount_fen"] for b in month.batches)
+        held = sum(b["held"] for b in month.batches)
+        oneoff = sum(1 for b in month.batches if b["kind"] == "oneoff")
         click.echo(
-            f"  {len(month.batches)} regular batches approved and exported: {count} payments, "
+            f"  {len(month.batches) - oneoff} regular"
+            + (f" and {oneoff} one-off (临时救助)" if oneoff else "")
+            + f" batches approved and exported: {count} payments in the bank files, "
             f"{format_yuan(amount, thousands=True)} yuan"
+            + (f"; {held} more held by the screening" if held else "")
         )
         settled = sum(r["settled"] for r in month.returns)
         failed = sum(r["failed"] for r in month.returns)

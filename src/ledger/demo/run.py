@@ -50,6 +50,7 @@ from ledger.demo.summary import (
     DemoResult,
     MonthSummary,
     at,
+    batch_record,
     day_of,
     default_first_period,
 )
@@ -254,15 +255,7 @@ class Demo:
                     today=day_of(period, start + 3),
                     now=at(period, start + 3),
                 )
-            record = {
-                "batch": created.id,
-                "kind": "regular" if regular else "supplementary",
-                "program": created.program,
-                "bank": created.bank,
-                "count": created.count,
-                "amount_fen": created.amount_fen_total,
-                "file": done.path,
-            }
+            record = batch_record(self.county, created, done, regular=regular)
             (summary.batches if regular else summary.reissued).append(record)
             summary.files.append((f"bank file, batch {created.id}", done.path))
             with self.engine.connect() as connection:  # as `ledger batch export` does

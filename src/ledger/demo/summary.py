@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from ledger.county import County
 from ledger.demo.county import month_of
 
 
@@ -65,3 +66,20 @@ def at(period: str, day: int, hour: int = 1) -> datetime:
 
 def day_of(period: str, day: int) -> date:
     return date(int(period[:4]), int(period[5:7]), day)
+
+
+def batch_record(county: County, created: Any, done: Any, *, regular: bool) -> dict[str, Any]:
+    """A month's exported batch as the summary lists it: its kind (a one-off batch of
+    临时救助 apart), the payments in its bank file and how many the screening held."""
+    oneoff_program = county.oneoff.program if county.oneoff else None
+    kind = "regular" if created.program != oneoff_program else "oneoff"
+    return {
+        "batch": created.id,
+        "kind": kind if regular else "supplementary",
+        "program": created.program,
+        "bank": created.bank,
+        "count": done.count,  # in the file: held payments are not
+        "amount_fen": done.amount_fen_total,
+        "held": created.held_count,
+        "file": done.path,
+    }
