@@ -24,6 +24,7 @@ from ledger.county import County
 from ledger.db.batches_store import load_batch
 from ledger.db.bulk import fetch_all
 from ledger.errors import LedgerError
+from ledger.history.clock import CHINA_TIME, utc
 from ledger.identity import mask
 from ledger.money import format_yuan
 from ledger.wording import program_name
@@ -115,7 +116,7 @@ def receipt_list(
             bank=county.banks[batch.bank].name,
             remittance=remittance_text(batch.period, program.name_zh if program else batch.program),
             file_name=batch.file_name or "",
-            exported_at=str(batch.exported_at or "")[:19],
+            exported_at=_china_time(batch.exported_at),
             places=places,
             count=len(rows),
             total=format_yuan(total, thousands=True),
@@ -124,6 +125,12 @@ def receipt_list(
         )
     )
     return ReceiptList(int(batch.id), html, len(rows), total)
+
+
+def _china_time(moment: Any) -> str:
+    """When the cash was drawn, in China Standard Time (the township's clock)."""
+    at = utc(moment)
+    return "" if at is None else at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def _place_name(county: County, township: str, village: str | None) -> str:

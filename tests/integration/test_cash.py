@@ -90,6 +90,7 @@ def test_the_printed_list_matches_the_file_and_masks_ids(books):
         english = receipt_list(connection, CASH_COUNTY, batch_id, lang="en", unmask=True)
     assert (listed.count, listed.amount_fen) == (3, TOTAL)
     assert "现金发放签收表" in listed.html and "领取人签字" in listed.html
+    assert "（北京时间）" in listed.html and " UTC；" not in listed.html  # the township's clock
     assert "1,749.51" in listed.html and "699.50" in listed.html
     assert "130123198001011234" not in listed.html and "130123********1234" in listed.html
     assert "Cash receipt list" in english.html and "130123198001011234" in english.html
