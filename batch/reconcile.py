@@ -169,6 +169,8 @@ STATUS_COLUMNS = [
     "reissued",
     "reissued_amount",
     "clearing",
+    "held",
+    "held_amount",
 ]
 
 
@@ -178,7 +180,8 @@ STATUS_COLUMNS = [
 @pass_app
 def status(app: AppContext, batch_id: int | None, output_format: str) -> None:
     """Per exported batch: counts and amounts settled / failed / pending / cancelled /
-    re-issued, and the clearing balance (0 once the batch is reconciled)."""
+    re-issued, the clearing balance (0 once the batch is reconciled), and the payments
+    the screening held (counted in `count`, in no bank file)."""
     from ledger import reconciliation
 
     with app.reader() as uow:
@@ -195,7 +198,7 @@ def status(app: AppContext, batch_id: int | None, output_format: str) -> None:
             "count": s["instruction_count"],
             "clearing": format_yuan(s["clearing_fen"], thousands=True),
         }
-        for kind in ("settled", "failed", "pending", "cancelled", "reissued"):
+        for kind in ("settled", "failed", "pending", "cancelled", "reissued", "held"):
             row[kind] = s[f"{kind}_count"]
             row[f"{kind}_amount"] = format_yuan(s[f"{kind}_fen"], thousands=True)
         rows.append(row)

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from ledger import holds, payments
+from ledger import holds, payments, reconciliation
 from ledger.cli import cli
 from ledger.county import example_path
 from ledger.db.balances import account_balance
@@ -206,7 +206,14 @@ def test_a_held_payment_is_neither_accrued_nor_exported_nor_funded(engine, tmp_p
     )
     with engine.connect() as connection:
         assert account_balance(connection, "Assets:BankClearing:ICBC") == 933_33
+        (status,) = reconciliation.status(connection, batch.id)
     assert _instruction(engine, "R0000002")[1] == "held"
+    # `reconcile status` says which of the batch's three are held (in no file).
+    assert (status["instruction_count"], status["held_count"], status["held_fen"]) == (
+        3,
+        1,
+        450_25,
+    )
 
 
 def test_a_checker_releases_a_hold_with_a_reason_and_it_is_then_paid(engine, tmp_path):

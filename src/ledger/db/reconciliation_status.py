@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from ledger.db.bulk import fetch_all
 
-STATUS_KINDS = ("settled", "failed", "pending", "cancelled", "reissued")
+# held: paid by no file (the screening stopped them); counted in the batch's count.
+STATUS_KINDS = ("settled", "failed", "pending", "cancelled", "reissued", "held")
 
 
 def batch_summaries(
