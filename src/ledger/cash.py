@@ -13,7 +13,7 @@ Clearing). Cash that stays unsigned is withheld (rule W07, ``cash_receipt_days``
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import groupby
 from typing import Any
 
@@ -121,7 +121,7 @@ def receipt_list(
             count=len(rows),
             total=format_yuan(total, thousands=True),
             masked=not unmask,
-            generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            generated=datetime.now(CHINA_TIME).strftime("%Y-%m-%d %H:%M"),
         )
     )
     return ReceiptList(int(batch.id), html, len(rows), total)
