@@ -40,7 +40,7 @@ def test_the_example_configuration_checks_clean_and_prints() -> None:
     result = CliRunner().invoke(cli, ["config", "check", str(example_path())])
     assert result.exit_code == 0
     assert "OK: county 130123" in result.output
-    assert "1 care institutions" in result.output
+    assert "1 care institution," in result.output
     printed = CliRunner().invoke(cli, ["config", "example"])
     assert printed.output == example_path().read_text(encoding="utf-8")
 
