@@ -185,6 +185,10 @@ def test_a_resident_reported_dead_is_left_out_of_the_line_and_held_on_their_own(
     assert rows(books, "SELECT reason, detail FROM instruction_holds") == [
         ("deceased", "institution resident R0000002 人2")
     ]
+    # The attachment says the held line is in no bank file (its line number is not).
+    with books.engine.connect() as connection:
+        attachment = sheets.render_residents(connection, COUNTY, batch.id)
+    assert attachment.count("本行不在银行文件中") == 1
 
 
 CAPPED = replace(
