@@ -14,7 +14,7 @@ from ledger.county import Bank
 from ledger.db.audit_reads import load_history
 from ledger.db.uow import UnitOfWork
 from ledger.documents import statement_context
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, ValidationError
 from ledger.findings import RULES_BY_ID, Context
 from tests.roster_support import county_file, run
 from tests.support.books import FUNDS, TREASURY, Books, P
@@ -164,3 +164,19 @@ def test_the_commands_print_the_list_and_import_the_signed_one(books, db_url, tm
     assert imported.exit_code == 0, imported.output
     assert books.balance(CLEARING) == 0
     assert books.state(1) == "reconciled"
+
+
+def test_a_signed_list_with_an_unknown_status_is_refused_whole(books):
+    exported = books.export(PEOPLE, county=CASH_COUNTY)
+    lines = exported.path.read_bytes().decode("gb18030").rstrip("\r\n").split("\r\n")
+    titles = "序号,姓名,身份证号,金额(元),摘要,业务流水号,领取状态,备注"
+    rows = [",".join(line.split(",")[:6]) + ",已领取," for line in lines[2:]]
+    rows[1] = rows[1].replace(",已领取,", ",签了,")  # not a status the list knows
+    signed = books.tmp / "signed.csv"
+    signed.write_bytes("\r\n".join([lines[0], titles, *rows, ""]).encode("gb18030"))
+    before = books.counts()
+    with pytest.raises(ValidationError, match=r"signed\.csv") as refused:
+        books.import_(signed)
+    assert any("unknown status text '签了'" in p for p in refused.value.problems)
+    assert books.counts() == before  # nothing imported, nothing posted
+    assert books.balance(CLEARING) == TOTAL
