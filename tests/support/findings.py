@@ -1,6 +1,8 @@
 """Arrange paid periods for the findings tests: people, funds, batches run, approved and
 exported through the real services, instruction ids by recipient key."""
 
+import hashlib
+import itertools
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -140,6 +142,9 @@ def set_status(
         )
 
 
+_IMPORTS = itertools.count(1)
+
+
 def refdata(engine: sa.Engine, kind: str, rows: list[dict[str, object]]) -> None:
     frame = pd.DataFrame(rows, dtype=object)  # ints stay ints beside None, never floats
     frame.insert(0, "row_no", range(2, 2 + len(rows)))
@@ -149,7 +154,9 @@ def refdata(engine: sa.Engine, kind: str, rows: list[dict[str, object]]) -> None
             kind,
             frame,
             file_name=f"{kind}.csv",
-            file_sha256=f"{kind}{len(rows)}{id(rows)}".ljust(64, "0")[:64],
+            # A distinct stand-in hash per call (id(rows) could repeat once a list was
+            # freed, and a repeated hash is refused as the same file imported again).
+            file_sha256=hashlib.sha256(f"{kind}:{next(_IMPORTS)}".encode()).hexdigest(),
             operator="tester",
         )
         uow.commit()
